@@ -1,0 +1,1 @@
+"""Alert policy: severity, selection, deduplication."""

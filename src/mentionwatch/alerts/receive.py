@@ -1,0 +1,67 @@
+"""Reading alerts back from the alerts subscription (demo, ``pubsub pull``).
+
+This is a plain synchronous pull for inspection; the notification service
+(``mentionwatch notify``) is the real consumer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from mentionwatch.alerts.policy import mask
+from mentionwatch.config import PubSubSettings
+from mentionwatch.pubsub.clients import subscriber_client
+
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def pull_alerts(settings: PubSubSettings, host: str | None, *, max_messages: int = 100, wait: float = 5.0) -> list[dict[str, Any]]:
+    """Pulls and acknowledges up to ``max_messages`` alerts.
+
+    Waits up to ``wait`` seconds for the first message, then keeps pulling
+    until the subscription has nothing more to give.
+    """
+    from google.api_core import exceptions
+
+    path = settings.subscription_path(settings.subscriptions.alerts)
+    received: list[dict[str, Any]] = []
+    subscriber = subscriber_client(host)
+    try:
+        deadline = time.monotonic() + wait
+        while len(received) < max_messages:
+            try:
+                response = subscriber.pull(
+                    request={"subscription": path, "max_messages": min(100, max_messages - len(received))},
+                    timeout=max(1.0, min(5.0, deadline - time.monotonic())),
+                )
+            except exceptions.DeadlineExceeded:
+                response = None
+            messages = response.received_messages if response else []
+            if not messages:
+                if received or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.2)
+                continue
+            for message in messages:
+                body = json.loads(message.message.data.decode("utf-8"))
+                body["_attributes"] = dict(message.message.attributes)
+                body["_message_id"] = message.message.message_id
+                received.append(body)
+            subscriber.acknowledge(request={"subscription": path, "ack_ids": [m.ack_id for m in messages]})
+            deadline = time.monotonic() + 1.0  # drain: stop after a short quiet spell
+    finally:
+        subscriber.close()
+    received.sort(key=lambda a: (_SEVERITY_ORDER.get(a.get("severity"), 9), a.get("subject", ""), a.get("published_at") or ""))
+    return received
+
+
+def format_alert(alert: dict[str, Any], *, show_text: bool = False) -> str:
+    """Two lines for a person: what happened, where; the text masked unless asked."""
+    kind = alert["label"] + (f"/{alert['harassment_type']}" if alert.get("harassment_type") else "")
+    when = alert.get("published_at") or alert.get("created_at") or ""
+    head = f"{alert['severity'].upper():<8} {kind:<28} {alert['subject']:<18} {alert.get('source', '')}  {when}"
+    text = alert.get("excerpt", "") if show_text else mask(alert)
+    link = alert.get("url") or "(no link)"
+    return f"{head}\n         {text}\n         {link}"

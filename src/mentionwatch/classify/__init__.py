@@ -1,0 +1,1 @@
+"""The mention classifier: model loading, the Beam handler, the decision."""

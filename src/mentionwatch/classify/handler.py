@@ -1,0 +1,98 @@
+"""A Beam ``ModelHandler`` around the mention classifier.
+
+Beam's bundled Hugging Face handler cannot be imported with transformers 5
+(it imports TensorFlow at module level), so mentionwatch has its own: the
+model is loaded once per worker in ``load_model`` (RunInference calls it from
+``DoFn.setup``), batches come from Beam's ``BatchElements`` and are sorted by
+length and dynamically padded inside ``MentionClassifier``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+from mentionwatch.classify.labels import label_scores
+from mentionwatch.classify.model import MentionClassifier, load_classifier
+
+_log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class InferenceFailure:
+    """Stands in for the scores of one text the model failed on."""
+
+    error: str
+
+
+class IsolatingModelHandler(ModelHandler):
+    """Runs a batch; if it fails, runs its texts one by one.
+
+    RunInference fails whole batches, so one text that breaks the model would
+    send every other text in its batch to the dead letters. Here the batch is
+    retried element by element and only the texts that still fail come back
+    as ``InferenceFailure`` (which ``ClassifyMentions`` dead-letters).
+    Subclasses implement ``predict(texts, model) -> (scores list, model ref)``.
+    """
+
+    def predict(self, texts: Sequence[str], model: Any) -> tuple[list[dict], str]:
+        raise NotImplementedError
+
+    def run_inference(self, batch: Sequence[str], model: Any, inference_args: dict[str, Any] | None = None) -> Iterable[PredictionResult]:
+        try:
+            scores, model_ref = self.predict(batch, model)
+        except Exception:  # noqa: BLE001 - isolate below; each failure is reported per text
+            _log.warning("inference failed for a batch of %d; retrying one by one", len(batch))
+            results = []
+            for text in batch:
+                try:
+                    (one,), model_ref = self.predict([text], model)
+                    results.append(PredictionResult(text, one, model_ref))
+                except Exception as exc:  # noqa: BLE001 - becomes this text's dead letter
+                    results.append(PredictionResult(text, InferenceFailure(f"{type(exc).__name__}: {exc}"), None))
+            return results
+        return [PredictionResult(text, one, model_ref) for text, one in zip(batch, scores, strict=True)]
+
+
+class MentionModelHandler(IsolatingModelHandler):
+    """Scores texts; each prediction is a dict of label and type scores.
+
+    Args:
+      model_name: ``shipped`` or a model directory (the config's ``model.name``).
+      batch_size: texts per forward pass.
+      max_length: token limit per text (``None``: the model's own).
+      max_batch_size: most texts Beam hands over at once; larger batches
+        sort better by length, so less padding is wasted.
+      large_model: share one copy of the model between worker processes.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        batch_size: int = 32,
+        max_length: int | None = None,
+        max_batch_size: int = 256,
+        large_model: bool = False,
+    ):
+        super().__init__(min_batch_size=1, max_batch_size=max_batch_size, large_model=large_model)
+        self._model_name = model_name
+        self._batch_size = batch_size
+        self._max_length = max_length
+
+    def load_model(self) -> MentionClassifier:
+        return load_classifier(self._model_name, batch_size=self._batch_size, max_length=self._max_length)
+
+    def predict(self, texts: Sequence[str], model: MentionClassifier) -> tuple[list[dict], str]:
+        probs = model.predict_proba(texts)
+        return [label_scores(row, model.classes) for row in probs], f"{model.manifest.model_id}@{model.manifest.version}"
+
+    def get_num_bytes(self, batch: Sequence[str]) -> int:
+        return sum(len(text.encode("utf-8")) for text in batch)
+
+    def get_metrics_namespace(self) -> str:
+        return "mentionwatch.classify"

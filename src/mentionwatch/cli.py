@@ -1,0 +1,259 @@
+"""The ``mentionwatch`` command.
+
+Exit codes: 0 success; 1 the job failed while running; 2 the config (or the
+command line) is invalid; 3 the environment cannot run the job (model, store
+or Pub/Sub unavailable), with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from mentionwatch import __version__
+from mentionwatch.config import ConfigError, LoadedConfig, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_ENV = 0, 1, 2, 3
+
+
+class CommandError(Exception):
+    """A command cannot run; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_ENV):
+        super().__init__(message)
+        self.code = code
+
+
+def _load(path: str) -> LoadedConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        count = len(exc.problems)
+        raise CommandError(f"{exc}\n{count} problem{'s' if count != 1 else ''} in {path}", EXIT_CONFIG) from None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    loaded = _load(args.config)
+    cfg = loaded.config
+    print(
+        f"{args.config}: ok ({len(cfg.subjects)} subject{'s' if len(cfg.subjects) != 1 else ''}, "
+        f"{len(cfg.sources.feeds)} feed{'s' if len(cfg.sources.feeds) != 1 else ''}, "
+        f"pubsub {'on' if cfg.pubsub else 'off'}, store {cfg.store.url.split(':', 1)[0]})"
+    )
+    return EXIT_OK
+
+
+def _pubsub_host(loaded: LoadedConfig) -> str | None:
+    from mentionwatch.pubsub.admin import emulator_host
+
+    return emulator_host(loaded.config.pubsub) if loaded.config.pubsub else None
+
+
+def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    from mentionwatch.scan import PreflightError, preflight, run_scan
+
+    loaded = _load(args.config)
+    if args.input and not os.path.isfile(args.input):
+        raise CommandError(f"--input {args.input}: file not found", EXIT_CONFIG)
+    host = _pubsub_host(loaded)
+    try:
+        preflight(loaded, host)
+    except PreflightError as exc:
+        raise CommandError(str(exc)) from None
+    summary = run_scan(loaded, input_path=args.input, output_path=args.output, beam_args=list(beam_args), emulator_host=host)
+    print(f"mentionwatch scan {args.config}")
+    for line in summary.lines():
+        print("  " + line)
+    if args.output:
+        print(f"  results         {args.output}")
+    return EXIT_OK
+
+
+def _require_pubsub(loaded: LoadedConfig):
+    if loaded.config.pubsub is None:
+        raise CommandError(f"{loaded.path}: has no 'pubsub' block; add one to use Pub/Sub", EXIT_CONFIG)
+    return loaded.config.pubsub
+
+
+def cmd_pubsub_up(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    from mentionwatch.pubsub.admin import PubSubUnavailable, ensure_resources
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    host = _pubsub_host(loaded)
+    try:
+        created = ensure_resources(settings, host)
+    except PubSubUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    where = f"emulator {host}" if host else f"project {settings.project}"
+    for path in created:
+        print(f"created {path}")
+    print(f"{where}: {len(created)} created, all topics and subscriptions present")
+    return EXIT_OK
+
+
+def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    import time
+
+    from mentionwatch.pubsub.admin import ensure_resources
+    from mentionwatch.pubsub.emulator import EmulatorError, PubSubEmulator
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    host, port = settings.emulator_host.rsplit(":", 1)
+    try:
+        with PubSubEmulator(host, int(port), project=settings.project) as emulator:
+            ensure_resources(settings, emulator.endpoint)
+            print(f"Pub/Sub emulator on {emulator.endpoint}, project {settings.project}; topics created.")
+            print(f"In other shells: export PUBSUB_EMULATOR_HOST={emulator.endpoint}   (Ctrl-C stops it)")
+            sys.stdout.flush()
+            while emulator.running:
+                time.sleep(0.5)
+    except EmulatorError as exc:
+        raise CommandError(str(exc)) from None
+    except KeyboardInterrupt:
+        print("stopped")
+    return EXIT_OK
+
+
+def cmd_pubsub_pull(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    from mentionwatch.alerts.receive import format_alert, pull_alerts
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    alerts = pull_alerts(settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait)
+    for alert in alerts:
+        print(json.dumps(alert, ensure_ascii=False) if args.json else format_alert(alert, show_text=args.show_text))
+    print(f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''} received")
+    return EXIT_OK
+
+
+def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    from mentionwatch.pubsub.publish import AlertPublisher
+    from mentionwatch.store import HistoryStore
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    store = HistoryStore(loaded.config.store.url)
+    pending = store.pending_alerts()
+    if not pending:
+        print("no pending alerts")
+        return EXIT_OK
+    publisher = AlertPublisher(settings.topic_path(settings.topics.alerts), _pubsub_host(loaded))
+    sent, failed = publisher.publish(pending)
+    publisher.close()
+    store.mark_published(sent)
+    store.mark_failed(failed)
+    print(f"republished {len(sent)} alert(s); {len(failed)} still pending")
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
+def cmd_demo(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    from mentionwatch.demo import run_demo
+
+    return run_demo(_load(args.config), out_dir=args.out, beam_args=list(beam_args))
+
+
+def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    from mentionwatch.matching.matcher import variants
+    from mentionwatch.subjects import from_config
+
+    loaded = _load(args.config)
+    for subject in from_config(loaded.config.subjects):
+        print(subject.name)
+        for variant, kind in sorted(variants(subject).items(), key=lambda kv: (kv[1], kv[0])):
+            print(f"  {kind:<10} {variant}")
+        for phrase in subject.exclude:
+            print(f"  {'exclude':<10} {phrase}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentionwatch",
+        description="Watch feeds for mentions of a person; classify harassment and re-promotion; alert calmly.",
+    )
+    parser.add_argument("--version", action="version", version=f"mentionwatch {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never abusive text)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("validate", help="check a config file; exit 2 listing every problem")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_validate)
+
+    p = commands.add_parser(
+        "scan",
+        help="one batch run: feeds (or --input) to mentions, history and alerts",
+        description="Extra arguments are Beam pipeline options, e.g. "
+        "--direct_running_mode=multi_processing --direct_num_workers=2",
+    )
+    p.add_argument("config")
+    p.add_argument("--input", help="JSON-lines items ({id, text, ...}) instead of the config's feeds")
+    p.add_argument("--output", help="write one JSON line per item with its mentions")
+    p.set_defaults(func=cmd_scan, beam=True)
+
+    p = commands.add_parser("demo", help="the demo: emulator, scan, alerts received back, summary")
+    p.add_argument("config", nargs="?", default="configs/demo.yaml")
+    p.add_argument("--out", default="demo-out", help="folder for the demo's store and results (recreated)")
+    p.set_defaults(func=cmd_demo, beam=True)
+
+    pubsub = commands.add_parser("pubsub", help="Pub/Sub resources and the local emulator")
+    pubsub_commands = pubsub.add_subparsers(dest="pubsub_command", required=True, metavar="ACTION")
+    p = pubsub_commands.add_parser("up", help="create missing topics and subscriptions (emulator or GCP)")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_pubsub_up)
+    p = pubsub_commands.add_parser("emulator", help="run the Pub/Sub emulator with the config's resources until Ctrl-C")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_pubsub_emulator)
+    p = pubsub_commands.add_parser("pull", help="receive alerts from the alerts subscription (text masked)")
+    p.add_argument("config")
+    p.add_argument("--max", type=int, default=100)
+    p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for the first message")
+    p.add_argument("--json", action="store_true", help="print the raw alert JSON")
+    p.add_argument("--show-text", action="store_true", help="show excerpts even when they carry a content warning")
+    p.set_defaults(func=cmd_pubsub_pull)
+    p = pubsub_commands.add_parser("republish", help="publish alerts still pending in the store (same ids)")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_pubsub_republish)
+
+    subjects = commands.add_parser("subjects", help="what the matcher looks for")
+    subjects_commands = subjects.add_subparsers(dest="subjects_command", required=True, metavar="ACTION")
+    p = subjects_commands.add_parser("explain", help="list every name form matched for each subject")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_subjects_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "beam", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("mentionwatch").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        return args.func(args, extra)
+    except CommandError as exc:
+        print(f"mentionwatch: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Content-derived identifiers.
+
+Nothing in mentionwatch gets a random id. An item's id comes from its source
+and its guid (or link), a mention's from the subject and the item, an alert's
+from the subject, the item and the label. Replaying the same input therefore
+reproduces the same ids, so stores upsert instead of duplicating, Pub/Sub
+consumers deduplicate on ``alert_id`` and a re-run never makes a second alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def _digest(*parts: str, length: int = 24) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8")
+        # Length-prefix every part so ("ab", "c") and ("a", "bc") differ.
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()[:length]
+
+
+def item_id(source: str, guid: str) -> str:
+    """Id of an item: its source plus the entry's guid (or link, or content)."""
+    return "it_" + _digest("item", source, guid)
+
+
+def mention_id(subject: str, item: str) -> str:
+    return "mn_" + _digest("mention", subject, item)
+
+
+def alert_id(subject: str, item: str, label: str) -> str:
+    return "al_" + _digest("alert", subject, item, label)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

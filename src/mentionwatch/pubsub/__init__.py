@@ -1,0 +1,1 @@
+"""Pub/Sub: the emulator, resources, publishing alerts."""

@@ -1,0 +1,236 @@
+"""The records that flow through every mentionwatch pipeline.
+
+Each stage takes and returns these frozen dataclasses, so a stage can be
+unit-tested without a pipeline and every runner can pickle what it moves.
+Identity is always derived from content (see ``mentionwatch.ids``): a replay
+of the same input yields the same item ids, mention ids and alert ids, which
+is what makes retries and re-runs safe.
+
+The JSON shapes of these records are documented in docs/architecture.md
+(data contracts) and docs/alerts.md; ``SCHEMA_VERSION`` is bumped whenever a
+serialised shape changes incompatibly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+LABELS = ("harassment", "re_promotion", "benign")
+HARASSMENT_TYPES = (
+    "threat",
+    "doxxing",
+    "incitement",
+    "sexual_harassment",
+    "identity_attack",
+    "insult",
+)
+SEVERITIES = ("none", "low", "medium", "high", "critical")
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string with a ``Z`` suffix."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One piece of content from a source: a feed entry, post, comment or page.
+
+    Attributes:
+      id: stable id, a hash of the source and the entry's guid or link.
+      source: where it came from (feed name or URL, or the producer's name).
+      url: link to the content itself (may be empty for pushed items).
+      title: title or headline; empty when the source has none.
+      text: the body as plain text (HTML stripped, entities decoded).
+      author: author name or handle, if the source gives one.
+      published_at: ISO-8601 UTC time the source says it was published.
+      fetched_at: ISO-8601 UTC time mentionwatch fetched it.
+      language: ISO 639-1 code when known.
+      raw_ref: content address (sha256) of the raw response the item came
+        from, kept as evidence; empty when the raw body was not stored.
+    """
+
+    id: str
+    source: str
+    url: str
+    title: str
+    text: str
+    author: str = ""
+    published_at: str | None = None
+    fetched_at: str | None = None
+    language: str | None = None
+    raw_ref: str = ""
+
+    @property
+    def full_text(self) -> str:
+        """Title and body as one string, the text matching and classification see."""
+        if self.title and self.text:
+            return f"{self.title}\n\n{self.text}"
+        return self.title or self.text
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Item:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """Where a subject was found.
+
+    Attributes:
+      field: ``"title"``, ``"text"`` or ``"url"``.
+      start: start offset (characters) in the original, un-normalised field.
+      end: end offset (exclusive) in the original field.
+      matched: the original characters, e.g. ``"D4na R3yes"``.
+      variant: the configured or generated name form that matched, e.g.
+        ``"dana reyes"``.
+    """
+
+    field: str
+    start: int
+    end: int
+    matched: str
+    variant: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mention:
+    """An item that refers to one tracked subject."""
+
+    item: Item
+    subject: str
+    spans: tuple[Span, ...]
+
+    @property
+    def id(self) -> str:
+        from mentionwatch.ids import mention_id
+
+        return mention_id(self.subject, self.item.id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Classification:
+    """What the model (and the rules beside it) said about a mention.
+
+    Attributes:
+      label: one of ``LABELS``.
+      harassment_type: one of ``HARASSMENT_TYPES`` when label is harassment.
+      scores: probability per label and per harassment type, all in [0, 1].
+      model_id: which model produced the scores (package or hub id, or path).
+      model_version: version of that model (training run id / content hash).
+      thresholds: the per-label thresholds the decision used.
+      signals: names of rule signals that fired (e.g. ``"pii:phone"``).
+    """
+
+    label: str
+    harassment_type: str | None
+    scores: Mapping[str, float]
+    model_id: str
+    model_version: str
+    thresholds: Mapping[str, float]
+    signals: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
+        data["thresholds"] = dict(self.thresholds)
+        data["signals"] = list(self.signals)
+        return data
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassifiedMention:
+    """A mention and its classification; what the history store keeps."""
+
+    mention: Mention
+    classification: Classification
+
+    @property
+    def id(self) -> str:
+        return self.mention.id
+
+
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    """A decision to tell the subject about a mention.
+
+    The alert id is content-derived (subject, item id, label), so a re-run or a
+    redelivery never makes a second alert. ``count`` is above 1 when a burst of
+    similar mentions was grouped into this alert.
+    """
+
+    alert_id: str
+    subject: str
+    label: str
+    harassment_type: str | None
+    severity: str
+    item_id: str
+    mention_id: str
+    url: str
+    source: str
+    title: str
+    excerpt: str
+    published_at: str | None
+    created_at: str
+    scores: Mapping[str, float]
+    model_id: str
+    model_version: str
+    evidence_ref: str = ""
+    count: int = 1
+    content_warning: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
+        return {"schema_version": SCHEMA_VERSION, **data}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Alert:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+    def attributes(self) -> dict[str, str]:
+        """Pub/Sub message attributes: subscriptions filter on these."""
+        return {
+            "subject": self.subject,
+            "label": self.label,
+            "severity": self.severity,
+            "alert_id": self.alert_id,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DeadLetter:
+    """One record for anything that could not be processed.
+
+    Every stage's error output has this one shape, and all of them drain to
+    the dead-letter sink (a table in the history store).
+
+    Attributes:
+      stage: the pipeline stage that failed, e.g. ``"FetchFeeds"``.
+      ref: what failed: a feed URL, an item id, an input line number.
+      error: the exception type and message (never the abusive text itself).
+      time: ISO-8601 UTC time of the failure.
+      payload: a bounded excerpt of the failing input, for debugging.
+    """
+
+    stage: str
+    ref: str
+    error: str
+    time: str = dataclasses.field(default_factory=utc_now)
+    payload: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

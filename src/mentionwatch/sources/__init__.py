@@ -1,0 +1,1 @@
+"""Where items come from: feeds today, social APIs later, behind one small interface."""

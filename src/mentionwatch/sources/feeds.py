@@ -1,0 +1,247 @@
+"""RSS, Atom and JSON Feed parsing, and turning entries into ``Item``s.
+
+Two steps, kept apart so each has its own error output in the pipeline:
+
+* ``parse_feed`` turns a fetched body into ``RawEntry`` records (one bad feed
+  is one dead letter). RSS and Atom go through feedparser; JSON Feed, which
+  feedparser 6 does not read, has its own strict parser here.
+* ``entry_to_item`` turns one entry into an ``Item`` (one bad entry is one
+  dead letter; the rest of the feed still flows).
+
+feedparser sets ``bozo`` for feeds it could still read (undefined entities, a
+blank line before ``<?xml``); those are kept. A body with no recognisable
+feed and no entries is an error.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import feedparser
+
+from mentionwatch.ids import item_id, sha256_hex
+from mentionwatch.records import Item
+from mentionwatch.sources.http import FetchResult
+from mentionwatch.textutil import html_to_text
+
+_log = logging.getLogger(__name__)
+
+
+class FeedError(ValueError):
+    """A fetched body is not a feed we can read."""
+
+
+class EntryError(ValueError):
+    """One entry cannot become an item (no text, malformed date, ...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RawEntry:
+    """One entry as the feed gave it, before normalisation.
+
+    ``title`` and ``body`` may still contain HTML. ``published_at`` is an
+    ISO-8601 UTC string or None when the feed gave no date.
+    """
+
+    source: str
+    feed_url: str
+    guid: str
+    link: str
+    title: str
+    body: str
+    author: str
+    published_at: str | None
+    language: str | None
+    raw_ref: str
+    fetched_at: str
+
+
+def parse_feed(result: FetchResult, source: str) -> list[RawEntry]:
+    """Parses a fetched feed body into entries.
+
+    Args:
+      result: the fetch result (its body is parsed, its URL and hash recorded).
+      source: the name this feed has in the config (or its URL).
+
+    Raises:
+      FeedError: the body is not RSS, Atom or JSON Feed.
+    """
+    if _looks_like_json(result):
+        return list(_parse_json_feed(result, source))
+    return list(_parse_xml_feed(result, source))
+
+
+def _looks_like_json(result: FetchResult) -> bool:
+    content_type = result.headers.get("content-type", "").lower()
+    head = result.body.lstrip()[:1]
+    return "json" in content_type or head in (b"{", b"[")
+
+
+def _parse_xml_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
+    parsed = feedparser.parse(result.body, response_headers=dict(result.headers))
+    if not parsed.entries and not parsed.get("version"):
+        reason = parsed.get("bozo_exception") or "no RSS or Atom structure found"
+        raise FeedError(f"not a feed: {reason}")
+    if parsed.bozo:
+        # Usable but not well-formed; keep the entries, note it for operators.
+        _log.debug("feed %s parsed with warnings: %s", result.url, parsed.get("bozo_exception"))
+    feed_language = parsed.feed.get("language")
+    raw_ref = result.sha256
+    for entry in parsed.entries:
+        body = ""
+        if entry.get("content"):
+            body = max((c.get("value", "") for c in entry.content), key=len)
+        if not body:
+            body = entry.get("summary", "") or entry.get("media_description", "")
+        yield RawEntry(
+            source=source,
+            feed_url=result.url,
+            guid=str(entry.get("id") or entry.get("link") or ""),
+            link=str(entry.get("link") or ""),
+            title=str(entry.get("title") or ""),
+            body=str(body),
+            author=str(entry.get("author") or ""),
+            published_at=_struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+            language=entry.get("language") or feed_language,
+            raw_ref=raw_ref,
+            fetched_at=result.fetched_at,
+        )
+
+
+def _parse_json_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
+    try:
+        document = json.loads(result.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not a feed: invalid JSON ({exc})") from None
+    if not isinstance(document, dict) or "jsonfeed.org/version" not in str(document.get("version", "")):
+        raise FeedError("not a feed: JSON without a jsonfeed.org version")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise FeedError("not a feed: JSON Feed without an 'items' list")
+    raw_ref = result.sha256
+    for entry in items:
+        if not isinstance(entry, Mapping):
+            continue
+        authors = entry.get("authors") or ([entry["author"]] if isinstance(entry.get("author"), Mapping) else [])
+        author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, Mapping) and a.get("name"))
+        yield RawEntry(
+            source=source,
+            feed_url=result.url,
+            guid=str(entry.get("id") or entry.get("url") or ""),
+            link=str(entry.get("url") or entry.get("external_url") or ""),
+            title=str(entry.get("title") or ""),
+            body=str(entry.get("content_html") or entry.get("content_text") or entry.get("summary") or ""),
+            author=author,
+            published_at=_keep_raw_date(entry.get("date_published") or entry.get("date_modified")),
+            language=entry.get("language") or document.get("language"),
+            raw_ref=raw_ref,
+            fetched_at=result.fetched_at,
+        )
+
+
+def _struct_to_iso(value: time.struct_time | None) -> str | None:
+    if value is None:
+        return None
+    moment = dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+_RAW_DATE_PREFIX = "raw:"
+
+
+def _keep_raw_date(value: Any) -> str | None:
+    # Strict parsing happens per entry (entry_to_item) so one bad date
+    # dead-letters one entry, not the whole feed.
+    return None if value in (None, "") else _RAW_DATE_PREFIX + str(value)
+
+
+def parse_iso_timestamp(value: str) -> str:
+    """Parses an ISO-8601 timestamp strictly; returns it in UTC with a ``Z``.
+
+    Raises:
+      EntryError: the value is not ISO-8601 or has no UTC offset.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise EntryError(f"malformed timestamp {value!r} (expected ISO-8601 with an offset)") from None
+    if moment.tzinfo is None:
+        raise EntryError(f"timestamp {value!r} has no UTC offset")
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def entry_to_item(entry: RawEntry) -> Item:
+    """Normalises one entry: plain text, a stable id, a strict UTC date.
+
+    Raises:
+      EntryError: the entry has neither title nor text, or a malformed date.
+    """
+    title = html_to_text(entry.title)
+    text = html_to_text(entry.body)
+    if not title and not text:
+        raise EntryError("entry has no title and no text")
+    published = entry.published_at
+    if published and published.startswith(_RAW_DATE_PREFIX):
+        published = parse_iso_timestamp(published.removeprefix(_RAW_DATE_PREFIX))
+    guid = entry.guid or entry.link or sha256_hex(f"{title}\n{text}".encode())
+    return Item(
+        id=item_id(entry.feed_url, guid),
+        source=entry.source,
+        url=entry.link,
+        title=title,
+        text=text,
+        author=entry.author,
+        published_at=published,
+        fetched_at=entry.fetched_at,
+        language=entry.language,
+        raw_ref=entry.raw_ref,
+    )
+
+
+def item_from_input(record: Mapping[str, Any], line_ref: str) -> Item:
+    """Builds an item from one ``--input`` JSON object (``id`` and ``text`` required).
+
+    The item keeps the caller's ``id`` unchanged so ``--output`` lines can be
+    joined back to the input. ``url``, ``title``, ``source``, ``published``,
+    ``author`` and ``lang`` are used when present; other keys are ignored. A
+    ``published`` value that is not ISO-8601 is dropped (never guessed).
+
+    Raises:
+      EntryError: a required key is missing or has the wrong type.
+    """
+    if not isinstance(record, Mapping):
+        raise EntryError(f"{line_ref}: expected a JSON object, got {type(record).__name__}")
+    ident = record.get("id")
+    text = record.get("text")
+    if ident is None or (isinstance(ident, str) and not ident.strip()) or not isinstance(ident, (str, int)):
+        raise EntryError(f"{line_ref}: missing 'id' (a non-empty string)")
+    if not isinstance(text, str):
+        raise EntryError(f"{line_ref}: missing 'text' (a string)")
+    title = record.get("title") or ""
+    if not isinstance(title, str):
+        raise EntryError(f"{line_ref}: 'title' must be a string")
+    if not text.strip() and not title.strip():
+        raise EntryError(f"{line_ref}: item has no text")
+    published = record.get("published") or record.get("published_at")
+    try:
+        published_at = parse_iso_timestamp(published) if isinstance(published, str) and published else None
+    except EntryError:
+        # Never guess a date; the item itself is still worth classifying.
+        published_at = None
+    return Item(
+        id=str(ident),
+        source=str(record.get("source") or "input"),
+        url=str(record.get("url") or ""),
+        title=title,
+        text=text,
+        author=str(record.get("author") or ""),
+        published_at=published_at,
+        language=record.get("lang") or record.get("language"),
+    )

@@ -1,0 +1,100 @@
+"""Beam sinks into the history store.
+
+Rows are batched (``BatchElements``) and upserted, so a retried bundle writes
+nothing twice. An unreachable store raises (the runner retries the bundle);
+a batch the database rejects for its content is split and retried row by row
+so one bad row becomes one dead letter.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import apache_beam as beam
+import sqlalchemy as sa
+from apache_beam.metrics import Metrics
+
+from mentionwatch.deadletter import from_exception
+from mentionwatch.store.db import HistoryStore
+
+ERRORS = "errors"
+
+
+class WriteResult(typing.NamedTuple):
+    written: beam.PCollection
+    errors: beam.PCollection
+
+
+class _WriteMentionsFn(beam.DoFn):
+    def __init__(self, store_url: str):
+        self._store_url = store_url
+        self._written = Metrics.counter("mentionwatch.store", "mentions_written")
+
+    def setup(self):
+        self._store = HistoryStore(self._store_url)
+
+    def process(self, batch):
+        try:
+            self._store.write_mentions(batch)
+            written = list(batch)
+        except (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.StatementError):
+            written = []
+            for row in batch:
+                try:
+                    self._store.write_mentions([row])
+                    written.append(row)
+                except (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.StatementError) as exc:
+                    yield beam.pvalue.TaggedOutput(
+                        ERRORS, from_exception("WriteMentionHistory", row.mention, f"{type(exc).__name__}: {exc}")
+                    )
+        self._written.inc(len(written))
+        yield from written
+
+    def teardown(self):
+        if getattr(self, "_store", None) is not None:
+            self._store.close()
+
+
+class WriteMentionHistory(beam.PTransform):
+    """Stores every classified mention (with its item); passes them on once written."""
+
+    def __init__(self, store_url: str, max_batch: int = 500):
+        super().__init__()
+        self._store_url = store_url
+        self._max_batch = max_batch
+
+    def expand(self, classified):
+        batches = classified | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch)
+        out = batches | "Write" >> beam.ParDo(_WriteMentionsFn(self._store_url)).with_outputs(ERRORS, main="written")
+        return WriteResult(out.written, out[ERRORS])
+
+
+class _WriteDeadLettersFn(beam.DoFn):
+    def __init__(self, store_url: str):
+        self._store_url = store_url
+        self._written = Metrics.counter("mentionwatch.store", "dead_letters_written")
+
+    def setup(self):
+        self._store = HistoryStore(self._store_url)
+
+    def process(self, batch):
+        self._store.write_dead_letters(batch)
+        self._written.inc(len(batch))
+        yield from batch
+
+    def teardown(self):
+        if getattr(self, "_store", None) is not None:
+            self._store.close()
+
+
+class WriteDeadLetters(beam.PTransform):
+    """The one dead-letter sink: every stage's errors end up in ``dead_letters``."""
+
+    def __init__(self, store_url: str, max_batch: int = 500):
+        super().__init__()
+        self._store_url = store_url
+        self._max_batch = max_batch
+
+    def expand(self, letters):
+        batches = letters | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch)
+        return batches | "Write" >> beam.ParDo(_WriteDeadLettersFn(self._store_url))

@@ -1,0 +1,144 @@
+"""Test helpers importable from any test module (``from helpers import Route``)."""
+
+from __future__ import annotations
+
+import http.server
+import pathlib
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------- HTTP
+
+
+@dataclass
+class Route:
+    """A canned response: status, headers, body, and an optional delay."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1 serving canned routes and a directory.
+
+    ``routes`` maps a path (with query) to a ``Route`` or to a callable taking
+    the request handler and returning a ``Route``. Unknown paths are looked up
+    under ``directory``; anything else is 404. ``requests`` records every
+    (method, path, headers) seen.
+    """
+
+    def __init__(self, directory: pathlib.Path | None = None):
+        self.routes: dict[str, Route | Callable[[http.server.BaseHTTPRequestHandler], Route]] = {}
+        self.directory = directory
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server API
+                server.requests.append(("GET", self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if callable(route):
+                    route = route(self)
+                if route is None and server.directory is not None:
+                    candidate = (server.directory / self.path.lstrip("/").split("?")[0]).resolve()
+                    if candidate.is_file() and server.directory.resolve() in candidate.parents:
+                        route = Route(candidate.read_bytes(), headers={"Content-Type": _content_type(candidate)})
+                if route is None:
+                    route = Route(b"not found", status=404)
+                if route.delay:
+                    time.sleep(route.delay)
+                self.send_response(route.status)
+                for key, value in route.headers.items():
+                    self.send_header(key, value)
+                if "Content-Length" not in route.headers:
+                    self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> FeedServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _content_type(path: pathlib.Path) -> str:
+    suffix = path.suffix.lower()
+    return {
+        ".json": "application/json",
+        ".atom": "application/atom+xml",
+        ".html": "text/html",
+    }.get(suffix, "application/xml")
+
+
+# --------------------------------------------------------------------------- fake model
+
+
+_FAKE_RULES = (
+    (re.compile(r"\b(kill|dead|bullet|hurt you|won't leave)\b", re.I), "threat"),
+    (re.compile(r"\b(lives at|address|phone)\b", re.I), "doxxing"),
+    (re.compile(r"\b(flood|report her|everyone go)\b", re.I), "incitement"),
+    (re.compile(r"\b(slut|whore|porn girl)\b", re.I), "sexual_harassment"),
+    (re.compile(r"\b(pathetic|idiot|loser)\b", re.I), "insult"),
+    (re.compile(r"\b(leaked|full video|watch free|download)\b", re.I), "re_promotion"),
+)
+
+
+def fake_scores(text: str) -> dict[str, float]:
+    """Deterministic keyword scores in the shape the real handler returns."""
+    from mentionwatch.classify.labels import CLASSES, label_scores
+
+    probs = {c: 0.01 for c in CLASSES}
+    for pattern, cls in _FAKE_RULES:
+        if pattern.search(text):
+            probs[cls] = 0.9
+            break
+    else:
+        probs["benign"] = 0.9
+    total = sum(probs.values())
+    return label_scores([probs[c] / total for c in CLASSES], CLASSES)
+
+
+
+def make_fake_handler():
+    """A ModelHandler with keyword rules standing in for the model (fast tier)."""
+    from mentionwatch.classify.handler import IsolatingModelHandler
+
+    class FakeModel:  # RunInference keeps a weak reference to the model
+        pass
+
+    class FakeHandler(IsolatingModelHandler):
+        def load_model(self):
+            return FakeModel()
+
+        def predict(self, texts, model):
+            if any("RAISE_IN_MODEL" in text for text in texts):
+                raise RuntimeError("model failed on this text")
+            return [fake_scores(text) for text in texts], "fake-model@1"
+
+    return FakeHandler()
