@@ -36,11 +36,13 @@ class FeedServer:
         self.routes: dict[str, Route | Callable[[http.server.BaseHTTPRequestHandler], Route]] = {}
         self.directory = directory
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.timed_requests: list[tuple[str, str, dict[str, str], float]] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server API
                 server.requests.append(("GET", self.path, dict(self.headers)))
+                server.timed_requests.append(("GET", self.path, dict(self.headers), time.monotonic()))
                 route = server.routes.get(self.path)
                 if callable(route):
                     route = route(self)
@@ -142,3 +144,18 @@ def make_fake_handler():
             return [fake_scores(text) for text in texts], "fake-model@1"
 
     return FakeHandler()
+
+
+# --------------------------------------------------------------------------- records
+
+T0 = 1_795_000_000.0  # an arbitrary event time (2026-11-18)
+
+
+def classified_mention(item_id, label, harassment_type=None, title="", text="text", score=0.95, subject="Dana Reyes"):
+    """A ClassifiedMention with the given label, for policy and store tests."""
+    from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
+
+    item = Item(item_id, "site", f"https://site.example/{item_id}", title, text)
+    scores = {"harassment": 0.0, "re_promotion": 0.0, "benign": 0.0, label: score}
+    result = Classification(label, harassment_type, scores, "m", "1", {"harassment": 0.5, "re_promotion": 0.5})
+    return ClassifiedMention(Mention(item, subject, (Span("text", 0, 4, "Dana", "dana"),)), result)

@@ -76,6 +76,67 @@ def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def cmd_ingest(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    from mentionwatch.ingest import run_ingest
+    from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    host = _pubsub_host(loaded)
+    try:
+        check_reachable(settings, host)
+    except PubSubUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    summary = run_ingest(loaded, emulator_host=host, beam_args=beam_args)
+    print(f"mentionwatch ingest {args.config}: {summary.line()}")
+    if summary.dead_letters:
+        print("  dead letters: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.dead_letters.items())))
+    return EXIT_OK
+
+
+def cmd_monitor(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    from mentionwatch.monitor import run_monitor
+    from mentionwatch.scan import PreflightError, preflight
+
+    loaded = _load(args.config)
+    _require_pubsub(loaded)
+    host = _pubsub_host(loaded)
+    try:
+        preflight(loaded, host)
+    except PreflightError as exc:
+        raise CommandError(str(exc)) from None
+    from mentionwatch.store import HistoryStore
+    from mentionwatch.watch import republish_pending
+
+    store = HistoryStore(loaded.config.store.url)
+    sent, waiting = republish_pending(loaded, host, store)  # what a previous run left pending
+    store.close()
+    if sent or waiting:
+        print(f"republished {sent} pending alert(s); {waiting} still pending")
+    result = run_monitor(loaded, emulator_host=host, beam_args=beam_args)
+    print(f"monitor running on {loaded.config.pubsub.subscriptions.items} (Ctrl-C stops)", flush=True)
+    try:
+        result.wait_until_finish()
+    except KeyboardInterrupt:
+        result.cancel()
+        print("monitor stopped")
+        return EXIT_OK
+    # A streaming job only finishes when something broke (e.g. Pub/Sub went away).
+    raise CommandError(f"the monitor stopped: {result.state}", EXIT_FAILED)
+
+
+def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    from mentionwatch.pubsub.emulator import EmulatorError
+    from mentionwatch.watch import run_watch
+
+    loaded = _load(args.config)
+    _require_pubsub(loaded)
+    try:
+        return run_watch(loaded, start_emulator=args.emulator, interval=args.interval, beam_args=beam_args)
+    except EmulatorError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _require_pubsub(loaded: LoadedConfig):
     if loaded.config.pubsub is None:
         raise CommandError(f"{loaded.path}: has no 'pubsub' block; add one to use Pub/Sub", EXIT_CONFIG)
@@ -201,6 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", help="JSON-lines items ({id, text, ...}) instead of the config's feeds")
     p.add_argument("--output", help="write one JSON line per item with its mentions")
     p.set_defaults(func=cmd_scan, beam=True)
+
+    p = commands.add_parser("ingest", help="one poll of every source: new items to the items topic")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_ingest, beam=True)
+
+    p = commands.add_parser("monitor", help="the streaming job: items topic to mentions, history and alerts")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_monitor, beam=True)
+
+    p = commands.add_parser("watch", help="run monitor + ingest every N seconds until Ctrl-C, with a status line")
+    p.add_argument("config")
+    p.add_argument("--emulator", action="store_true", help="start the Pub/Sub emulator too (on pubsub.emulator_host)")
+    p.add_argument("--interval", type=float, help="seconds between polls (default: ingest.poll_interval_s)")
+    p.set_defaults(func=cmd_watch, beam=True)
 
     p = commands.add_parser("demo", help="the demo: emulator, scan, alerts received back, summary")
     p.add_argument("config", nargs="?", default="configs/demo.yaml")

@@ -228,16 +228,86 @@ class ModelSettings(_Block):
     thresholds: Thresholds = Thresholds()
 
 
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class MinScores(_Block):
+    """Per-label minimum score for a mention to alert (on top of the model thresholds)."""
+
+    harassment: float = Field(default=0.0, ge=0, le=1)
+    re_promotion: float = Field(default=0.0, ge=0, le=1)
+
+
+class SubjectAlertPolicy(_Block):
+    """Overrides of the alert policy for one subject."""
+
+    min_severity: Severity | None = None
+    min_score: MinScores = MinScores()
+
+
+class PileOn(_Block):
+    """When harassment of one subject spikes above its own recent baseline.
+
+    A pile-on alert fires when the harassment mentions in the last
+    ``window_s`` exceed the subject's mean per window over the last
+    ``baseline_days`` by ``sigmas`` standard deviations, and number at least
+    ``min_count``. At most one per ``cooldown_s``.
+    """
+
+    window_s: int = Field(default=3600, ge=60)
+    baseline_days: int = Field(default=14, ge=1, le=90)
+    sigmas: float = Field(default=3.0, gt=0)
+    min_count: int = Field(default=5, ge=1)
+    cooldown_s: int = Field(default=6 * 3600, ge=0)
+
+
 class AlertPolicy(_Block):
-    """Which classified mentions become alerts.
+    """Which classified mentions become alerts, and how bursts are grouped.
 
     Attributes:
       labels: labels that can alert at all.
       min_severity: mentions below this severity are stored but not alerted.
+      burst_window_s: the streaming monitor groups medium/low alerts of the
+        same kind (same subject, label, type; for re-promotion the same title)
+        arriving within this window into one alert with a count.
+      high_burst_window_s: the same for high-severity alerts (incitement,
+        sexual harassment, identity attacks). Critical alerts (threats,
+        doxxing, pile-ons) are never held.
+      pile_on: the spike detector.
+      subjects: per-subject overrides, keyed by the subject's name.
     """
 
     labels: tuple[Literal["harassment", "re_promotion"], ...] = ("harassment", "re_promotion")
-    min_severity: Literal["low", "medium", "high", "critical"] = "low"
+    min_severity: Severity = "low"
+    burst_window_s: int = Field(default=600, ge=0, le=86_400)
+    high_burst_window_s: int = Field(default=60, ge=0, le=3600)
+    pile_on: PileOn = PileOn()
+    subjects: dict[str, SubjectAlertPolicy] = Field(default_factory=dict)
+
+
+class IngestSettings(_Block):
+    """How ``mentionwatch ingest`` / ``watch`` poll the sources.
+
+    Attributes:
+      poll_interval_s: ``watch`` runs an ingest every this many seconds.
+      host_min_interval_s: politeness: at least this long between two
+        requests to the same host.
+      host_concurrency: politeness: at most this many requests in flight to
+        one host.
+      seen_retention_days: ids of items already seen are kept this long.
+      redeliver_after_s: an item the monitor has not confirmed within this
+        time is published again (the monitor ignores items it already did).
+      max_attempts: after this many deliveries an item is dead-lettered.
+      items_per_message: items batched into one Pub/Sub message.
+    """
+
+    poll_interval_s: float = Field(default=60.0, gt=0)
+    host_min_interval_s: float = Field(default=1.0, ge=0)
+    host_concurrency: int = Field(default=1, ge=1, le=16)
+    seen_retention_days: int = Field(default=30, ge=1)
+    redeliver_after_s: float = Field(default=120.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    items_per_message: int = Field(default=100, ge=1, le=1000)
 
 
 # --------------------------------------------------------------------------- the whole file
@@ -253,6 +323,7 @@ class Config(_Block):
     store: StoreSettings = StoreSettings()
     model: ModelSettings = ModelSettings()
     alerts: AlertPolicy = AlertPolicy()
+    ingest: IngestSettings = IngestSettings()
 
     @model_validator(mode="after")
     def _unique_subject_names(self) -> Config:
@@ -262,6 +333,9 @@ class Config(_Block):
             if key in seen:
                 raise ValueError(f"subject name {subject.name!r} appears twice; names must be unique")
             seen.add(key)
+        unknown = sorted(set(self.alerts.subjects) - {s.name for s in self.subjects})
+        if unknown:
+            raise ValueError(f"alerts.subjects names unknown subject(s) {unknown}; use a name from 'subjects'")
         return self
 
     def subject(self, name: str) -> Subject:

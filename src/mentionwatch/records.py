@@ -167,8 +167,12 @@ class Alert:
     """A decision to tell the subject about a mention.
 
     The alert id is content-derived (subject, item id, label), so a re-run or a
-    redelivery never makes a second alert. ``count`` is above 1 when a burst of
-    similar mentions was grouped into this alert.
+    redelivery never makes a second alert.
+
+    ``kind`` is ``mention`` (one mention), ``burst`` (``count`` similar
+    mentions grouped into one alert; ``related_urls`` lists the others) or
+    ``pile_on`` (harassment of the subject spiking above its baseline;
+    ``count`` mentions in the window).
     """
 
     alert_id: str
@@ -190,16 +194,22 @@ class Alert:
     evidence_ref: str = ""
     count: int = 1
     content_warning: bool = True
+    kind: str = "mention"
+    related_urls: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
+        data["related_urls"] = list(self.related_urls)
         return {"schema_version": SCHEMA_VERSION, **data}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Alert:
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in fields})
+        values = {k: v for k, v in data.items() if k in fields}
+        if "related_urls" in values:
+            values["related_urls"] = tuple(values["related_urls"])
+        return cls(**values)
 
     def attributes(self) -> dict[str, str]:
         """Pub/Sub message attributes: subscriptions filter on these."""

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import apache_beam as beam
 
+from mentionwatch.alerts.engine import params_from_config
 from mentionwatch.alerts.transform import DecideAlerts
 from mentionwatch.classify.handler import MentionModelHandler
 from mentionwatch.classify.model import Manifest, resolve_model_dir
@@ -146,7 +147,7 @@ def build_pipeline(
         | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
     )
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url)
-    decided = classified.classified | "DecideAlerts" >> DecideAlerts(cfg.alerts.labels, cfg.alerts.min_severity)
+    decided = classified.classified | "DecideAlerts" >> DecideAlerts(params_from_config(cfg.alerts, cfg.subjects))
     topic = cfg.pubsub.topic_path(cfg.pubsub.topics.alerts) if cfg.pubsub else None
     published = decided.alerts | "PublishAlerts" >> PublishAlerts(cfg.store.url, topic, emulator_host)
 

@@ -14,9 +14,15 @@ from mentionwatch.records import Item
 from mentionwatch.subjects import SubjectSpec
 
 
+COUNTS = "counts"
+
+
 class MatchResult(typing.NamedTuple):
     mentions: beam.PCollection
     errors: beam.PCollection
+    # (item id, number of subjects it mentions) for every item matched, zero
+    # included: the monitor confirms items to the outbox with it.
+    counts: beam.PCollection
 
 
 class _MatchFn(beam.DoFn):
@@ -31,9 +37,10 @@ class _MatchFn(beam.DoFn):
 
     def process(self, item: Item):
         self._items.inc()
-        for mention in self._matcher.match(item):
-            self._hits.inc()
-            yield mention
+        mentions = self._matcher.match(item)
+        self._hits.inc(len(mentions))
+        yield from mentions
+        yield beam.pvalue.TaggedOutput(COUNTS, (item.id, len(mentions)))
 
 
 class MatchSubjects(beam.PTransform):
@@ -44,5 +51,8 @@ class MatchSubjects(beam.PTransform):
         self._subjects = tuple(subjects)
 
     def expand(self, items):
-        mentions, failed = items | "Match" >> beam.ParDo(_MatchFn(self._subjects)).with_exception_handling()
-        return MatchResult(mentions, failed | "MatchErrors" >> ToDeadLetters("MatchSubjects"))
+        out = (
+            items
+            | "Match" >> beam.ParDo(_MatchFn(self._subjects)).with_exception_handling().with_outputs(COUNTS, main="mentions")
+        )
+        return MatchResult(out.mentions, out.bad | "MatchErrors" >> ToDeadLetters("MatchSubjects"), out[COUNTS])

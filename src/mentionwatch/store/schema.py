@@ -57,6 +57,8 @@ mentions = sa.Table(
     sa.Column("source", sa.String(500), nullable=False),
     sa.Column("published_at", Timestamp),
     sa.Column("classified_at", Timestamp, nullable=False),
+    # Set once the alert policy has decided on this mention (streaming monitor).
+    sa.Column("decided_at", Timestamp),
     sa.UniqueConstraint("mention_id", "model_id", "model_version", name="uq_mentions_version"),
 )
 sa.Index("ix_mentions_subject_time", mentions.c.subject, mentions.c.classified_at)
@@ -74,7 +76,14 @@ alerts = sa.Table(
     sa.Column("harassment_type", sa.String(32)),
     sa.Column("severity", sa.String(16), nullable=False),
     sa.Column("body", sa.JSON, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # pending | published | local
+    # held: waiting for its burst window; pending: to publish; published;
+    # grouped: folded into the alert ``leader_id``; local: no Pub/Sub configured.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, default="mention"),
+    sa.Column("count", sa.Integer, nullable=False, default=1),
+    sa.Column("group_key", sa.String(500)),
+    sa.Column("leader_id", sa.String(64)),
+    sa.Column("release_at", Timestamp),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text),
     sa.Column("message_id", sa.String(100)),
@@ -95,3 +104,41 @@ dead_letters = sa.Table(
     sa.Column("payload", sa.Text, nullable=False, default=""),
 )
 sa.Index("ix_dead_letters_time", dead_letters.c.time)
+
+# ---------------------------------------------------------------- ingest
+
+feed_state = sa.Table(
+    "feed_state",
+    metadata,
+    sa.Column("feed_url", sa.Text, primary_key=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("next_fetch_at", Timestamp),  # set from Retry-After
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_fetch_at", Timestamp),
+    sa.Column("last_success_at", Timestamp),
+    sa.Column("last_failure_at", Timestamp),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+    sa.Column("items_total", sa.Integer, nullable=False, default=0),
+    sa.Column("last_item_at", Timestamp),
+)
+
+# Seen items and the outbox to the items topic, in one table: a row means the
+# item was seen (dedup); published_at/processed_at track delivery to the
+# monitor, which confirms an item once every mention in it is decided.
+item_outbox = sa.Table(
+    "item_outbox",
+    metadata,
+    sa.Column("item_id", sa.String(200), primary_key=True),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("first_seen_at", Timestamp, nullable=False),
+    sa.Column("published_at", Timestamp),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("mentions_expected", sa.Integer),
+    sa.Column("processed_at", Timestamp),
+)
+sa.Index("ix_item_outbox_unprocessed", item_outbox.c.processed_at, item_outbox.c.published_at)
+sa.Index("ix_item_outbox_seen", item_outbox.c.first_seen_at)

@@ -1,0 +1,28 @@
+"""Scan: one batch run from feeds (or an items file) to mentions, history and alerts.
+
+The whole chain in one Beam job: read the config's feeds (or ``--input``
+JSON lines), find mentions of the tracked subjects, classify each with the
+offline transformers model, store every mention, and publish an alert to the
+Pub/Sub alerts topic for each mention the alert policy selects. ``--output``
+writes one JSON line per item (docs/architecture.md has the contract).
+
+Run locally::
+
+    python pipelines/scan.py configs/demo.yaml --input items.jsonl --output results.jsonl \
+        --direct_running_mode=multi_processing --direct_num_workers=2
+
+Any further arguments are Beam pipeline options (``--runner``, ...). The
+graph itself is built by ``mentionwatch.scan.build_pipeline``.
+"""
+
+import sys
+
+from mentionwatch.cli import main
+
+
+def run(argv=None) -> int:
+    return main(["scan", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,193 @@
+"""``mentionwatch watch``: the whole event-driven flow, supervised, until Ctrl-C.
+
+Each cycle (every ``ingest.poll_interval_s`` seconds):
+
+1. make sure the topics and subscriptions exist (an emulator restarted
+   empty gets them back);
+2. make sure the monitor (a streaming job, in its own process) is running,
+   restarting it with backoff if it stopped — e.g. because Pub/Sub went away;
+3. publish alerts still pending or held past their window (same ids);
+4. run the ingest job (poll, keep what is new, publish to the items topic);
+5. print one status line: items seen, mentions, alerts, dead letters, and
+   per-source health.
+
+Nothing here holds data that matters: items live in the store's outbox until
+the monitor confirms them, alerts in the store until Pub/Sub accepts them. A
+watch that is killed and started again carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from mentionwatch.config import LoadedConfig
+from mentionwatch.ingest import run_ingest
+from mentionwatch.pubsub.admin import PubSubUnavailable, emulator_host, ensure_resources
+from mentionwatch.pubsub.emulator import PubSubEmulator
+from mentionwatch.pubsub.publish import AlertPublisher
+from mentionwatch.store import HistoryStore
+from mentionwatch.store import schema
+
+_log = logging.getLogger(__name__)
+
+
+def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStore) -> tuple[int, int]:
+    """Publishes alerts pending or held past their window; returns (sent, still pending)."""
+    settings = loaded.config.pubsub
+    pending = store.pending_alerts()
+    if not pending or settings is None:
+        return 0, len(pending)
+    publisher = AlertPublisher(settings.topic_path(settings.topics.alerts), host, deadline=10.0)
+    try:
+        sent, failed = publisher.publish(pending)
+    finally:
+        publisher.close()
+    store.mark_published(sent)
+    store.mark_failed(failed)
+    return len(sent), len(failed)
+
+
+class MonitorProcess:
+    """The streaming monitor in a child process, restarted with backoff when it stops."""
+
+    def __init__(self, config_path: str, host: str | None, beam_args: Sequence[str], log_path: str | None = None):
+        self._command = [sys.executable, "-m", "mentionwatch.cli", "monitor", config_path, *beam_args]
+        self._env = dict(os.environ, **({"PUBSUB_EMULATOR_HOST": host} if host else {}))
+        self._process: subprocess.Popen | None = None
+        self._restarts = 0
+        self._next_start = 0.0
+        self._log_path = log_path
+        self._log = None
+
+    @property
+    def restarts(self) -> int:
+        return self._restarts
+
+    def ensure_running(self) -> str:
+        """Starts or restarts the monitor if needed; returns its state for the status line."""
+        if self._process is not None and self._process.poll() is None:
+            return "running"
+        if self._process is not None:
+            code = self._process.returncode
+            self._process = None
+            self._restarts += 1
+            backoff = min(30.0, 2.0 ** min(self._restarts, 5))
+            self._next_start = time.monotonic() + backoff
+            _log.warning("monitor exited with status %s; restarting in %.0f s", code, backoff)
+        if time.monotonic() < self._next_start:
+            return "restarting"
+        if self._log is None:
+            self._log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            self._command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return "starting"
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        if self._log not in (None, subprocess.DEVNULL):
+            self._log.close()
+        self._log = None
+
+
+def status_line(store: HistoryStore, monitor_state: str, note: str = "") -> str:
+    """One line: items, mentions, alerts, dead letters, sources."""
+    with store.engine.connect() as connection:
+        def count(table, *where):
+            return connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+
+        items = count(schema.item_outbox)
+        unconfirmed = count(schema.item_outbox, schema.item_outbox.c.processed_at.is_(None))
+        mentions = count(schema.mentions)
+        published = count(schema.alerts, schema.alerts.c.status == "published")
+        waiting = count(schema.alerts, schema.alerts.c.status.in_(("pending", "held")))
+        letters = count(schema.dead_letters)
+    feeds = store.all_feed_states()
+    failing = [f for f in feeds if f["consecutive_failures"]]
+    health = f"sources {len(feeds) - len(failing)} ok"
+    if failing:
+        health += ", failing: " + ", ".join(f"{f['name']} ({f['consecutive_failures']}x)" for f in failing[:3])
+        health += "…" if len(failing) > 3 else ""
+    line = (
+        f"items {items} ({unconfirmed} in flight) | mentions {mentions} | alerts {published} sent, {waiting} waiting"
+        f" | dead letters {letters} | {health} | monitor {monitor_state}"
+    )
+    return f"{line} | {note}" if note else line
+
+
+def run_watch(
+    loaded: LoadedConfig,
+    *,
+    start_emulator: bool = False,
+    interval: float | None = None,
+    beam_args: Sequence[str] = (),
+    stop: threading.Event | None = None,
+    out=sys.stdout,
+) -> int:
+    """Runs until ``stop`` is set or SIGINT/SIGTERM; returns an exit status."""
+    cfg = loaded.config
+    if cfg.pubsub is None:
+        raise ValueError("watch needs a 'pubsub' block (items and alerts travel over Pub/Sub)")
+    stop = stop or threading.Event()
+    interval = interval or cfg.ingest.poll_interval_s
+    emulator = None
+    if start_emulator:
+        host_name, port = cfg.pubsub.emulator_host.rsplit(":", 1)
+        emulator = PubSubEmulator(host_name, int(port), project=cfg.pubsub.project).start()
+        host = emulator.endpoint
+    else:
+        host = emulator_host(cfg.pubsub)
+    store = HistoryStore(cfg.store.url)
+    log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
+    monitor = MonitorProcess(str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handlers[signum] = signal.signal(signum, lambda *_: stop.set())
+    tty = getattr(out, "isatty", lambda: False)()
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            note = ""
+            try:
+                ensure_resources(cfg.pubsub, host, timeout=5.0)
+                state = monitor.ensure_running()
+                republish_pending(loaded, host, store)
+                summary = run_ingest(loaded, emulator_host=host)
+                note = f"last poll: {summary.new_items} new, {summary.not_modified} unchanged, {summary.failed} failed"
+            except PubSubUnavailable as exc:
+                state = monitor.ensure_running()
+                note = f"Pub/Sub unavailable, retrying next cycle ({str(exc)[:80]})"
+            line = status_line(store, state, note)
+            print(("\r\033[K" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    finally:
+        print("" if not tty else "\n", end="", file=out)
+        print("stopping: monitor…", file=out, flush=True)
+        monitor.stop()
+        if emulator is not None:
+            emulator.stop()
+        store.close()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        print("stopped cleanly", file=out, flush=True)
+    return 0
