@@ -15,7 +15,10 @@ from mentionwatch.cli import main
 
 
 def run(argv=None) -> int:
-    return main(["ingest", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Dataflow flex templates pass parameters as --name=value; accept --config=PATH too.
+    args = [a.removeprefix("--config=") for a in args]
+    return main(["ingest", *args])
 
 
 if __name__ == "__main__":
