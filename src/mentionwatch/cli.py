@@ -223,16 +223,33 @@ def cmd_demo(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
 
 
 def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    from mentionwatch.matching.matcher import variants
+    """Every name form the matcher generates for each subject, how it was derived,
+    and the terms that steer disambiguation (see docs/matching.md)."""
+    from mentionwatch.matching.matcher import title_phrases
+    from mentionwatch.matching.variants import generate, words_of
     from mentionwatch.subjects import from_config
 
     loaded = _load(args.config)
+    strength_note = {
+        "full": "matches unless the item shows another person",
+        "initials": "needs one tie to her (context term, her content, cue words)",
+        "misspelling": "matches unless the item shows another person",
+        "inverted": "with a comma; otherwise needs a tie",
+        "partial": "needs context (a context term, or cue words and more)",
+    }
     for subject in from_config(loaded.config.subjects):
-        print(subject.name)
-        for variant, kind in sorted(variants(subject).items(), key=lambda kv: (kv[1], kv[0])):
-            print(f"  {kind:<10} {variant}")
+        forms = generate(subject)
+        print(f"{subject.name}  ({len(forms)} name forms)")
+        for variant in forms:
+            print(f"  {variant.kind:<12} {variant.text:<28} {variant.derived}; {strength_note[variant.strength]}")
+        for phrase in subject.context:
+            print(f"  {'context':<12} {' '.join(words_of(phrase)):<28} raises the score of every form")
+        for words in title_phrases(subject):
+            print(f"  {'title':<12} {' '.join(words):<28} from known content; raises the score")
         for phrase in subject.exclude:
-            print(f"  {'exclude':<10} {phrase}")
+            print(f"  {'exclude':<12} {' '.join(words_of(phrase)):<28} cancels the name hits it covers")
+    print("Matching is case-, accent- and look-alike-insensitive; leetspeak, spaced or dotted letters,")
+    print("hidden characters, hashtags, handles, URL slugs and domains are read as the same forms.")
     return EXIT_OK
 
 

@@ -21,7 +21,10 @@ def test_name_case_and_accents_and_spacing():
 
 
 def test_alias_handle_hashtag():
-    assert found("Dana R. again")[0].spans[0].variant == "dana r."
+    # "Dana R." is an initials alias: on its own it signs many reviews, so it needs a tie
+    # to her (here re-promotion words); see mentionwatch.matching.context.
+    assert found("Dana R. again") == []
+    assert found("Dana R. again, her old tape reuploaded, full video")[0].spans[0].variant == "dana r."
     assert found("cc @danareyes")[0].spans[0].matched == "danareyes"
     assert found("#DanaReyes trending")[0].subject == "Dana Reyes"
 

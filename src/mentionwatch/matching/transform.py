@@ -13,7 +13,6 @@ from mentionwatch.matching.matcher import SubjectMatcher
 from mentionwatch.records import Item
 from mentionwatch.subjects import SubjectSpec
 
-
 COUNTS = "counts"
 
 
@@ -33,7 +32,7 @@ class _MatchFn(beam.DoFn):
         self._hits = Metrics.counter("mentionwatch.match", "mentions")
 
     def setup(self):
-        self._matcher = SubjectMatcher(self._subjects)
+        self._matcher = SubjectMatcher(self._subjects).build()  # automata, built once per worker
 
     def process(self, item: Item):
         self._items.inc()
@@ -51,8 +50,9 @@ class MatchSubjects(beam.PTransform):
         self._subjects = tuple(subjects)
 
     def expand(self, items):
-        out = (
-            items
-            | "Match" >> beam.ParDo(_MatchFn(self._subjects)).with_exception_handling().with_outputs(COUNTS, main="mentions")
+        out = items | "Match" >> beam.ParDo(
+            _MatchFn(self._subjects)
+        ).with_exception_handling().with_outputs(COUNTS, main="mentions")
+        return MatchResult(
+            out.mentions, out.bad | "MatchErrors" >> ToDeadLetters("MatchSubjects"), out[COUNTS]
         )
-        return MatchResult(out.mentions, out.bad | "MatchErrors" >> ToDeadLetters("MatchSubjects"), out[COUNTS])
