@@ -128,9 +128,11 @@ class MonitorItems(beam.PTransform):
             | "RecordExpected" >> beam.ParDo(_RecordExpectedFn(store))
         )
         handler = self._handler or MentionModelHandler(
-            cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length
+            cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
         )
-        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(self._loaded))
+        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(
+            handler, resolve_thresholds(self._loaded), from_config(cfg.subjects)
+        )
         stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(store)
         decided = stored.written | "DecideAlerts" >> DecideAlerts(
             params_from_config(cfg.alerts, cfg.subjects), streaming=True, store_url=store

@@ -57,15 +57,23 @@ def feed_specs(loaded: LoadedConfig) -> list[FeedSpec]:
 
 
 def resolve_thresholds(loaded: LoadedConfig) -> dict[str, float]:
-    """The config's thresholds, falling back to the model's calibrated ones."""
+    """The config's thresholds, falling back to the model's calibrated ones.
+
+    The model's other calibrated decision thresholds (``type:*``,
+    ``evidence:*``, see ``classify.decision``) are passed through unchanged.
+    """
     configured = loaded.config.model.thresholds
     calibrated = Manifest.read(resolve_model_dir(loaded.config.model.name)).thresholds
-    return {
-        label: float(
-            getattr(configured, label) if getattr(configured, label) is not None else calibrated.get(label, 0.5)
-        )
-        for label in ("harassment", "re_promotion")
-    }
+    resolved = {key: float(value) for key, value in calibrated.items()}
+    resolved.update(
+        {
+            label: float(
+                getattr(configured, label) if getattr(configured, label) is not None else calibrated.get(label, 0.5)
+            )
+            for label in ("harassment", "re_promotion")
+        }
+    )
+    return resolved
 
 
 def result_line(item_id: str, grouped: Mapping[str, list]) -> str:
@@ -139,12 +147,12 @@ def build_pipeline(
 
     matched = source | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects))
     handler = model_handler or MentionModelHandler(
-        cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length
+        cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
     )
     classified = (
         matched.mentions
         | "SpreadMentions" >> beam.Reshuffle()
-        | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
+        | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded), from_config(cfg.subjects))
     )
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url)
     decided = classified.classified | "DecideAlerts" >> DecideAlerts(params_from_config(cfg.alerts, cfg.subjects))

@@ -4,7 +4,9 @@ Beam's bundled Hugging Face handler cannot be imported with transformers 5
 (it imports TensorFlow at module level), so mentionwatch has its own: the
 model is loaded once per worker in ``load_model`` (RunInference calls it from
 ``DoFn.setup``), batches come from Beam's ``BatchElements`` and are sorted by
-length and dynamically padded inside ``MentionClassifier``.
+length and dynamically padded inside ``MentionClassifier``. The handler holds
+only plain arguments (model name, sizes, runtime), so it pickles cheaply; the
+tokenizer and the model are made on the worker.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class MentionModelHandler(IsolatingModelHandler):
       model_name: ``shipped`` or a model directory (the config's ``model.name``).
       batch_size: texts per forward pass.
       max_length: token limit per text (``None``: the model's own).
+      runtime: ``auto``, ``torch`` or ``onnx-int8`` (``model.load_classifier``).
       max_batch_size: most texts Beam hands over at once; larger batches
         sort better by length, so less padding is wasted.
       large_model: share one copy of the model between worker processes.
@@ -76,20 +79,29 @@ class MentionModelHandler(IsolatingModelHandler):
         *,
         batch_size: int = 32,
         max_length: int | None = None,
+        runtime: str = "auto",
         max_batch_size: int = 256,
         large_model: bool = False,
     ):
-        super().__init__(min_batch_size=1, max_batch_size=max_batch_size, large_model=large_model)
+        # Beam's BatchElements grows batches from min_batch_size; starting at one
+        # forward pass's worth keeps a backlog from being scored one text at a time.
+        # A bundle's last batch is flushed whatever its size, so streaming never waits.
+        super().__init__(
+            min_batch_size=min(batch_size, max_batch_size), max_batch_size=max_batch_size, large_model=large_model
+        )
         self._model_name = model_name
         self._batch_size = batch_size
         self._max_length = max_length
+        self._runtime = runtime
 
     def load_model(self) -> MentionClassifier:
-        return load_classifier(self._model_name, batch_size=self._batch_size, max_length=self._max_length)
+        return load_classifier(
+            self._model_name, batch_size=self._batch_size, max_length=self._max_length, runtime=self._runtime
+        )
 
     def predict(self, texts: Sequence[str], model: MentionClassifier) -> tuple[list[dict], str]:
         probs = model.predict_proba(texts)
-        return [label_scores(row, model.classes) for row in probs], f"{model.manifest.model_id}@{model.manifest.version}"
+        return [label_scores(row, model.classes) for row in probs], model.model_ref
 
     def get_num_bytes(self, batch: Sequence[str]) -> int:
         return sum(len(text.encode("utf-8")) for text in batch)

