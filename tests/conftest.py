@@ -22,6 +22,9 @@ CORPORA = SHARED / "corpora"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# store_url / store / postgres_url: SQLite and PostgreSQL for every store test.
+pytest_plugins = ("store_fixtures",)
+
 
 @pytest.fixture(scope="session")
 def corpora() -> pathlib.Path:

@@ -40,9 +40,19 @@ class FeedServer:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            body = b""
+
             def do_GET(self):  # noqa: N802 - http.server API
-                server.requests.append(("GET", self.path, dict(self.headers)))
-                server.timed_requests.append(("GET", self.path, dict(self.headers), time.monotonic()))
+                self._serve("GET")
+
+            def do_POST(self):  # noqa: N802 - e.g. OAuth token endpoints; the body is on ``handler.body``
+                length = int(self.headers.get("Content-Length") or 0)
+                self.body = self.rfile.read(length) if length else b""
+                self._serve("POST")
+
+            def _serve(self, method):
+                server.requests.append((method, self.path, dict(self.headers)))
+                server.timed_requests.append((method, self.path, dict(self.headers), time.monotonic()))
                 route = server.routes.get(self.path)
                 if callable(route):
                     route = route(self)

@@ -222,6 +222,49 @@ def cmd_demo(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     return run_demo(_load(args.config), out_dir=args.out, beam_args=list(beam_args))
 
 
+def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    """Delivers alerts from the alerts subscription to the config's recipients (see mentionwatch.notify)."""
+    import signal
+    import threading
+
+    from mentionwatch.notify.channels import ChannelSetupError
+    from mentionwatch.notify.service import recipients_summary
+    from mentionwatch.notify.subscriber import NotifyConfigMissing, run_notify
+    from mentionwatch.pubsub.admin import PubSubUnavailable
+    from mentionwatch.store import StoreUnavailable
+
+    loaded = _load(args.config)
+    if loaded.config.notify is None or loaded.config.pubsub is None:
+        block = "notify" if loaded.config.notify is None else "pubsub"
+        raise CommandError(f"{loaded.path}: has no '{block}' block; notify needs both 'pubsub' and 'notify' (docs/alerts.md)", EXIT_CONFIG)
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    host = _pubsub_host(loaded)
+    print(f"mentionwatch notify {args.config}" + (" (once)" if args.once else " (Ctrl-C or SIGTERM stops)"), flush=True)
+    for line in recipients_summary(loaded.config.notify):
+        print("  " + line, flush=True)
+    try:
+        report = run_notify(
+            loaded, host, once=args.once, flush_all=args.flush_digests, retry_dead_letters=args.retry_dead_letters,
+            stop=stop, wait=args.wait, idle=args.idle,
+        )
+    except (NotifyConfigMissing, ChannelSetupError) as exc:
+        raise CommandError(str(exc), EXIT_CONFIG if isinstance(exc, NotifyConfigMissing) else EXIT_ENV) from None
+    except (PubSubUnavailable, StoreUnavailable) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for line in report.lines():
+        print("  " + line)
+    if stop.is_set():
+        print("  stopped; anything not delivered stays in Pub/Sub or the digest queue")
+    return EXIT_FAILED if args.once and report.dead_lettered else EXIT_OK
+
+
 def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     """Every name form the matcher generates for each subject, how it was derived,
     and the terms that steer disambiguation (see docs/matching.md)."""
@@ -268,6 +311,67 @@ def cmd_train(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     settings = TrainSettings(data=data, out=pathlib.Path(args.out), seed=args.seed, epochs=args.epochs, threads=args.threads)
     run(settings)
     print((settings.out / "REPORT.md").read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+def cmd_sources_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    """Prints every configured source's health from the store (docs/sources.md)."""
+    import datetime as dt
+
+    from mentionwatch.sources.health import UNHEALTHY, format_status, status_rows
+    from mentionwatch.sources.registry import source_specs
+    from mentionwatch.store import HistoryStore, StoreUnavailable
+
+    loaded = _load(args.config)
+    specs = source_specs(loaded)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        store = HistoryStore(loaded.config.store.url)
+        try:
+            rows = status_rows(specs, store.feed_states(s.url for s in specs), store.items_per_day([s.url for s in specs], now=now), now)
+        finally:
+            store.close()
+    except StoreUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for line in format_status(rows, now):
+            print(line)
+        unwell = sum(r["state"] in UNHEALTHY for r in rows)
+        print(f"{len(rows)} source{'s' if len(rows) != 1 else ''}, {unwell} failing or silent")
+    return EXIT_FAILED if args.check and any(r["state"] in UNHEALTHY for r in rows) else EXIT_OK
+
+
+def cmd_sources_jetstream(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    """Streams Bluesky posts from Jetstream to the items topic until Ctrl-C (docs/sources.md)."""
+    import signal
+    import threading
+
+    from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable
+    from mentionwatch.sources.jetstream import run_jetstream
+
+    loaded = _load(args.config)
+    settings = _require_pubsub(loaded)
+    if loaded.config.sources.jetstream is None:
+        raise CommandError(f"{loaded.path}: has no 'sources.jetstream' block (docs/sources.md)", EXIT_CONFIG)
+    host = _pubsub_host(loaded)
+    try:
+        check_reachable(settings, host)
+    except PubSubUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    print(f"mentionwatch sources jetstream {args.config} (Ctrl-C or SIGTERM stops)", flush=True)
+    try:
+        report = run_jetstream(loaded, emulator_host=host, stop=stop, max_events=args.max_events)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print(f"  {report.line()}")
     return EXIT_OK
 
 
@@ -318,17 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo, beam=True)
 
     p = commands.add_parser(
-        "train",
-        help="train the mention classifier (offline, CPU) and write a model directory with its evaluation",
-        description="Builds the training set from the written corpus, tunes LoRA adapters and a head on the "
-        "pinned all-MiniLM-L6-v2, calibrates thresholds on a validation split and reports a held-out test split.",
+        "notify",
+        help="deliver alerts to people: immediate, digest, quiet hours; email, webhooks (text masked)",
+        description="Reads the alerts subscription (streaming pull) and notifies the recipients in the "
+        "config's 'notify' block. Runs until Ctrl-C/SIGTERM, or with --once drains and exits.",
     )
-    p.add_argument("--out", default="build/model", help="model directory to write (the shipped one: src/mentionwatch/models/default)")
-    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--threads", type=int, default=2)
-    p.set_defaults(func=cmd_train)
+    p.add_argument("config")
+    p.add_argument("--once", action="store_true", help="drain the subscription, send due digests, exit")
+    p.add_argument("--flush-digests", action="store_true", help="with --once: send every queued digest now, not only due ones")
+    p.add_argument("--retry-dead-letters", action="store_true", help="first try every open notification dead letter again")
+    p.add_argument("--wait", type=float, default=10.0, help="with --once: seconds to wait for the first alert")
+    p.add_argument("--idle", type=float, default=2.0, help="with --once: stop after this many seconds without an alert")
+    p.set_defaults(func=cmd_notify)
 
     pubsub = commands.add_parser("pubsub", help="Pub/Sub resources and the local emulator")
     pubsub_commands = pubsub.add_subparsers(dest="pubsub_command", required=True, metavar="ACTION")
@@ -349,11 +454,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.set_defaults(func=cmd_pubsub_republish)
 
+    p = commands.add_parser(
+        "train",
+        help="train the mention classifier (offline, CPU) and write a model directory with its evaluation",
+        description="Builds the training set from the written corpus, tunes LoRA adapters and a head on the "
+        "pinned all-MiniLM-L6-v2, calibrates thresholds on a validation split and reports a held-out test split.",
+    )
+    p.add_argument("--out", default="build/model", help="model directory to write (the shipped one: src/mentionwatch/models/default)")
+    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written)")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=cmd_train)
+
+    sources = commands.add_parser("sources", help="the configured sources: health, real-time streams")
+    sources_commands = sources.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    p = sources_commands.add_parser(
+        "status", help="each source's health: last success, failures in a row, items per day, silent or failing"
+    )
+    p.add_argument("config")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--check", action="store_true", help="exit 1 when any source is failing or silent")
+    p.set_defaults(func=cmd_sources_status)
+    p = sources_commands.add_parser(
+        "jetstream", help="stream Bluesky posts (Jetstream WebSocket) to the items topic until Ctrl-C"
+    )
+    p.add_argument("config")
+    p.add_argument("--max-events", type=int, default=None, help=argparse.SUPPRESS)  # tests: stop after N events
+    p.set_defaults(func=cmd_sources_jetstream)
+
     subjects = commands.add_parser("subjects", help="what the matcher looks for")
     subjects_commands = subjects.add_subparsers(dest="subjects_command", required=True, metavar="ACTION")
     p = subjects_commands.add_parser("explain", help="list every name form matched for each subject")
     p.add_argument("config")
     p.set_defaults(func=cmd_subjects_explain)
+    # The analyst commands: history, history sql, evidence, report, backfill, store (docs/history.md).
+    from mentionwatch.history.commands import add_commands as add_history_commands
+
+    add_history_commands(commands)
     return parser
 
 

@@ -1,31 +1,44 @@
-"""The ingest job: poll every feed politely, keep what is new, publish it to the items topic.
+"""The ingest job: poll every source politely, keep what is new, publish it to the items topic.
 
 ::
 
-    feed specs ─► PollFeeds ─► ParseEntries ─► normalize ─► CommitFeeds ─► PublishItems ─► topic  items
-                  (per host:      (not a feed:                 (outbox +       ▲
-                   interval,       feed failure)               validators)    │
-                   cap, 304,                                                   │
-                   Retry-After)                          ReadOutbox (items never published,
-                                                         or not confirmed by the monitor)
+    source specs ─► PollFeeds ──► normalize ─► CommitFeeds ─► PublishItems ─► topic  items
+                    (per host:     (entry:      (per source:      ▲
+                     interval,      no text,     outbox, THEN     │
+                     cap, pages,    bad date)    cursor +         │
+                     304, rate                   validators)  ReadOutbox (items never published,
+                     limits,                         │        or not confirmed by the monitor)
+                     Retry-After)                    ▼
+                                              CheckSourceHealth ─► topic  dead-letters
+                                              (kind=source_health, for the operator)
 
-A batch job, run every ``ingest.poll_interval_s`` by ``mentionwatch watch``
-(or by cron / Cloud Scheduler on Dataflow). What makes it safe to run again
-and again:
+Sources are feeds (RSS/Atom/JSON Feed) and social platforms (Reddit,
+Mastodon, Bluesky, Hacker News, YouTube, Google Alerts); each poll of a
+source is one or more pages of requests (``mentionwatch.sources.poll``), and
+the Beam stages live in ``mentionwatch.sources.polling``. A batch job, run
+every ``ingest.poll_interval_s`` by ``mentionwatch watch`` (or by cron /
+Cloud Scheduler on Dataflow). What makes it safe to run again and again:
 
-* **Conditional GET**: each feed's ETag and Last-Modified are stored; a 304
-  costs no parsing. Validators advance only after the feed's new items are
-  recorded, so a crash in between means a re-fetch, never a lost item.
-* **Politeness**: feeds are grouped by host; one host gets at most
+* **Conditional GET and cursors**: each feed's ETag and Last-Modified, and
+  each social source's cursor (the newest post seen), are stored; a 304
+  costs no parsing, and paging stops at the cursor. They advance only after
+  the source's new items are recorded, so a crash in between means a
+  re-fetch, never a lost item.
+* **Politeness**: sources are grouped by host; one host gets at most
   ``host_concurrency`` requests at once and ``host_min_interval_s`` between
-  request starts; a ``Retry-After`` (429/503) defers that feed.
+  request starts (every page counts); a ``Retry-After`` (429/503) or an
+  exhausted rate limit defers that source.
 * **Seen ids and outbox**: a new item is recorded in the store (the
-  ``item_outbox``) before it is published; items already there are dropped.
-  The monitor confirms each item once every mention in it is decided; items
-  not confirmed within ``redeliver_after_s`` are published again (the monitor
-  skips what it already did), up to ``max_attempts``, then dead-lettered.
-* **Source health**: every poll updates the feed's last success, consecutive
-  failures and last error; failures are dead letters too.
+  ``item_outbox``) before it is published; items already there are dropped
+  (so an overlap between pages or between two searches publishes nothing
+  twice). The monitor confirms each item once every mention in it is
+  decided; items not confirmed within ``redeliver_after_s`` are published
+  again (the monitor skips what it already did), up to ``max_attempts``,
+  then dead-lettered.
+* **Source health**: every poll updates the source's last success,
+  consecutive failures, last error and items per day; failures are dead
+  letters too, and a source that keeps failing or goes silent is reported
+  to the operator (docs/sources.md).
 
 Item messages carry up to ``items_per_message`` items (see docs/event-driven.md
 for the schema); other producers may publish single items.
@@ -38,12 +51,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import threading
 import time
 import typing
-import urllib.parse
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -51,10 +61,16 @@ from apache_beam.metrics import Metrics
 from mentionwatch.config import LoadedConfig
 from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.records import DeadLetter, Item
-from mentionwatch.scan import feed_specs
+from mentionwatch.runs import Totals
 from mentionwatch.sources import feeds
-from mentionwatch.sources.http import FetchError, FetchResult, fetch
-from mentionwatch.sources.transform import FeedSpec, ParseEntries
+from mentionwatch.sources.polling import (  # noqa: F401
+    CheckSourceHealth,
+    CommitSources,
+    HostPacer,
+    PollSources,
+    host_of,
+)
+from mentionwatch.sources.registry import source_specs
 from mentionwatch.store import HistoryStore
 from mentionwatch.store.transform import WriteDeadLetters
 
@@ -62,168 +78,10 @@ ERRORS = "errors"
 ITEM_SCHEMA_VERSION = 1
 
 
-@dataclasses.dataclass(frozen=True)
-class Polled:
-    """A feed fetched with a 200: the body to parse and the validators to commit."""
-
-    spec: FeedSpec
-    result: FetchResult
-
-
 class IngestOutputs(typing.NamedTuple):
     published: beam.PCollection
     dead_letters: beam.PCollection
-
-
-def host_of(url: str) -> str:
-    parsed = urllib.parse.urlparse(url)
-    return parsed.netloc.lower() if parsed.scheme in ("http", "https") else "file"
-
-
-class HostPacer:
-    """Politeness for one host: a concurrency cap and a minimum gap between request starts."""
-
-    def __init__(self, min_interval_s: float, clock=time.monotonic, sleep=time.sleep):
-        self._gap = min_interval_s
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait_turn(self) -> None:
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self._gap
-        if start > now:
-            self._sleep(start - now)
-
-
-# --------------------------------------------------------------------------- PollFeeds
-
-
-class _PollHostFn(beam.DoFn):
-    """Polls the feeds of one host: cap, interval, conditional GET, Retry-After."""
-
-    def __init__(self, store_url: str, *, timeout: float, max_bytes: int, user_agent: str, min_interval_s: float, concurrency: int):
-        self._store_url = store_url
-        self._fetch_args = {"timeout": timeout, "max_bytes": max_bytes, "user_agent": user_agent}
-        self._min_interval_s = min_interval_s
-        self._concurrency = concurrency
-        self._fetched = Metrics.counter("mentionwatch.ingest", "feeds_fetched")
-        self._not_modified = Metrics.counter("mentionwatch.ingest", "feeds_not_modified")
-        self._deferred = Metrics.counter("mentionwatch.ingest", "feeds_deferred")
-        self._failed = Metrics.counter("mentionwatch.ingest", "feeds_failed")
-
-    def setup(self):
-        self._store = HistoryStore(self._store_url)
-
-    def teardown(self):
-        self._store.close()
-
-    def _poll(self, spec: FeedSpec, state: dict, pacer: HostPacer) -> tuple[str, Polled | DeadLetter | None]:
-        """Polls one feed (in a pool thread); returns ``(outcome, payload)``.
-
-        Outcomes: ``deferred`` (Retry-After not over), ``failed`` (a dead
-        letter), ``not_modified`` (304) or ``fetched`` (a ``Polled``). Beam
-        metrics are bound to the DoFn's own thread, so counting happens there.
-        """
-        now = dt.datetime.now(dt.timezone.utc)
-        next_fetch = state.get("next_fetch_at")
-        if next_fetch is not None and _aware(next_fetch) > now:
-            return "deferred", None
-        pacer.wait_turn()
-        try:
-            result = fetch(spec.url, etag=state.get("etag"), last_modified=state.get("last_modified"), **self._fetch_args)
-        except FetchError as exc:
-            self._store.record_feed_failure(spec.url, spec.name, error=str(exc), status=exc.status, retry_after=exc.retry_after)
-            return "failed", DeadLetter(stage="PollFeeds", ref=spec.url, error=f"FetchError: {exc}")
-        if result.not_modified:
-            self._store.record_feed_success(spec.url, spec.name, status=304, not_modified=True)
-            return "not_modified", None
-        return "fetched", Polled(spec, result)
-
-    def process(self, keyed: tuple[str, Sequence[FeedSpec]]):
-        host, specs = keyed
-        specs = list(specs)
-        states = self._store.feed_states(s.url for s in specs)
-        pacer = HostPacer(0.0 if host == "file" else self._min_interval_s)
-        with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix=f"poll-{host}") as pool:
-            outcomes = list(pool.map(lambda s: self._poll(s, states.get(s.url, {}), pacer), specs))
-        for outcome, payload in outcomes:
-            if outcome == "deferred":
-                self._deferred.inc()
-            elif outcome == "failed":
-                self._failed.inc()
-                yield beam.pvalue.TaggedOutput(ERRORS, payload)
-            else:
-                self._fetched.inc()
-                if outcome == "not_modified":
-                    self._not_modified.inc()
-                else:
-                    yield payload
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-class PollFeeds(beam.PTransform):
-    """FeedSpec → Polled (200 only); failures to ``errors``; 304s and deferrals only counted."""
-
-    def __init__(self, store_url: str, *, timeout: float, max_bytes: int, user_agent: str, min_interval_s: float, concurrency: int):
-        super().__init__()
-        self._fn = _PollHostFn(
-            store_url, timeout=timeout, max_bytes=max_bytes, user_agent=user_agent,
-            min_interval_s=min_interval_s, concurrency=concurrency,
-        )
-
-    def expand(self, specs):
-        out = (
-            specs
-            | "KeyByHost" >> beam.Map(lambda s: (host_of(s.url), s))
-            | "GroupByHost" >> beam.GroupByKey()
-            | "PollHost" >> beam.ParDo(self._fn).with_outputs(ERRORS, main="polled")
-        )
-        return out.polled, out[ERRORS]
-
-
-# --------------------------------------------------------------------------- CommitFeeds
-
-
-class _CommitFeedFn(beam.DoFn):
-    """Per feed: record new items in the outbox, then advance the validators."""
-
-    def __init__(self, store_url: str):
-        self._store_url = store_url
-        self._new = Metrics.counter("mentionwatch.ingest", "items_new")
-        self._seen = Metrics.counter("mentionwatch.ingest", "items_already_seen")
-
-    def setup(self):
-        self._store = HistoryStore(self._store_url)
-
-    def teardown(self):
-        self._store.close()
-
-    def process(self, keyed):
-        url, grouped = keyed
-        polled: list[Polled] = list(grouped["polled"])
-        new: list[Item] = []
-        if not polled:
-            pass  # entries always come from a polled feed; nothing to commit
-        elif list(grouped["parse_failed"]):
-            # Validators stay where they were: the next poll fetches the feed in full.
-            self._store.record_feed_failure(url, polled[0].spec.name, error="not a feed", status=polled[0].result.status)
-        else:
-            spec, result = polled[0].spec, polled[0].result
-            items = list(grouped["items"])
-            new = self._store.add_new_items(items)
-            self._new.inc(len(new))
-            self._seen.inc(len(items) - len(new))
-            self._store.record_feed_success(
-                url, spec.name, status=result.status, etag=result.etag, last_modified=result.last_modified, new_items=len(new)
-            )
-        yield from new
+    health_notices: beam.PCollection
 
 
 # --------------------------------------------------------------------------- the outbox
@@ -352,23 +210,18 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     if cfg.pubsub is None:
         raise ValueError("ingest publishes to Pub/Sub: the config needs a 'pubsub' block")
     store, ingest, fetching = cfg.store.url, cfg.ingest, cfg.fetch
-    specs = p | "FeedSpecs" >> beam.Create(feed_specs(loaded))
-    polled, poll_errors = specs | "PollFeeds" >> PollFeeds(
+    specs = p | "FeedSpecs" >> beam.Create(source_specs(loaded))
+    outcomes, poll_errors = specs | "PollFeeds" >> PollSources(
         store, timeout=fetching.timeout_s, max_bytes=fetching.max_bytes, user_agent=fetching.user_agent,
         min_interval_s=ingest.host_min_interval_s, concurrency=ingest.host_concurrency,
     )
-    parsed = polled | "ToFetched" >> beam.Map(lambda x: (x.spec, x.result)) | "ParseEntries" >> ParseEntries()
-    keyed_items, bad_entries = parsed.items | "NormalizeItems" >> beam.Map(
+    entries = outcomes | "Entries" >> beam.FlatMap(lambda o: list(o.entries))
+    keyed_items, bad_entries = entries | "NormalizeItems" >> beam.Map(
         lambda e: (e.feed_url, feeds.entry_to_item(e))
     ).with_exception_handling()
-    new_items = (
-        {
-            "polled": polled | "KeyPolled" >> beam.Map(lambda x: (x.spec.url, x)),
-            "items": keyed_items,
-            "parse_failed": parsed.errors | "KeyParseFailures" >> beam.Map(lambda d: (d.ref, d)),
-        }
-        | "GroupByFeed" >> beam.CoGroupByKey()
-        | "CommitFeeds" >> beam.ParDo(_CommitFeedFn(store))
+    new_items, committed = (outcomes, keyed_items) | "CommitSources" >> CommitSources(store)
+    notices = committed | "CheckSourceHealth" >> CheckSourceHealth(
+        store, cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters), emulator_host
     )
     outbox = (
         p
@@ -389,13 +242,17 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     )
     dead_letters = (
         poll_errors,
-        parsed.errors,
-        bad_entries | "EntryErrors" >> ToDeadLetters("NormalizeItems"),
+        bad_entries | "EntryErrors" >> ToDeadLetters("NormalizeItems", _entry_ref),
         outbox[ERRORS],
         published[ERRORS],
     ) | "AllErrors" >> beam.Flatten()
     dead_letters | "WriteDeadLetters" >> WriteDeadLetters(store)
-    return IngestOutputs(published.published, dead_letters)
+    return IngestOutputs(published.published, dead_letters, notices)
+
+
+def _entry_ref(entry: feeds.RawEntry) -> str:
+    """A failed entry's dead-letter reference: its post (guid or link) within its source."""
+    return f"{entry.feed_url}#{entry.guid or entry.link}"
 
 
 @dataclasses.dataclass
@@ -407,31 +264,35 @@ class IngestSummary:
     new_items: int = 0
     redelivered: int = 0
     published: int = 0
+    pages: int = 0
+    truncated: int = 0
+    health_notices: int = 0
     dead_letters: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_result(cls, result) -> IngestSummary:
-        counters = collections.Counter()
-        summary = cls()
-        for counter in result.metrics().query()["counters"]:
-            metric = counter.key.metric
-            if metric.namespace == "mentionwatch.deadletter":
-                summary.dead_letters[metric.name] = summary.dead_letters.get(metric.name, 0) + (counter.committed or 0)
-            elif metric.namespace == "mentionwatch.ingest":
-                counters[metric.name] += counter.committed or 0
-        summary.feeds_fetched = counters["feeds_fetched"]
-        summary.not_modified = counters["feeds_not_modified"]
-        summary.deferred = counters["feeds_deferred"]
-        summary.failed = counters["feeds_failed"]
-        summary.new_items = counters["items_new"]
-        summary.redelivered = counters["items_redelivered"]
-        summary.published = counters["items_published"]
-        return summary
+        run = Totals.of(result)
+        totals = collections.Counter(run.namespace("mentionwatch.ingest"))
+        return cls(
+            feeds_fetched=totals["feeds_fetched"],
+            not_modified=totals["feeds_not_modified"],
+            deferred=totals["feeds_deferred"],
+            failed=totals["feeds_failed"],
+            new_items=totals["items_new"],
+            redelivered=totals["items_redelivered"],
+            published=totals["items_published"],
+            pages=totals["pages_fetched"],
+            truncated=totals["polls_truncated"],
+            health_notices=totals["source_health_notices"],
+            dead_letters=run.dead_letters(),
+        )
 
     def line(self) -> str:
         return (
-            f"feeds fetched {self.feeds_fetched} (304: {self.not_modified}, deferred {self.deferred}, failed {self.failed}); "
+            f"feeds fetched {self.feeds_fetched} (304: {self.not_modified}, deferred {self.deferred}, failed {self.failed}"
+            f"{f'; {self.pages} pages' if self.pages else ''}); "
             f"new items {self.new_items}, redelivered {self.redelivered}, published {self.published}"
+            + (f"; {self.health_notices} source health notice(s)" if self.health_notices else "")
         )
 
 

@@ -27,6 +27,7 @@ items already done, and content-derived ids make any repeat harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import typing
 from collections.abc import Sequence
@@ -59,14 +60,21 @@ class MonitorOutputs(typing.NamedTuple):
 
 
 def _decode(message) -> list[Item]:
-    """Items of one Pub/Sub message; ``fetched_at`` defaults to the publish time."""
+    """Items of one Pub/Sub message, stamped with when the monitor read them.
+
+    ``fetched_at`` defaults to the publish time for producers that do not set
+    it; ``observed_at`` (now) is the alert policy's clock.
+    """
     data = getattr(message, "data", message)
     items = decode_items(data)
     publish_time = getattr(message, "publish_time", None)
-    if publish_time is not None:
-        observed = publish_time.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        items = [i if i.fetched_at else Item(**{**i.to_json(), "fetched_at": observed}) for i in items]
-    return items
+    published = (
+        publish_time.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        if publish_time is not None
+        else None
+    )
+    observed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return [dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed) for i in items]
 
 
 class _BundleStoreFn(beam.DoFn):

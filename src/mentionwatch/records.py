@@ -53,6 +53,9 @@ class Item:
       language: ISO 639-1 code when known.
       raw_ref: content address (sha256) of the raw response the item came
         from, kept as evidence; empty when the raw body was not stored.
+      observed_at: ISO-8601 UTC time the streaming monitor read the item from
+        Pub/Sub; the clock of the alert policy (bursts are what arrives
+        together, so a backlog after an outage is grouped, not flooded).
     """
 
     id: str
@@ -65,6 +68,7 @@ class Item:
     fetched_at: str | None = None
     language: str | None = None
     raw_ref: str = ""
+    observed_at: str | None = None
 
     @property
     def full_text(self) -> str:

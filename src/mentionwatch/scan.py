@@ -33,7 +33,7 @@ from mentionwatch.config import LoadedConfig
 from mentionwatch.matching.transform import MatchSubjects
 from mentionwatch.pubsub.publish import PublishAlerts
 from mentionwatch.records import Alert, ClassifiedMention, Item
-from mentionwatch.sources.http import resolve_url
+from mentionwatch.runs import Totals, dead_letters_line, labels_text
 from mentionwatch.sources.transform import FeedSpec, ReadFeeds, ReadItemsFile
 from mentionwatch.store.transform import WriteDeadLetters, WriteMentionHistory
 from mentionwatch.subjects import from_config
@@ -49,11 +49,13 @@ class ScanOutputs(typing.NamedTuple):
 
 
 def feed_specs(loaded: LoadedConfig) -> list[FeedSpec]:
-    """The config's feeds with relative ``file:`` URLs resolved against the config's folder."""
-    return [
-        FeedSpec(resolve_url(feed.url, loaded.base_dir), feed.name or feed.url)
-        for feed in loaded.config.sources.feeds
-    ]
+    """Every source of the config (feeds and social), relative ``file:`` URLs resolved.
+
+    The scan reads each source's newest page (see ``sources.transform``).
+    """
+    from mentionwatch.sources.registry import source_specs
+
+    return source_specs(loaded)
 
 
 def resolve_thresholds(loaded: LoadedConfig) -> dict[str, float]:
@@ -140,7 +142,10 @@ def build_pipeline(
         read = (
             ReadItemsFile(input_path)
             if input_path
-            else ReadFeeds(feed_specs(loaded), timeout=fetch.timeout_s, max_bytes=fetch.max_bytes, user_agent=fetch.user_agent)
+            else ReadFeeds(
+                feed_specs(loaded), timeout=fetch.timeout_s, max_bytes=fetch.max_bytes, user_agent=fetch.user_agent,
+                evidence_store=cfg.store.url,  # raw bodies kept as evidence (docs/history.md)
+            )
         )
         result = p | "ReadItems" >> read
         source, source_errors = result.items, result.errors
@@ -234,33 +239,23 @@ class ScanSummary:
 
     @classmethod
     def from_result(cls, result) -> ScanSummary:
-        summary = cls()
-        for counter in result.metrics().query()["counters"]:
-            name, namespace, value = counter.key.metric.name, counter.key.metric.namespace, counter.committed or 0
-            if namespace == "mentionwatch.match" and name == "items":
-                summary.items += value
-            elif namespace == "mentionwatch.match" and name == "mentions":
-                summary.mentions += value
-            elif namespace == "mentionwatch.classify" and name in ("harassment", "re_promotion", "benign"):
-                summary.labels[name] = summary.labels.get(name, 0) + value
-            elif namespace == "mentionwatch.alerts" and name == "decided":
-                summary.alerts += value
-            elif namespace == "mentionwatch.alerts" and name == "published":
-                summary.published += value
-            elif namespace == "mentionwatch.alerts" and name == "publish_failed":
-                summary.pending += value
-            elif namespace == "mentionwatch.deadletter":
-                summary.dead_letters[name] = summary.dead_letters.get(name, 0) + value
-        return summary
+        totals = Totals.of(result)
+        return cls(
+            items=totals["mentionwatch.match", "items"],
+            mentions=totals["mentionwatch.match", "mentions"],
+            labels=totals.labels(),
+            alerts=totals["mentionwatch.alerts", "decided"],
+            published=totals["mentionwatch.alerts", "published"],
+            pending=totals["mentionwatch.alerts", "publish_failed"],
+            dead_letters=totals.dead_letters(),
+        )
 
     def lines(self) -> list[str]:
-        labels = ", ".join(f"{k} {self.labels.get(k, 0)}" for k in ("harassment", "re_promotion", "benign"))
-        errors = ", ".join(f"{k} {v}" for k, v in sorted(self.dead_letters.items())) or "none"
         return [
             f"items read      {self.items}",
-            f"mentions        {self.mentions}  ({labels})",
+            f"mentions        {self.mentions}  ({labels_text(self.labels)})",
             f"alerts          {self.alerts}  (published {self.published}, pending {self.pending})",
-            f"dead letters    {sum(self.dead_letters.values())}  ({errors})",
+            dead_letters_line(self.dead_letters),
         ]
 
 

@@ -1,6 +1,5 @@
 """The scan against Google's real Pub/Sub emulator."""
 
-import json
 import textwrap
 
 import apache_beam as beam

@@ -27,7 +27,8 @@ def test_twenty_re_promotions_of_one_title_become_one_alert_with_a_count():
     for n in range(1, 20):
         title = f"dana reyes - hotel room tape FULL ({n})"  # other sites, other spellings, same old title
         decision = engine.decide(state, mention(f"p{n}", "re_promotion", title=title), T0 + n * 10)
-        assert decision.grouped and decision.grouped[0][1] == held.hold[0][0].alert_id
+        (_, burst_so_far), = decision.grouped
+        assert burst_so_far.alert_id == held.hold[0][0].alert_id and burst_so_far.count == n + 1
     assert engine.release(state, T0 + 599) == []
     (burst,) = engine.release(state, T0 + 600)
     assert (burst.kind, burst.count, burst.item_id) == ("burst", 20, "p0")

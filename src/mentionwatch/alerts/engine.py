@@ -103,7 +103,7 @@ class Decision:
 
     emit: list[Alert] = dataclasses.field(default_factory=list)  # publish now
     hold: list[tuple[Alert, str, float]] = dataclasses.field(default_factory=list)  # (alert, group key, release at)
-    grouped: list[tuple[Alert, str]] = dataclasses.field(default_factory=list)  # (alert, leader id)
+    grouped: list[tuple[Alert, Alert]] = dataclasses.field(default_factory=list)  # (alert, the burst it joined, as of now)
 
 
 class PolicyEngine:
@@ -172,7 +172,7 @@ class PolicyEngine:
             group.count += 1
             if alert.url and len(group.related_urls) < MAX_RELATED:
                 group.related_urls.append(alert.url)
-            decision.grouped.append((alert, group.leader.alert_id))
+            decision.grouped.append((alert, self._burst(group)))
             return decision
         release_at = now + window
         state.groups[key] = Group(alert, release_at)
@@ -184,16 +184,15 @@ class PolicyEngine:
         due = [key for key, group in state.groups.items() if group.release_at <= now]
         released = []
         for key in sorted(due, key=lambda k: state.groups[k].release_at):
-            group = state.groups.pop(key)
-            if group.count == 1:
-                released.append(group.leader)
-            else:
-                released.append(
-                    dataclasses.replace(
-                        group.leader, kind="burst", count=group.count, related_urls=tuple(group.related_urls)
-                    )
-                )
+            released.append(self._burst(state.groups.pop(key)))
         return released
+
+    @staticmethod
+    def _burst(group: Group) -> Alert:
+        """The alert a group stands for: its leader, or a burst with a count."""
+        if group.count == 1:
+            return group.leader
+        return dataclasses.replace(group.leader, kind="burst", count=group.count, related_urls=tuple(group.related_urls))
 
     @staticmethod
     def next_release(state: SubjectState) -> float | None:

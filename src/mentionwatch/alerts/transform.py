@@ -57,23 +57,27 @@ def _utc(seconds: float) -> dt.datetime:
 
 
 class _StampEventTime(beam.DoFn):
-    """Sets each mention's timestamp to when mentionwatch observed its item.
+    """Sets each mention's timestamp to the policy's clock.
 
-    Batching stages (RunInference, the store sink) re-stamp their outputs at
-    the end of the global window, so the policy's clock is carried in the
-    item instead: ``fetched_at`` (set by ingest, or from the Pub/Sub publish
-    time at decode). Without it, a meaningful element timestamp is kept, and
-    as a last resort the wall clock is used. Moving a timestamp back to the
-    observation time needs an unbounded allowed skew; in the global window
-    this only makes an element late, which the policy handles (it is decided
-    on arrival).
+    The clock is when the monitor read the item (``observed_at``, set at
+    decode): what arrives together is grouped together, so a backlog after an
+    outage becomes bursts, not a flood, and the DirectRunner's watermark
+    (wall clock at read) never runs ahead of it. Batching stages
+    (RunInference, the store sink) re-stamp their outputs at the end of the
+    global window, which is why the clock travels in the item. Without
+    ``observed_at``: ``fetched_at``, then a meaningful element timestamp
+    (tests drive TestStream this way), then the wall clock. Moving a
+    timestamp back needs an unbounded allowed skew; in the global window this
+    only makes an element late, which the policy handles (it is decided on
+    arrival).
     """
 
     def get_allowed_timestamp_skew(self):
         return Duration(seconds=10 * 365 * 86_400)
 
     def process(self, classified: ClassifiedMention, timestamp=beam.DoFn.TimestampParam):
-        observed = classified.mention.item.fetched_at
+        item = classified.mention.item
+        observed = item.observed_at or item.fetched_at
         if observed:
             seconds = dt.datetime.fromisoformat(observed).timestamp()
         elif MIN_TIMESTAMP < timestamp < MAX_TIMESTAMP - Duration(seconds=86_400 * 365):
@@ -139,8 +143,8 @@ class _DecideOverTimeFn(beam.DoFn):
             self._store.record_alerts(decision.emit)
             for alert, key, release_at in decision.hold:
                 self._store.record_held(alert, key, _utc(release_at))
-            for alert, leader in decision.grouped:
-                self._store.record_grouped(alert, leader)
+            for alert, burst in decision.grouped:
+                self._store.record_grouped(alert, burst)
             self._store.mark_decided([classified.mention.id])
             self._store.confirm_items([classified.mention.item.id])
         state.write(current)

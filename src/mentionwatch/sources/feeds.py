@@ -20,6 +20,8 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -47,7 +49,12 @@ class RawEntry:
     """One entry as the feed gave it, before normalisation.
 
     ``title`` and ``body`` may still contain HTML. ``published_at`` is an
-    ISO-8601 UTC string or None when the feed gave no date.
+    ISO-8601 UTC string or None when the feed gave no date (or a value kept
+    raw by ``deferred_timestamp`` for strict parsing per entry).
+
+    ``id_scope``, when set, replaces ``feed_url`` in the item id: social
+    sources set it to the platform (``reddit``, ``bluesky``, ...) so one post
+    found by two searches is one item.
     """
 
     source: str
@@ -61,6 +68,7 @@ class RawEntry:
     language: str | None
     raw_ref: str
     fetched_at: str
+    id_scope: str = ""
 
 
 def parse_feed(result: FetchResult, source: str) -> list[RawEntry]:
@@ -162,19 +170,67 @@ def _keep_raw_date(value: Any) -> str | None:
     return None if value in (None, "") else _RAW_DATE_PREFIX + str(value)
 
 
+def deferred_timestamp(value: Any) -> str | None:
+    """Keeps an API timestamp as given; ``entry_to_item`` parses it strictly.
+
+    A malformed value then fails that one entry (a dead letter), never the
+    page it came in, and is never replaced by a guess.
+    """
+    return _keep_raw_date(value)
+
+
+def epoch_timestamp(value: Any) -> str | None:
+    """Epoch seconds (Reddit ``created_utc``, HN ``created_at_i``) as ISO-8601 UTC.
+
+    Anything that is not a finite number in a plausible range is kept raw so
+    ``entry_to_item`` rejects it (see ``deferred_timestamp``).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if _EPOCH_MIN <= value <= _EPOCH_MAX:
+            moment = dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
+            return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _RAW_DATE_PREFIX + f"epoch {value!r}"
+
+
+# 1990-01-01 .. 2100-01-01: outside this, an "epoch" is a unit mistake (ms, us).
+_EPOCH_MIN, _EPOCH_MAX = 631_152_000, 4_102_444_800
+
+# RFC 3339 / ISO-8601 profile used by APIs (and the atproto datetime rules):
+# full date, "T", full time with seconds, optional fraction, and a "Z" or a
+# "+HH:MM" offset. Lower-case "t"/"z", missing seconds, "-00:00", a space
+# separator or missing offsets are all rejected.
+_ISO_TIMESTAMP = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
+    r"(?P<offset>Z|[+-]\d{2}:\d{2})"
+)
+
+
 def parse_iso_timestamp(value: str) -> str:
     """Parses an ISO-8601 timestamp strictly; returns it in UTC with a ``Z``.
 
+    Accepts ``YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM)`` only (RFC 3339, as
+    JSON Feed and every social API here use it), with a real calendar date and
+    time. Fractions are truncated to seconds.
+
     Raises:
-      EntryError: the value is not ISO-8601 or has no UTC offset.
+      EntryError: the value is not such a timestamp, or has no UTC offset.
     """
+    match = _ISO_TIMESTAMP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()):
+            raise EntryError(f"timestamp {value!r} has no UTC offset")
+        raise EntryError(f"malformed timestamp {value!r} (expected ISO-8601 with an offset)")
+    offset = match["offset"]
+    if offset == "-00:00":
+        raise EntryError(f"malformed timestamp {value!r} (-00:00 is not an ISO-8601 offset)")
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise EntryError(f"malformed timestamp {value!r} (expected ISO-8601 with an offset)") from None
-    if moment.tzinfo is None:
-        raise EntryError(f"timestamp {value!r} has no UTC offset")
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        moment = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}{'+00:00' if offset == 'Z' else offset}")
+        utc = moment.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        raise EntryError(f"malformed timestamp {value!r} (not a real date and time)") from None
+    return utc.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def entry_to_item(entry: RawEntry) -> Item:
@@ -192,7 +248,7 @@ def entry_to_item(entry: RawEntry) -> Item:
         published = parse_iso_timestamp(published.removeprefix(_RAW_DATE_PREFIX))
     guid = entry.guid or entry.link or sha256_hex(f"{title}\n{text}".encode())
     return Item(
-        id=item_id(entry.feed_url, guid),
+        id=item_id(entry.id_scope or entry.feed_url, guid),
         source=entry.source,
         url=entry.link,
         title=title,

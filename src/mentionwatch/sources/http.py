@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import gzip
+import http.client
 import pathlib
 import socket
 import time
@@ -34,6 +35,8 @@ class FetchError(Exception):
       status: the HTTP status, when the server answered.
       transient: True when a later retry may succeed (timeouts, 429, 5xx).
       retry_after: seconds the server asked us to wait, if it said.
+      headers: the error response's headers (lower-cased), when there was one;
+        APIs put rate-limit state there.
     """
 
     def __init__(
@@ -44,12 +47,14 @@ class FetchError(Exception):
         status: int | None = None,
         transient: bool = False,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ):
         super().__init__(f"{url}: {message}")
         self.url = url
         self.status = status
         self.transient = transient
         self.retry_after = retry_after
+        self.headers = dict(headers or {})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,8 +118,17 @@ def fetch(
     user_agent: str = "mentionwatch",
     etag: str | None = None,
     last_modified: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    data: bytes | None = None,
 ) -> FetchResult:
     """Fetches ``url`` (http, https or absolute file URL).
+
+    Args:
+      headers: extra request headers (``Authorization`` for API tokens,
+        ``Accept``); they override the defaults. Their values are never put
+        into errors or logs.
+      data: a request body; the request is then a POST (OAuth token
+        endpoints).
 
     Raises:
       FetchError: on any failure, with ``transient`` set when retrying may help.
@@ -125,19 +139,21 @@ def fetch(
     if scheme not in ("http", "https"):
         raise FetchError(url, f"unsupported URL scheme {scheme!r}")
 
-    headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
-    headers["Accept"] = (
+    request_headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
+    request_headers["Accept"] = (
         "application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, "
         "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
     )
     if etag:
-        headers["If-None-Match"] = etag
+        request_headers["If-None-Match"] = etag
     if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    request = urllib.request.Request(url, headers=headers)
+        request_headers["If-Modified-Since"] = last_modified
+    request_headers.update(headers or {})
+    request = urllib.request.Request(url, data=data, headers=request_headers, method="POST" if data is not None else "GET")
     fetched_at = utc_now()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        opener = urllib.request.build_opener(_CredentialSafeRedirects)
+        with opener.open(request, timeout=timeout) as response:
             raw = response.read(max_bytes + 1)
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -152,6 +168,7 @@ def fetch(
             status=exc.code,
             transient=transient,
             retry_after=parse_retry_after(response_headers.get("retry-after")),
+            headers=response_headers,
         ) from None
     except (socket.timeout, TimeoutError):
         raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
@@ -162,11 +179,35 @@ def fetch(
         raise FetchError(url, f"cannot connect: {reason}", transient=True) from None
     except (OSError, ValueError) as exc:  # connection reset mid-body, bad chunking, ...
         raise FetchError(url, f"connection failed: {exc}", transient=True) from None
+    except http.client.HTTPException as exc:  # body shorter than Content-Length, bad status line
+        raise FetchError(url, f"connection failed: {type(exc).__name__}", transient=True) from None
 
     if len(raw) > max_bytes:
         raise FetchError(url, f"response larger than {max_bytes} bytes", status=status)
+    declared = response_headers.get("content-length", "")
+    if declared.isdigit() and len(raw) < int(declared):
+        # The connection closed early: a cut body is not a page (a retry may get it whole).
+        raise FetchError(url, f"response ended after {len(raw)} of {declared} bytes", status=status, transient=True)
     body = _decode_content(url, raw, response_headers.get("content-encoding", ""))
     return FetchResult(url, status, response_headers, body, fetched_at)
+
+
+class _CredentialSafeRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, but never carries credentials to another origin.
+
+    urllib copies every request header to the redirect target; a 301 from an
+    API to another host (or from https to http) must not receive our token.
+    """
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            old_origin = urllib.parse.urlsplit(req.full_url)[:2]
+            if urllib.parse.urlsplit(new.full_url)[:2] != old_origin:
+                for name in ("Authorization", "Cookie"):
+                    new.remove_header(name)
+                    new.unredirected_hdrs.pop(name, None)
+        return new
 
 
 def _decode_content(url: str, raw: bytes, encoding: str) -> bytes:

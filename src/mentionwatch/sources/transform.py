@@ -1,14 +1,18 @@
-"""Beam transforms at the input edge: feeds and JSON-lines item files.
+"""Beam transforms at the input edge: sources (feeds and social APIs) and JSON-lines item files.
 
 ``ReadFeeds`` = ``FetchFeeds`` → ``ParseEntries`` → ``NormalizeItems``, each
 with its own error output, so a feed that 404s, a body that is not a feed and
 an entry without text each become one dead letter while everything else
 flows on. ``ReadItemsFile`` reads ``--input`` JSON lines the same way.
+
+``ReadFeeds`` reads every source kind (``SourceSpec.kind``) but, being the
+one-shot batch ``scan``, only each source's newest page, with no cursor:
+paging, cursors, rate-limit deferral and health belong to the ingest job
+(``mentionwatch.sources.polling``), which keeps state between runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 
@@ -18,15 +22,9 @@ from apache_beam.metrics import Metrics
 from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.records import Item
 from mentionwatch.sources import feeds
+from mentionwatch.sources.base import FeedSpec, Request, Session, SourceSpec
 from mentionwatch.sources.http import FetchResult, fetch
-
-
-@dataclasses.dataclass(frozen=True)
-class FeedSpec:
-    """A feed to read: an absolute http(s) or file URL and its display name."""
-
-    url: str
-    name: str
+from mentionwatch.sources.registry import get_source
 
 
 class SourceResult(typing.NamedTuple):
@@ -35,29 +33,64 @@ class SourceResult(typing.NamedTuple):
 
 
 class _FetchFn(beam.DoFn):
-    def __init__(self, timeout: float, max_bytes: int, user_agent: str):
+    """Fetches one feed; with an evidence store, keeps the raw body as evidence first."""
+
+    def __init__(self, timeout: float, max_bytes: int, user_agent: str, evidence_store: str | None = None):
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._user_agent = user_agent
+        self._evidence_store = evidence_store
         self._fetched = Metrics.counter("mentionwatch.fetch", "feeds_fetched")
 
-    def process(self, spec: FeedSpec):
-        result = fetch(spec.url, timeout=self._timeout, max_bytes=self._max_bytes, user_agent=self._user_agent)
+    def setup(self):
+        self._store = None
+        if self._evidence_store:
+            from mentionwatch.store import HistoryStore
+
+            self._store = HistoryStore(self._evidence_store)
+
+    def teardown(self):
+        if getattr(self, "_store", None) is not None:
+            self._store.close()
+
+    def _fetch(self, url: str, **kwargs) -> FetchResult:
+        return fetch(url, timeout=self._timeout, max_bytes=self._max_bytes, user_agent=self._user_agent, **kwargs)
+
+    def process(self, spec: SourceSpec):
+        # The source's first (newest) page, with its credentials when the environment has them.
+        import os
+        import time
+
+        source = get_source(spec.kind)
+        if getattr(self, "_session", None) is None:
+            self._session = Session(self._fetch, os.environ, time.monotonic)
+        secret = source.credentials(spec, self._session) if source.has_credentials(spec, self._session.environ) else {}
+        request = source.first_request(spec, None, authenticated=bool(secret))
+        headers = {**dict(request.headers), **(secret if request.authenticated else {})}
+        result = self._fetch(request.url, headers=headers)
+        if self._store is not None:
+            from mentionwatch.store.evidence import capture_fetch
+
+            capture_fetch(self._store, result, spec.name)
         self._fetched.inc()
-        yield spec, result
+        yield spec, result, request
 
 
-def _parse(fetched: tuple[FeedSpec, FetchResult]) -> list[feeds.RawEntry]:
-    spec, result = fetched
-    return feeds.parse_feed(result, spec.name)
+def _parse(fetched: tuple[SourceSpec, FetchResult, Request]) -> list[feeds.RawEntry]:
+    spec, result, request = fetched
+    return list(get_source(spec.kind).parse_page(spec, request, result).entries)
 
 
 class FetchFeeds(beam.PTransform):
-    """FeedSpec → (FeedSpec, FetchResult); unreachable feeds go to ``errors``."""
+    """SourceSpec → (SourceSpec, FetchResult, Request) for its newest page; unreachable ones go to ``errors``.
 
-    def __init__(self, *, timeout: float, max_bytes: int, user_agent: str):
+    With ``evidence_store`` (a history store URL) every body fetched is kept as
+    evidence (``mentionwatch.store.evidence``) before it is parsed.
+    """
+
+    def __init__(self, *, timeout: float, max_bytes: int, user_agent: str, evidence_store: str | None = None):
         super().__init__()
-        self._fn = _FetchFn(timeout, max_bytes, user_agent)
+        self._fn = _FetchFn(timeout, max_bytes, user_agent, evidence_store)
 
     def expand(self, specs):
         fetched, failed = specs | "Fetch" >> beam.ParDo(self._fn).with_exception_handling()
@@ -65,7 +98,7 @@ class FetchFeeds(beam.PTransform):
 
 
 class ParseEntries(beam.PTransform):
-    """(FeedSpec, FetchResult) → RawEntry; bodies that are not feeds go to ``errors``."""
+    """(SourceSpec, FetchResult, Request) → RawEntry; bodies that are not pages of the source go to ``errors``."""
 
     def expand(self, fetched):
         entries, failed = fetched | "Parse" >> beam.FlatMap(_parse).with_exception_handling()
@@ -83,10 +116,13 @@ class NormalizeItems(beam.PTransform):
 class ReadFeeds(beam.PTransform):
     """Fetches, parses and normalises every feed; one error output for all three steps."""
 
-    def __init__(self, specs: typing.Sequence[FeedSpec], *, timeout: float, max_bytes: int, user_agent: str):
+    def __init__(
+        self, specs: typing.Sequence[FeedSpec], *, timeout: float, max_bytes: int, user_agent: str,
+        evidence_store: str | None = None,
+    ):
         super().__init__()
         self._specs = list(specs)
-        self._fetch = FetchFeeds(timeout=timeout, max_bytes=max_bytes, user_agent=user_agent)
+        self._fetch = FetchFeeds(timeout=timeout, max_bytes=max_bytes, user_agent=user_agent, evidence_store=evidence_store)
 
     def expand(self, pbegin):
         specs = pbegin | "FeedSpecs" >> beam.Create(self._specs)

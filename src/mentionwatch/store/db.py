@@ -12,22 +12,38 @@ dead-letter.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mentionwatch.alerts.policy import severity
 from mentionwatch.records import Alert, ClassifiedMention, DeadLetter, Item
-from mentionwatch.store import schema
+from mentionwatch.store import derive, schema
 
 _log = logging.getLogger(__name__)
 
 
+# How long after its release time a held alert is left to the monitor's timer
+# before a republish treats it as orphaned.
+HELD_GRACE_S = 60.0
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached right now; retrying later may succeed."""
+
+
+class StoreSchemaError(StoreUnavailable):
+    """The store's schema is not the one this code needs, and was not changed.
+
+    A subclass of ``StoreUnavailable`` so every entry point that reports an
+    unusable store (preflight, the CLI) reports this too; the message names
+    the command that fixes it.
+    """
 
 
 def parse_time(value: str | dt.datetime | None) -> dt.datetime | None:
@@ -59,6 +75,10 @@ def make_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # 64 MB of page cache per connection (the default is 2 MB): the
+            # mention indexes of a large history stay in memory, which keeps
+            # batched writes and the analyst queries fast past a million rows.
+            cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
 
         return engine
@@ -68,17 +88,28 @@ def make_engine(url: str) -> sa.Engine:
 class HistoryStore:
     """Reads and writes the mention history."""
 
-    def __init__(self, url: str, *, create: bool = True):
+    def __init__(self, url: str, *, create: bool = True, upgrade: bool | None = None):
+        """Opens the store at ``url``.
+
+        Args:
+          url: an SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
+          create: bring the schema to the code's revision on open (see
+            ``mentionwatch.store.migrate``); False skips the check entirely.
+          upgrade: whether an empty or older store may be upgraded on open;
+            None follows ``MENTIONWATCH_STORE_AUTO_UPGRADE`` (default yes).
+            When it may not, opening raises ``StoreSchemaError`` naming the
+            command to run.
+        """
         self.url = url
         self.engine = make_engine(url)
         if create:
-            self.create_schema()
+            self.create_schema(upgrade=upgrade)
 
-    def create_schema(self) -> None:
-        try:
-            schema.metadata.create_all(self.engine)
-        except sa.exc.OperationalError as exc:
-            raise StoreUnavailable(f"cannot open the history store {self._safe_url()}: {exc.orig}") from None
+    def create_schema(self, *, upgrade: bool | None = None) -> None:
+        """Brings the store to the head schema revision (a no-op when it is there)."""
+        from mentionwatch.store.migrate import ensure_current
+
+        ensure_current(self.engine, upgrade_allowed=upgrade)
 
     def _safe_url(self) -> str:
         return sa.engine.make_url(self.url).render_as_string(hide_password=True)
@@ -88,26 +119,36 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ writes
 
-    def _upsert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], update: Sequence[str] = ()):
-        if not rows:
-            return
-        dialect = self.engine.dialect.name
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-        statement = insert(table)
-        if update:
-            statement = statement.on_conflict_do_update(
-                index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One transaction; an unreachable or locked store raises ``StoreUnavailable``."""
         try:
             with self.engine.begin() as connection:
-                connection.execute(statement, list(rows))
+                yield connection
         except sa.exc.OperationalError as exc:
             raise StoreUnavailable(f"history store {self._safe_url()} unavailable: {exc.orig}") from None
 
-    def write_items(self, items: Iterable[Item]) -> None:
-        now = _now()
+    def insert(self, table: sa.Table):
+        """The dialect's INSERT (SQLite or PostgreSQL), which supports ON CONFLICT."""
+        return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name](table)
+
+    def upsert_statement(self, table: sa.Table, keys: Sequence[str], update: Sequence[str] = ()):
+        """INSERT ... ON CONFLICT (keys) DO UPDATE (the ``update`` columns) or DO NOTHING."""
+        statement = self.insert(table)
+        if update:
+            return statement.on_conflict_do_update(
+                index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
+            )
+        return statement.on_conflict_do_nothing(index_elements=list(keys))
+
+    def _upsert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], update: Sequence[str] = ()):
+        if not rows:
+            return
+        with self.transaction() as connection:
+            connection.execute(self.upsert_statement(table, keys, update), list(rows))
+
+    @staticmethod
+    def _item_rows(items: Iterable[Item], now: dt.datetime) -> list[dict[str, Any]]:
         rows = {
             item.id: {
                 "id": item.id,
@@ -124,35 +165,99 @@ class HistoryStore:
             }
             for item in items
         }
-        self._upsert(schema.items, list(rows.values()), ["id"])
+        return list(rows.values())
+
+    def write_items(self, items: Iterable[Item]) -> None:
+        self._upsert(schema.items, self._item_rows(items, _now()), ["id"])
+
+    _MENTION_UPDATE = (
+        "label", "harassment_type", "score", "scores", "spans", "signals", "thresholds", "classified_at",
+        "severity", "is_current",
+    )
+
+    @staticmethod
+    def mention_row(entry: ClassifiedMention, now: dt.datetime, mention_id: str | None = None) -> dict[str, Any]:
+        """The ``mentions`` row for one classified mention (see ``schema.mentions``)."""
+        mention, result = entry.mention, entry.classification
+        item = mention.item
+        scores = result.scores
+        top = float(scores.get(result.label, 0.0))
+        published = parse_time(item.published_at)
+        return {
+            "mention_id": mention_id or mention.id,
+            "item_id": item.id,
+            "subject": mention.subject,
+            "label": result.label,
+            "harassment_type": result.harassment_type,
+            "score": top,
+            "scores": {k: round(float(v), 5) for k, v in scores.items()},
+            # Span.to_json, without dataclasses.asdict's deep copies (this runs per stored mention).
+            "spans": [
+                {"field": s.field, "start": s.start, "end": s.end, "matched": s.matched, "variant": s.variant}
+                for s in mention.spans
+            ],
+            "signals": list(result.signals),
+            "model_id": result.model_id,
+            "model_version": result.model_version,
+            "thresholds": dict(result.thresholds),
+            "source": item.source,
+            "published_at": published,
+            "classified_at": now,
+            "occurred_at": derive.occurred_at(published, parse_time(item.fetched_at), now),
+            "domain": derive.domain_of(item.url)[:255],
+            "author": (item.author or "")[:500],
+            "severity": severity(
+                result.label, result.harassment_type, top, float(result.thresholds.get(result.label, 0.5))
+            ),
+            "is_current": True,
+        }
 
     def write_mentions(self, classified: Sequence[ClassifiedMention]) -> None:
-        """Stores mentions (and their items); same mention + model version upserts."""
-        self.write_items(c.mention.item for c in classified)
+        """Stores mentions (and their items) in one transaction.
+
+        The same mention and model version upserts (a replay changes nothing
+        but ``classified_at``); a new model version adds a row. The rows
+        written become the mention's current classification (``is_current``);
+        rows of other model versions of the same mentions stop being current.
+        """
+        if not classified:
+            return
         now = _now()
         rows = {}
         for entry in classified:
-            mention, result = entry.mention, entry.classification
-            top = result.scores.get(result.label, 0.0)
-            rows[(mention.id, result.model_id, result.model_version)] = {
-                "mention_id": mention.id,
-                "item_id": mention.item.id,
-                "subject": mention.subject,
-                "label": result.label,
-                "harassment_type": result.harassment_type,
-                "score": float(top),
-                "scores": {k: round(float(v), 5) for k, v in result.scores.items()},
-                "spans": [s.to_json() for s in mention.spans],
-                "signals": list(result.signals),
-                "model_id": result.model_id,
-                "model_version": result.model_version,
-                "thresholds": dict(result.thresholds),
-                "source": mention.item.source,
-                "published_at": parse_time(mention.item.published_at),
-                "classified_at": now,
-            }
-        update = ["label", "harassment_type", "score", "scores", "spans", "signals", "thresholds", "classified_at"]
-        self._upsert(schema.mentions, list(rows.values()), ["mention_id", "model_id", "model_version"], update)
+            result = entry.classification
+            mention_id = entry.mention.id  # a hash: computed once per mention
+            rows[(mention_id, result.model_id, result.model_version)] = self.mention_row(entry, now, mention_id)
+        table = schema.mentions
+        with self.transaction() as connection:
+            connection.execute(
+                self.upsert_statement(schema.items, ["id"]), self._item_rows((c.mention.item for c in classified), now)
+            )
+            connection.execute(
+                self.upsert_statement(table, ["mention_id", "model_id", "model_version"], self._MENTION_UPDATE),
+                list(rows.values()),
+            )
+            versions: dict[tuple[str, str], set[str]] = {}
+            for mention_id, model_id, model_version in rows:
+                versions.setdefault((model_id, model_version), set()).add(mention_id)
+            if self.engine.dialect.name == "postgresql":
+                # The lookup below is by mention_id (the unique index). Right
+                # after a bulk load the planner has no statistics yet and may
+                # pick a scan of the whole table for every batch; this
+                # transaction never needs one.
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            for (model_id, model_version), mention_ids in versions.items():
+                ids = sorted(mention_ids)
+                for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+                    connection.execute(
+                        table.update()
+                        .where(
+                            table.c.mention_id.in_(ids[start : start + 900]),
+                            table.c.is_current == sa.true(),
+                            sa.not_(sa.and_(table.c.model_id == model_id, table.c.model_version == model_version)),
+                        )
+                        .values(is_current=False)
+                    )
 
     @staticmethod
     def _alert_row(alert: Alert, status: str, **extra: Any) -> dict[str, Any]:
@@ -210,9 +315,21 @@ class HistoryStore:
         row = self._alert_row(alert, "held", group_key=group_key, release_at=release_at)
         self._upsert(schema.alerts, [row], ["alert_id"])
 
-    def record_grouped(self, alert: Alert, leader_id: str) -> None:
-        """Records an alert folded into the burst alert ``leader_id`` (never published itself)."""
-        self._upsert(schema.alerts, [self._alert_row(alert, "grouped", leader_id=leader_id)], ["alert_id"])
+    def record_grouped(self, alert: Alert, burst: Alert) -> None:
+        """Records an alert folded into a held burst, and the burst as it now stands.
+
+        The held row's body always carries the current count, so whoever
+        releases it (the monitor's timer, or a republish after the monitor
+        died) sends the whole burst.
+        """
+        self._upsert(schema.alerts, [self._alert_row(alert, "grouped", leader_id=burst.alert_id)], ["alert_id"])
+        table = schema.alerts
+        with self.engine.begin() as connection:
+            connection.execute(
+                table.update()
+                .where(table.c.alert_id == burst.alert_id, table.c.status == "held")
+                .values(body=burst.to_json(), count=burst.count, kind=burst.kind)
+            )
 
     def mark_decided(self, mention_ids: Sequence[str]) -> None:
         """Marks mentions whose alert decision is durable (held, pending or none)."""
@@ -266,13 +383,14 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reads
 
-    def pending_alerts(self, now: dt.datetime | None = None) -> list[Alert]:
-        """Alerts to (re)publish: pending ones, and held ones past their release time.
+    def pending_alerts(self, now: dt.datetime | None = None, held_grace_s: float = HELD_GRACE_S) -> list[Alert]:
+        """Alerts to (re)publish: pending ones, and held ones well past their release time.
 
-        A held burst alert whose monitor died before its window closed is
-        released with the count it had reached.
+        A held burst whose monitor died before releasing it goes out with the
+        count it had reached, once ``held_grace_s`` have passed after its
+        release time (before that, the running monitor's own timer releases it).
         """
-        now = now or _now()
+        now = (now or _now()) - dt.timedelta(seconds=held_grace_s)
         table = schema.alerts
         with self.engine.connect() as connection:
             bodies = connection.execute(
@@ -283,15 +401,21 @@ class HistoryStore:
             return [Alert.from_json(body) for body in bodies]
 
     def harassment_times(self, subject: str, *, since: dt.datetime, until: dt.datetime) -> list[float]:
-        """When harassment mentions of ``subject`` were classified (epoch seconds), for baselines."""
+        """When harassment of ``subject`` happened (epoch seconds), for the pile-on baseline.
+
+        Event time (``occurred_at``) of each mention's current classification,
+        the clock the streaming policy runs on; a backfill that re-classifies a
+        year of mentions today does not look like a spike today.
+        """
         table = schema.mentions
         with self.engine.connect() as connection:
             rows = connection.execute(
-                sa.select(table.c.classified_at).where(
+                sa.select(table.c.occurred_at).where(
                     table.c.subject == subject,
+                    table.c.occurred_at >= since,
+                    table.c.occurred_at < until,
                     table.c.label == "harassment",
-                    table.c.classified_at >= since,
-                    table.c.classified_at < until,
+                    table.c.is_current == sa.true(),
                 )
             ).scalars()
             return [parse_time(moment).timestamp() for moment in rows]
@@ -311,38 +435,66 @@ class HistoryStore:
         with self.engine.connect() as connection:
             return [dict(r) for r in connection.execute(sa.select(schema.feed_state).order_by(schema.feed_state.c.name)).mappings()]
 
-    def _ensure_feed(self, connection: sa.Connection, url: str, name: str) -> None:
+    def _ensure_feed(self, connection: sa.Connection, url: str, name: str, kind: str | None = None) -> None:
         table = schema.feed_state
         insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name]
         connection.execute(
-            insert(table).values(feed_url=url, name=name, consecutive_failures=0, items_total=0).on_conflict_do_nothing(
-                index_elements=["feed_url"]
-            )
+            insert(table)
+            .values(feed_url=url, name=name, kind=kind, consecutive_failures=0, items_total=0, first_poll_at=_now())
+            .on_conflict_do_nothing(index_elements=["feed_url"])
+        )
+
+    def _count_daily(self, connection: sa.Connection, url: str, new_items: int, now: dt.datetime) -> None:
+        table = schema.source_daily_items
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name]
+        statement = insert(table).values(feed_url=url, day=now.date().isoformat(), items=new_items)
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["feed_url", "day"], set_={"items": table.c["items"] + new_items})
         )
 
     def record_feed_success(
         self, url: str, name: str, *, status: int, etag: str | None = None,
         last_modified: str | None = None, new_items: int = 0, not_modified: bool = False,
+        kind: str | None = None, cursor: str | None = None, defer_s: float | None = None, truncated: bool = False,
     ) -> None:
-        """A poll that worked: 200 with its validators, or 304 (validators kept)."""
+        """A poll that worked: 200 with its validators, or 304 (validators kept).
+
+        ``cursor`` (when given) replaces the stored one; ``defer_s`` holds the
+        next poll back (a rate-limit reset); ``truncated`` notes a poll that
+        stopped at its page limit short of the cursor.
+        """
         table = schema.feed_state
         now = _now()
         values: dict[str, Any] = {
             "last_status": status, "last_fetch_at": now, "last_success_at": now,
-            "consecutive_failures": 0, "last_error": None, "next_fetch_at": None,
+            "consecutive_failures": 0, "last_error": None,
+            "next_fetch_at": now + dt.timedelta(seconds=defer_s) if defer_s else None,
         }
         if not not_modified:
             values.update(etag=etag, last_modified=last_modified)
         if new_items:
             values.update(items_total=table.c.items_total + new_items, last_item_at=now)
+        if cursor is not None:
+            values["cursor"] = cursor
+        if kind is not None:
+            values["kind"] = kind
+        if truncated:
+            values["last_truncated_at"] = now
         with self.engine.begin() as connection:
-            self._ensure_feed(connection, url, name)
+            self._ensure_feed(connection, url, name, kind)
             connection.execute(table.update().where(table.c.feed_url == url).values(**values))
+            if new_items:
+                self._count_daily(connection, url, new_items, now)
 
     def record_feed_failure(
-        self, url: str, name: str, *, error: str, status: int | None = None, retry_after: float | None = None
+        self, url: str, name: str, *, error: str, status: int | None = None, retry_after: float | None = None,
+        kind: str | None = None, new_items: int = 0,
     ) -> None:
-        """A poll that failed; ``retry_after`` (seconds) defers the next one."""
+        """A poll that failed; ``retry_after`` (seconds) defers the next one.
+
+        ``new_items`` counts items of pages that did arrive before the failure
+        (they are recorded; the cursor is not moved).
+        """
         table = schema.feed_state
         now = _now()
         values: dict[str, Any] = {
@@ -350,9 +502,50 @@ class HistoryStore:
             "consecutive_failures": table.c.consecutive_failures + 1, "last_error": error[:2000],
             "next_fetch_at": now + dt.timedelta(seconds=retry_after) if retry_after else None,
         }
+        if kind is not None:
+            values["kind"] = kind
+        if new_items:
+            values.update(items_total=table.c.items_total + new_items, last_item_at=now)
         with self.engine.begin() as connection:
-            self._ensure_feed(connection, url, name)
+            self._ensure_feed(connection, url, name, kind)
             connection.execute(table.update().where(table.c.feed_url == url).values(**values))
+            if new_items:
+                self._count_daily(connection, url, new_items, now)
+
+    def set_source_health(self, url: str, state: str, alerted_at: dt.datetime | None) -> None:
+        """Records the health state the operator was last told about (see sources.health)."""
+        table = schema.feed_state
+        with self.engine.begin() as connection:
+            connection.execute(
+                table.update().where(table.c.feed_url == url).values(health_state=state, health_alerted_at=alerted_at)
+            )
+
+    def items_per_day(self, urls: Iterable[str], *, days: int = 7, now: dt.datetime | None = None) -> dict[str, float]:
+        """Mean new items per day over the last ``days`` UTC days (today included) per source.
+
+        A source first polled more recently is averaged over the days since.
+        """
+        urls = list(urls)
+        if not urls:
+            return {}
+        now = now or _now()
+        first_day = (now - dt.timedelta(days=days - 1)).date()
+        daily, states = schema.source_daily_items, schema.feed_state
+        with self.engine.connect() as connection:
+            totals = dict(
+                connection.execute(
+                    sa.select(daily.c.feed_url, sa.func.sum(daily.c["items"]))
+                    .where(daily.c.feed_url.in_(urls), daily.c.day >= first_day.isoformat())
+                    .group_by(daily.c.feed_url)
+                ).all()
+            )
+            firsts = dict(connection.execute(sa.select(states.c.feed_url, states.c.first_poll_at).where(states.c.feed_url.in_(urls))).all())
+        result = {}
+        for url in urls:
+            first = parse_time(firsts.get(url))
+            span = days if first is None else min(days, (now.date() - first.date()).days + 1)
+            result[url] = float(totals.get(url) or 0) / max(1, span)
+        return result
 
     # ------------------------------------------------------------------ the item outbox
 

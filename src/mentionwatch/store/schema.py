@@ -12,6 +12,14 @@ re-run of the same input leaves the tables as they were.
   written ``pending`` before it is published and marked ``published`` after,
   so nothing is lost if Pub/Sub is down.
 * ``dead_letters``: everything any stage could not process.
+* ``fetches`` and ``evidence_blobs``: every successful fetch (URL, time,
+  status, headers) and the raw response bodies it returned, stored once per
+  SHA-256 (``items.raw_ref`` points here). Evidence packs are built from them.
+
+The schema is versioned: every change here comes with an Alembic revision in
+``store/migrations/versions`` (a test fails when they drift apart).
+docs/history.md describes every column, the indexes and the retention of
+each kind of data.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ items = sa.Table(
     sa.Column("raw_ref", sa.String(64), nullable=False, default=""),
     sa.Column("stored_at", Timestamp, nullable=False),
 )
+# Retention keeps a raw body while a stored item refers to it.
+sa.Index("ix_items_raw_ref", items.c.raw_ref)
 
 mentions = sa.Table(
     "mentions",
@@ -59,11 +69,35 @@ mentions = sa.Table(
     sa.Column("classified_at", Timestamp, nullable=False),
     # Set once the alert policy has decided on this mention (streaming monitor).
     sa.Column("decided_at", Timestamp),
+    # For analysts (denormalised from the item so the report's queries read one
+    # table): when the mention happened (the item's published time, unless it
+    # is missing or later than the fetch; then the fetch time), the
+    # URL's host, the author, and the policy's severity for this classification.
+    sa.Column("occurred_at", Timestamp),
+    sa.Column("domain", sa.String(255), nullable=False, server_default=""),
+    sa.Column("author", sa.String(500), nullable=False, server_default=""),
+    sa.Column("severity", sa.String(16), nullable=False, server_default="none"),
+    # True on the row of the latest classification written for the mention
+    # (a backfill with a new model moves it); analyst queries read these rows.
+    sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("mention_id", "model_id", "model_version", name="uq_mentions_version"),
 )
-sa.Index("ix_mentions_subject_time", mentions.c.subject, mentions.c.classified_at)
-sa.Index("ix_mentions_label_time", mentions.c.label, mentions.c.classified_at)
 sa.Index("ix_mentions_item", mentions.c.item_id)
+# Analyst queries (docs/history.md lists which query uses which index). The
+# subject index covers the volume-per-day query and the pile-on baseline
+# (HistoryStore.harassment_times); the label index covers the report's
+# per-label breakdowns (types, sources, domains, severity, pile-on windows)
+# and the harassment-type filter (a type implies the harassment label).
+sa.Index(
+    "ix_mentions_subject_occurred", mentions.c.subject, mentions.c.occurred_at, mentions.c.label, mentions.c.is_current
+)
+sa.Index(
+    "ix_mentions_label_occurred", mentions.c.label, mentions.c.occurred_at, mentions.c.is_current, mentions.c.subject,
+    mentions.c.harassment_type, mentions.c.severity, mentions.c.score, mentions.c.source, mentions.c.domain,
+)
+sa.Index("ix_mentions_source_occurred", mentions.c.source, mentions.c.occurred_at)
+sa.Index("ix_mentions_domain_occurred", mentions.c.domain, mentions.c.occurred_at)
+sa.Index("ix_mentions_occurred", mentions.c.occurred_at)
 
 alerts = sa.Table(
     "alerts",
@@ -92,6 +126,10 @@ alerts = sa.Table(
 )
 sa.Index("ix_alerts_status", alerts.c.status)
 sa.Index("ix_alerts_subject_time", alerts.c.subject, alerts.c.created_at)
+sa.Index("ix_alerts_kind_time", alerts.c.kind, alerts.c.created_at)  # pile-on episodes in the report
+sa.Index("ix_alerts_mention", alerts.c.mention_id)  # history: which mentions alerted
+sa.Index("ix_alerts_leader", alerts.c.leader_id)  # evidence packs of burst alerts
+sa.Index("ix_alerts_item", alerts.c.item_id)  # retention keeps items an alert refers to
 
 dead_letters = sa.Table(
     "dead_letters",
@@ -104,6 +142,42 @@ dead_letters = sa.Table(
     sa.Column("payload", sa.Text, nullable=False, default=""),
 )
 sa.Index("ix_dead_letters_time", dead_letters.c.time)
+
+# ---------------------------------------------------------------- evidence
+#
+# What the server sent, kept as evidence (mentionwatch.store.evidence). A body
+# is stored once per SHA-256 of its bytes (compressed; the hash is of the
+# bytes as fetched), however often it is fetched; each fetch is a row.
+
+evidence_blobs = sa.Table(
+    "evidence_blobs",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),  # bytes as fetched
+    sa.Column("encoding", sa.String(16), nullable=False),  # how ``data`` is stored: zlib | identity
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", Timestamp, nullable=False),
+)
+
+# One row per (URL, body): when that body was first and last fetched from
+# that URL, and how often. The first fetch's status and headers are kept: they
+# describe the moment of capture.
+fetches = sa.Table(
+    "fetches",
+    metadata,
+    sa.Column("fetch_id", sa.String(64), primary_key=True),  # hash of the URL and the body's SHA-256
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("headers", sa.JSON, nullable=False),  # response headers, names lower-cased
+    sa.Column("first_fetched_at", Timestamp, nullable=False),
+    sa.Column("last_fetched_at", Timestamp, nullable=False),
+    sa.Column("fetch_count", sa.Integer, nullable=False, default=1),
+)
+sa.Index("ix_fetches_sha256", fetches.c.sha256)
+sa.Index("ix_fetches_last", fetches.c.last_fetched_at)
 
 # ---------------------------------------------------------------- ingest
 
@@ -123,6 +197,27 @@ feed_state = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("items_total", sa.Integer, nullable=False, default=0),
     sa.Column("last_item_at", Timestamp),
+    # Social sources (docs/sources.md): what kind of source the row is, its
+    # cursor (the newest post seen: paging stops there), when it was first
+    # polled (the start of "silent" for a source that never produced an
+    # item), when a poll last stopped at max_pages short of the cursor, and
+    # the last health state the operator was told about.
+    sa.Column("kind", sa.String(32)),
+    sa.Column("cursor", sa.Text),
+    sa.Column("first_poll_at", Timestamp),
+    sa.Column("last_truncated_at", Timestamp),
+    sa.Column("health_state", sa.String(16)),
+    sa.Column("health_alerted_at", Timestamp),
+)
+
+# New items per source and UTC day, for the items-per-day health figure
+# (the outbox forgets processed items; this keeps counts only).
+source_daily_items = sa.Table(
+    "source_daily_items",
+    metadata,
+    sa.Column("feed_url", sa.Text, primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    sa.Column("items", sa.Integer, nullable=False, default=0),
 )
 
 # Seen items and the outbox to the items topic, in one table: a row means the
@@ -142,3 +237,60 @@ item_outbox = sa.Table(
 )
 sa.Index("ix_item_outbox_unprocessed", item_outbox.c.processed_at, item_outbox.c.published_at)
 sa.Index("ix_item_outbox_seen", item_outbox.c.first_seen_at)
+
+# ---------------------------------------------------------------- notify
+#
+# ``mentionwatch notify`` keeps its promises here: a row in
+# ``notify_deliveries`` means "this notification reached (or was given up on
+# for) this recipient's channel", so a redelivered Pub/Sub message sends
+# nothing twice; ``notify_digest_queue`` holds what waits for a digest (or for
+# quiet hours to end) across restarts; ``notify_dead_letters`` keeps what
+# could not be delivered, with what is needed to redeliver it.
+
+notify_deliveries = sa.Table(
+    "notify_deliveries",
+    metadata,
+    sa.Column("ref", sa.String(64), primary_key=True),  # alert id (immediate) or digest id
+    sa.Column("recipient", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # immediate | digest
+    sa.Column("status", sa.String(16), nullable=False),  # sent | dead
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("detail", sa.Text, nullable=False, default=""),  # the channel's receipt
+    sa.Column("last_error", sa.Text),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+notify_digest_queue = sa.Table(
+    "notify_digest_queue",
+    metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("recipient", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("label", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("reason", sa.String(16), nullable=False),  # digest | quiet_hours
+    sa.Column("queued_at", Timestamp, nullable=False),
+    sa.Column("due_at", Timestamp, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # queued | batched | sent
+    sa.Column("digest_id", sa.String(64)),
+    sa.Column("sent_at", Timestamp),
+)
+sa.Index("ix_notify_digest_queue_due", notify_digest_queue.c.status, notify_digest_queue.c.due_at)
+
+notify_dead_letters = sa.Table(
+    "notify_dead_letters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ref", sa.String(200), nullable=False),  # alert id, digest id, or message id if unreadable
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # immediate | digest | unreadable
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("payload", sa.JSON, nullable=False),  # the alert bodies, to redeliver
+    sa.Column("time", Timestamp, nullable=False),
+    sa.Column("resolved_at", Timestamp),
+    sa.UniqueConstraint("ref", "recipient", "channel", name="uq_notify_dead_letters"),
+)

@@ -1,0 +1,420 @@
+"""The analyst commands: ``history``, ``history sql``, ``evidence``, ``report``, ``backfill``, ``store``.
+
+``add_commands`` registers them on the ``mentionwatch`` parser (cli.py calls
+it once); each handler is thin and the work lives in ``mentionwatch.history``,
+``mentionwatch.report``, ``mentionwatch.store`` and ``mentionwatch.backfill``.
+docs/history.md has examples of every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+
+from mentionwatch.records import HARASSMENT_TYPES, LABELS, SEVERITIES
+
+
+def _cli():
+    from mentionwatch import cli
+
+    return cli
+
+
+def _store_url(args: argparse.Namespace, config: str | None) -> tuple[str, object | None]:
+    """The store URL from ``--store`` or the config (and the loaded config, if any)."""
+    cli = _cli()
+    if getattr(args, "store", None):
+        return args.store, (cli._load(config) if config else None)
+    if not config:
+        raise cli.CommandError("give a CONFIG (its store.url is used) or --store URL", cli.EXIT_CONFIG)
+    loaded = cli._load(config)
+    return loaded.config.store.url, loaded
+
+
+def _open(url: str, *, upgrade: bool | None = None):
+    from mentionwatch.store import HistoryStore, StoreUnavailable
+
+    try:
+        return HistoryStore(url, upgrade=upgrade)
+    except StoreUnavailable as exc:
+        cli = _cli()
+        raise cli.CommandError(str(exc)) from None
+
+
+def _moment(value: str | None, what: str, now: dt.datetime) -> dt.datetime | None:
+    from mentionwatch.history.timespec import parse_moment
+
+    if value is None:
+        return None
+    try:
+        return parse_moment(value, now=now)
+    except ValueError as exc:
+        cli = _cli()
+        raise cli.CommandError(f"--{what}: {exc}", cli.EXIT_CONFIG) from None
+
+
+def _split(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for value in (values or ()) for v in value.split(",") if v.strip())
+
+
+# --------------------------------------------------------------------------- history
+
+
+def cmd_history(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    cli = _cli()
+    try:
+        return _history(args, extra)
+    except BrokenPipeError:  # `mentionwatch history ... | head`: the reader has seen enough
+        import os
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return cli.EXIT_OK
+
+
+def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    cli = _cli()
+    # argparse stops collecting positionals at the first option, so words after
+    # an option (history sql --store URL "SELECT ...") arrive as extras.
+    unknown = [e for e in extra if e.startswith("-")]
+    if unknown:
+        raise cli.CommandError(f"unrecognized arguments: {' '.join(unknown)}", cli.EXIT_CONFIG)
+    words = list(args.words) + list(extra)
+    if words and words[0] == "sql":
+        return _history_sql(args, words[1:])
+    if len(words) > 1:
+        raise cli.CommandError(
+            f"unexpected arguments {' '.join(words[1:])!r}; for SQL use: mentionwatch history sql CONFIG \"SELECT ...\"",
+            cli.EXIT_CONFIG,
+        )
+    from mentionwatch.history import export
+    from mentionwatch.history.query import HistoryFilter, columns, iter_mentions
+
+    url, _loaded = _store_url(args, words[0] if words else None)
+    now = dt.datetime.now(dt.timezone.utc)
+    for label in _split(args.label):
+        if label not in LABELS:
+            raise cli.CommandError(f"--label {label!r}: use one of {', '.join(LABELS)}", cli.EXIT_CONFIG)
+    for kind in _split(args.type):
+        if kind not in HARASSMENT_TYPES:
+            raise cli.CommandError(f"--type {kind!r}: use one of {', '.join(HARASSMENT_TYPES)}", cli.EXIT_CONFIG)
+    if args.format == "parquet" and not args.out:
+        raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
+    limit = args.limit if args.limit is not None else (100 if args.format == "table" and not args.out else None)
+    selection = HistoryFilter(
+        subjects=_split(args.subject), labels=_split(args.label), types=_split(args.type), sources=tuple(args.source or ()),
+        domains=_split(args.domain), since=_moment(args.since, "since", now), until=_moment(args.until, "until", now),
+        text=args.text, min_severity=args.min_severity, model_version=args.model_version,
+        all_versions=args.all_versions, alerted=args.alerted, limit=limit or None,
+    )
+    store = _open(url)
+    try:
+        records = iter_mentions(store.engine, selection, show_text=args.show_text)
+        count = export.write_records(
+            records, columns(args.show_text), args.format, args.out,
+            table_columns=export.TABLE_COLUMNS + (("title", "text") if args.show_text else ()),
+        )
+    finally:
+        store.close()
+    if args.out:
+        print(f"{count} mention{'s' if count != 1 else ''} written to {args.out} ({args.format})")
+    elif args.format == "table" and limit and count == limit:
+        print(f"(first {limit}; --limit N for more, --format csv|jsonl|parquet --out FILE for all)")
+    return cli.EXIT_OK
+
+
+def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
+    cli = _cli()
+    from mentionwatch.history import export
+    from mentionwatch.history.sql import ReadOnlySQLError, iter_readonly
+
+    if args.store:
+        if len(words) != 1:
+            raise cli.CommandError('usage: mentionwatch history sql --store URL "SELECT ..."', cli.EXIT_CONFIG)
+        url, query = args.store, words[0]
+    else:
+        if len(words) != 2:
+            raise cli.CommandError('usage: mentionwatch history sql CONFIG "SELECT ..."', cli.EXIT_CONFIG)
+        url, query = _store_url(args, words[0])[0], words[1]
+    if args.format == "parquet" and not args.out:
+        raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
+    _open(url).close()  # the schema is current (or the error says what to run)
+    try:
+        stream = iter_readonly(url, query)
+        names = list(next(stream))
+        limit = args.limit if args.limit is not None else (1000 if args.format == "table" and not args.out else None)
+        rows = (row for n, row in enumerate(stream) if limit is None or n < limit)
+        if args.format == "parquet":
+            count = export.write_sql_parquet(names, list(rows), args.out)
+        else:
+            count = export.write_records(export.rows_to_records(names, rows), names, args.format, args.out)
+    except ReadOnlySQLError as exc:
+        raise cli.CommandError(f"history sql: {exc}", cli.EXIT_FAILED) from None
+    if args.out:
+        print(f"{count} row{'s' if count != 1 else ''} written to {args.out} ({args.format})")
+    return cli.EXIT_OK
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def cmd_evidence_export(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.store.evidence import EvidenceError, export_alert
+
+    url, _ = _store_url(args, args.config)
+    out = args.out or f"evidence-{args.alert_id}.zip"
+    store = _open(url)
+    try:
+        result = export_alert(store, args.alert_id, out)
+    except EvidenceError as exc:
+        raise cli.CommandError(str(exc), cli.EXIT_FAILED) from None
+    finally:
+        store.close()
+    print(f"evidence pack for {result.alert_id}: {result.path}")
+    for name in result.files:
+        print(f"  {name}")
+    print(f"  SHA-256 of manifest.json  {result.manifest_sha256}")
+    print(f"  SHA-256 of the zip        {result.zip_sha256}")
+    print("  keep these two hashes somewhere separate from the zip (they pin its content)")
+    return cli.EXIT_OK
+
+
+def cmd_evidence_verify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.store.evidence import verify_pack
+
+    report = verify_pack(args.zip)
+    if report.ok:
+        print(f"{args.zip}: OK, {len(report.checked)} files verified (alert {report.alert_id}; manifest SHA-256 {report.manifest_sha256})")
+        if args.manifest_sha256 and args.manifest_sha256.lower() != report.manifest_sha256:
+            print(f"{args.zip}: FAILED, manifest SHA-256 is not the expected {args.manifest_sha256}")
+            return cli.EXIT_FAILED
+        return cli.EXIT_OK
+    print(f"{args.zip}: FAILED")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return cli.EXIT_FAILED
+
+
+# --------------------------------------------------------------------------- report
+
+
+def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.report import PileOnSettings, build_report, write_report
+
+    loaded = cli._load(args.config)
+    url = args.store or loaded.config.store.url
+    now = dt.datetime.now(dt.timezone.utc)
+    until = _moment(args.until, "until", now) or now
+    since = _moment(args.since, "since", until)
+    if since >= until:
+        raise cli.CommandError("--since must be before --until", cli.EXIT_CONFIG)
+    subjects = _split(args.subject) or tuple(s.name for s in loaded.config.subjects)
+    store = _open(url)
+    try:
+        report = build_report(
+            store, since=since, until=until, subjects=subjects,
+            pile_on=PileOnSettings.from_config(loaded.config.alerts.pile_on),
+        )
+    finally:
+        store.close()
+    paths = write_report(report, args.out)
+    total = sum(report.totals.values())
+    print(f"report for {', '.join(subjects)}: {total} mentions from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
+    for path in paths:
+        print(f"  {path}")
+    return cli.EXIT_OK
+
+
+# --------------------------------------------------------------------------- backfill
+
+
+def cmd_backfill(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.backfill import run_backfill
+    from mentionwatch.classify.model import ModelLoadError
+
+    loaded = cli._load(args.config)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        summary = run_backfill(
+            loaded, model=args.model, since=_moment(args.since, "since", now), until=_moment(args.until, "until", now),
+            beam_args=list(beam_args),
+        )
+    except ModelLoadError as exc:
+        raise cli.CommandError(f"model: {exc}") from None
+    print(f"mentionwatch backfill {args.config}")
+    for line in summary.lines():
+        print("  " + line)
+    return cli.EXIT_OK
+
+
+# --------------------------------------------------------------------------- store
+
+
+def cmd_store_upgrade(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.store import StoreUnavailable
+    from mentionwatch.store.db import make_engine
+    from mentionwatch.store.migrate import upgrade
+
+    url, _ = _store_url(args, args.config)
+    engine = make_engine(url)
+    try:
+        before, after = upgrade(engine, args.revision)
+    except StoreUnavailable as exc:
+        raise cli.CommandError(str(exc)) from None
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"history store already at revision {after}")
+    else:
+        print(f"history store upgraded from {before or 'empty'} to {after}")
+    return cli.EXIT_OK
+
+
+def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    import sqlalchemy as sa
+
+    from mentionwatch.store import schema
+    from mentionwatch.store.db import make_engine
+    from mentionwatch.store.migrate import current_revision, differences, head_revision
+
+    url, _ = _store_url(args, args.config)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+            present = set(sa.inspect(connection).get_table_names())
+            counts = {
+                name: int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+                for name, table in sorted(schema.metadata.tables.items())
+                if name in present
+            }
+        drift = differences(engine) if revision == head_revision() else []
+    except sa.exc.OperationalError as exc:
+        raise cli.CommandError(f"cannot open the history store: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    print(f"store     {sa.engine.make_url(url).render_as_string(hide_password=True)}")
+    print(f"revision  {revision or 'none (empty)'}; this mentionwatch needs {head_revision()}")
+    if revision != head_revision():
+        print(f"          run: mentionwatch store upgrade {args.config or '--store URL'}")
+    if drift:
+        print(f"          schema differs from the code in {len(drift)} place(s): {drift[:3]}")
+    for name, count in counts.items():
+        print(f"  {name:<22} {count:>12,} rows")
+    return cli.EXIT_OK if revision == head_revision() and not drift else cli.EXIT_FAILED
+
+
+def cmd_store_retention(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    cli = _cli()
+    from mentionwatch.store import StoreUnavailable
+    from mentionwatch.store.retention import RetentionPolicy, apply_retention
+
+    loaded = cli._load(args.config)
+    policy = RetentionPolicy.from_config(loaded.config)
+    store = _open(args.store or loaded.config.store.url)
+    try:
+        counts = apply_retention(store, policy, dry_run=args.dry_run)
+    except StoreUnavailable as exc:
+        raise cli.CommandError(str(exc)) from None
+    finally:
+        store.close()
+    keep = f"history kept {policy.history_days} days" if policy.history_days else "history kept until deleted"
+    print(
+        f"retention ({'dry run, nothing deleted' if args.dry_run else 'applied'}): raw bodies {policy.raw_days} days "
+        f"unless referenced; dead letters {policy.dead_letters_days} days; {keep}"
+    )
+    for name, count in counts.items():
+        print(f"  {name:<16} {count:>10,} {'would be ' if args.dry_run else ''}deleted")
+    return cli.EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Registers the analyst commands on the ``mentionwatch`` parser."""
+    formats = ("table", "csv", "jsonl", "parquet")
+
+    p = commands.add_parser(
+        "history",
+        help="query the mention history (filters; table, CSV, JSON lines, Parquet); 'history sql' for read-only SQL",
+        description="mentionwatch history CONFIG [filters]  |  mentionwatch history sql CONFIG \"SELECT ...\". "
+        "Text is masked unless --show-text. Times: 30d, 12h, 2w or ISO dates (UTC). docs/history.md has examples.",
+    )
+    p.add_argument("words", nargs="*", metavar="CONFIG | sql CONFIG QUERY")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--subject", action="append", help="subject name (repeat or comma-separate)")
+    p.add_argument("--label", action="append", help=f"label: {', '.join(LABELS)}")
+    p.add_argument("--type", action="append", help=f"harassment type: {', '.join(HARASSMENT_TYPES)}")
+    p.add_argument("--source", action="append", help="source name, exactly as stored (repeat for several)")
+    p.add_argument("--domain", action="append", help="the URL's domain, e.g. tubehub.example")
+    p.add_argument("--since", help="from this time (30d = the last 30 days; or an ISO date)")
+    p.add_argument("--until", help="up to this time (exclusive)")
+    p.add_argument("--text", help="case-insensitive text in the title or body")
+    p.add_argument("--min-severity", choices=SEVERITIES[1:], help="only this severity or higher")
+    p.add_argument("--model-version", help="rows of this model version (default: each mention's current one)")
+    p.add_argument("--all-versions", action="store_true", help="every model version's row, not just the current one")
+    p.add_argument("--alerted", action="store_true", help="only mentions that made an alert")
+    p.add_argument("--show-text", action="store_true", help="include title and text (content warning: abusive text)")
+    p.add_argument("--format", choices=formats, default="table")
+    p.add_argument("--out", help="write to this file (required for parquet)")
+    p.add_argument("--limit", type=int, help="at most this many rows (table default: 100)")
+    p.set_defaults(func=cmd_history, beam=True)  # beam=True: extra words are accepted (see _history)
+
+    evidence = commands.add_parser("evidence", help="evidence packs: raw pages as fetched, hashed, for an alert")
+    actions = evidence.add_subparsers(dest="evidence_command", required=True, metavar="ACTION")
+    p = actions.add_parser("export", help="write an alert's evidence pack (zip with manifest and hashes)")
+    p.add_argument("config")
+    p.add_argument("alert_id")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--out", help="zip to write (default: evidence-ALERT_ID.zip)")
+    p.set_defaults(func=cmd_evidence_export)
+    p = actions.add_parser("verify", help="recompute every hash in an evidence pack; exit 1 if anything changed")
+    p.add_argument("zip")
+    p.add_argument("--manifest-sha256", help="also require this SHA-256 of manifest.json (printed at export)")
+    p.set_defaults(func=cmd_evidence_verify)
+
+    p = commands.add_parser("report", help="an HTML report with charts (no abusive text) for a period")
+    p.add_argument("config")
+    p.add_argument("--since", default="30d", help="start: 30d (before --until), or an ISO date (default 30d)")
+    p.add_argument("--until", help="end (default: now)")
+    p.add_argument("--subject", action="append", help="only these subjects (default: the config's)")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--out", default="report.html", help="HTML file; the PNG charts are written beside it")
+    p.set_defaults(func=cmd_report)
+
+    p = commands.add_parser(
+        "backfill",
+        help="re-run matching and classification over stored items with a (new) model; history keeps both",
+        description="Extra arguments are Beam pipeline options.",
+    )
+    p.add_argument("config")
+    p.add_argument("--model", help="model directory (or 'shipped'); default: the config's model.name")
+    p.add_argument("--since", help="items fetched from this time (30d or ISO)")
+    p.add_argument("--until", help="items fetched before this time")
+    p.set_defaults(func=cmd_backfill, beam=True)
+
+    store = commands.add_parser("store", help="the history store: schema upgrades, status, retention")
+    actions = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
+    p = actions.add_parser("upgrade", help="upgrade the store's schema to this mentionwatch's (Alembic)")
+    p.add_argument("config", nargs="?")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--revision", default="head", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_store_upgrade)
+    p = actions.add_parser("status", help="schema revision, drift and row counts")
+    p.add_argument("config", nargs="?")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.set_defaults(func=cmd_store_status)
+    p = actions.add_parser("retention", help="delete what the retention policy no longer keeps (store.retention)")
+    p.add_argument("config")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--dry-run", action="store_true", help="count only; delete nothing")
+    p.set_defaults(func=cmd_store_retention)
+

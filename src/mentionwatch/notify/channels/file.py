@@ -1,0 +1,55 @@
+"""The file channel: one text file per notification, for the demo, audits and air-gapped setups.
+
+Files are ``<directory>/<recipient>/<kind>-<id>.txt``: the name comes from the
+notification's id, so writing the same notification again replaces the file
+instead of adding one. Writes go to a temporary file first and are renamed
+into place, so a reader never sees half a message.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import pathlib
+import tempfile
+
+from mentionwatch.notify.channels.base import (
+    Channel,
+    DeliveryReceipt,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from mentionwatch.notify.render import Notification
+
+_PERMANENT = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR}
+
+
+class FileChannel(Channel):
+    type = "file"
+
+    def __init__(self, key: str, directory: pathlib.Path):
+        super().__init__(key)
+        self.directory = directory
+
+    def path_for(self, notification: Notification) -> pathlib.Path:
+        return (
+            self.directory / notification.recipient / f"{notification.kind}-{notification.id}.txt"
+        )
+
+    def send(self, notification: Notification) -> DeliveryReceipt:
+        path = self.path_for(notification)
+        content = f"{notification.title}\n\n{notification.text.rstrip()}\n"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".txt")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(content)
+                os.replace(temp, path)
+            except BaseException:
+                pathlib.Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            error = PermanentDeliveryError if exc.errno in _PERMANENT else TransientDeliveryError
+            raise error(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+        return DeliveryReceipt(self.key, str(path))

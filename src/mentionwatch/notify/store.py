@@ -1,0 +1,279 @@
+"""The notify side of the history store: deliveries, the digest queue, dead letters.
+
+Tables (``mentionwatch.store.schema``):
+
+* ``notify_deliveries``, keyed (ref, recipient, channel), where ref is an
+  alert id (immediate) or a digest id. A row with status ``sent`` or ``dead``
+  means that channel is settled for that notification: a redelivered Pub/Sub
+  message finds it and sends nothing.
+* ``notify_digest_queue``, keyed (alert_id, recipient): ``queued`` until its
+  digest is claimed (``batched``, with the digest id), then ``sent``. Rows are
+  kept after sending, so a redelivered alert is never queued a second time.
+  A digest that was claimed but not finished (the process died) is resumed on
+  the next start with the same digest id, so channels it already reached are
+  skipped.
+* ``notify_dead_letters``: one row per (ref, recipient, channel) that could
+  not be delivered, with the alert bodies needed to redeliver it.
+
+All times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from mentionwatch.ids import sha256_hex
+from mentionwatch.notify.alert import IncomingAlert
+from mentionwatch.store import schema
+from mentionwatch.store.db import HistoryStore
+
+UTC = dt.UTC
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def digest_id(recipient: str, alert_ids: Sequence[str]) -> str:
+    """A digest's id: content-derived from who receives it and what it contains."""
+    return (
+        "dg_"
+        + sha256_hex("\0".join(["digest", recipient, *sorted(alert_ids)]).encode("utf-8"))[:24]
+    )
+
+
+class NotifyStore(HistoryStore):
+    """The history store with the reads and writes ``notify`` needs."""
+
+    # ------------------------------------------------------------------ deliveries
+
+    def delivery_status(self, ref: str, recipient: str, channel: str) -> str | None:
+        table = schema.notify_deliveries
+        with self.transaction() as connection:
+            return connection.execute(
+                sa.select(table.c.status).where(
+                    table.c.ref == ref, table.c.recipient == recipient, table.c.channel == channel
+                )
+            ).scalar_one_or_none()
+
+    def record_delivery(
+        self,
+        *,
+        ref: str,
+        recipient: str,
+        channel: str,
+        kind: str,
+        status: str,
+        attempts: int,
+        detail: str = "",
+        error: str | None = None,
+        now: dt.datetime,
+    ) -> None:
+        row = {
+            "ref": ref,
+            "recipient": recipient,
+            "channel": channel,
+            "kind": kind,
+            "status": status,
+            "attempts": attempts,
+            "detail": detail[:2000],
+            "last_error": error[:2000] if error else None,
+            "updated_at": _utc(now),
+        }
+        self._upsert(
+            schema.notify_deliveries,
+            [row],
+            ["ref", "recipient", "channel"],
+            ["status", "attempts", "detail", "last_error", "updated_at"],
+        )
+
+    def deliveries(self, **where: Any) -> list[dict[str, Any]]:
+        table = schema.notify_deliveries
+        statement = sa.select(table).order_by(table.c.updated_at)
+        for column, value in where.items():
+            statement = statement.where(table.c[column] == value)
+        with self.transaction() as connection:
+            return [dict(row) for row in connection.execute(statement).mappings()]
+
+    # ------------------------------------------------------------------ digest queue
+
+    def enqueue(
+        self,
+        alert: IncomingAlert,
+        recipient: str,
+        *,
+        reason: str,
+        due_at: dt.datetime,
+        now: dt.datetime,
+    ) -> None:
+        """Queues ``alert`` for ``recipient``'s digest; a second call for the same pair changes nothing."""
+        row = {
+            "alert_id": alert.alert_id,
+            "recipient": recipient,
+            "subject": alert.subject,
+            "label": alert.label,
+            "severity": alert.severity,
+            "body": dict(alert.body),
+            "reason": reason,
+            "queued_at": _utc(now),
+            "due_at": _utc(due_at),
+            "status": "queued",
+            "digest_id": None,
+            "sent_at": None,
+        }
+        self._upsert(schema.notify_digest_queue, [row], ["alert_id", "recipient"])
+
+    def due_recipients(self, now: dt.datetime | None) -> list[str]:
+        """Recipients with a queued entry due by ``now`` (every recipient with one, if None)."""
+        table = schema.notify_digest_queue
+        statement = (
+            sa.select(table.c.recipient)
+            .where(table.c.status == "queued")
+            .distinct()
+            .order_by(table.c.recipient)
+        )
+        if now is not None:
+            statement = statement.where(table.c.due_at <= _utc(now))
+        with self.transaction() as connection:
+            return list(connection.execute(statement).scalars())
+
+    def claim_digest(self, recipient: str) -> tuple[str, list[dict[str, Any]]] | None:
+        """Moves everything queued for ``recipient`` into one digest; returns (digest id, rows)."""
+        table = schema.notify_digest_queue
+        with self.transaction() as connection:
+            rows = [
+                dict(r)
+                for r in connection.execute(
+                    sa.select(table)
+                    .where(table.c.recipient == recipient, table.c.status == "queued")
+                    .order_by(table.c.queued_at)
+                ).mappings()
+            ]
+            if not rows:
+                return None
+            ids = [r["alert_id"] for r in rows]
+            digest = digest_id(recipient, ids)
+            connection.execute(
+                table.update()
+                .where(
+                    table.c.recipient == recipient,
+                    table.c.alert_id.in_(ids),
+                    table.c.status == "queued",
+                )
+                .values(status="batched", digest_id=digest)
+            )
+        for row in rows:
+            row.update(status="batched", digest_id=digest)
+        return digest, rows
+
+    def unfinished_digests(self) -> dict[str, list[dict[str, Any]]]:
+        """Digests claimed but not finished (the process stopped mid-way), by digest id."""
+        table = schema.notify_digest_queue
+        found: dict[str, list[dict[str, Any]]] = {}
+        with self.transaction() as connection:
+            for row in connection.execute(
+                sa.select(table).where(table.c.status == "batched").order_by(table.c.queued_at)
+            ).mappings():
+                found.setdefault(row["digest_id"], []).append(dict(row))
+        return found
+
+    def finish_digest(self, digest: str, now: dt.datetime) -> None:
+        table = schema.notify_digest_queue
+        with self.transaction() as connection:
+            connection.execute(
+                table.update()
+                .where(table.c.digest_id == digest)
+                .values(status="sent", sent_at=_utc(now))
+            )
+
+    def queue(self, **where: Any) -> list[dict[str, Any]]:
+        table = schema.notify_digest_queue
+        statement = sa.select(table).order_by(table.c.queued_at, table.c.alert_id)
+        for column, value in where.items():
+            statement = statement.where(table.c[column] == value)
+        with self.transaction() as connection:
+            return [dict(row) for row in connection.execute(statement).mappings()]
+
+    def last_digest_at(self, recipient: str) -> dt.datetime | None:
+        table = schema.notify_digest_queue
+        with self.transaction() as connection:
+            value = connection.execute(
+                sa.select(sa.func.max(table.c.sent_at)).where(table.c.recipient == recipient)
+            ).scalar_one_or_none()
+        return _utc(value)
+
+    # ------------------------------------------------------------------ dead letters
+
+    def write_dead_letter(
+        self,
+        *,
+        ref: str,
+        recipient: str,
+        channel: str,
+        kind: str,
+        error: str,
+        attempts: int,
+        payload: Mapping[str, Any],
+        now: dt.datetime,
+    ) -> int:
+        """Keeps what could not be delivered; returns the dead letter's id."""
+        row = {
+            "ref": ref,
+            "recipient": recipient,
+            "channel": channel,
+            "kind": kind,
+            "error": error[:2000],
+            "attempts": attempts,
+            "payload": dict(payload),
+            "time": _utc(now),
+            "resolved_at": None,
+        }
+        self._upsert(
+            schema.notify_dead_letters,
+            [row],
+            ["ref", "recipient", "channel"],
+            ["error", "attempts", "payload", "time", "resolved_at"],
+        )
+        table = schema.notify_dead_letters
+        with self.transaction() as connection:
+            return int(
+                connection.execute(
+                    sa.select(table.c.id).where(
+                        table.c.ref == ref,
+                        table.c.recipient == recipient,
+                        table.c.channel == channel,
+                    )
+                ).scalar_one()
+            )
+
+    def dead_letters(self, *, unresolved_only: bool = True) -> list[dict[str, Any]]:
+        table = schema.notify_dead_letters
+        statement = sa.select(table).order_by(table.c.id)
+        if unresolved_only:
+            statement = statement.where(table.c.resolved_at.is_(None))
+        with self.transaction() as connection:
+            return [dict(row) for row in connection.execute(statement).mappings()]
+
+    def resolve_dead_letter(self, letter_id: int, now: dt.datetime) -> None:
+        table = schema.notify_dead_letters
+        with self.transaction() as connection:
+            connection.execute(
+                table.update().where(table.c.id == letter_id).values(resolved_at=_utc(now))
+            )
+
+    def note_dead_letter_attempt(
+        self, letter_id: int, error: str, attempts: int, now: dt.datetime
+    ) -> None:
+        table = schema.notify_dead_letters
+        with self.transaction() as connection:
+            connection.execute(
+                table.update()
+                .where(table.c.id == letter_id)
+                .values(error=error[:2000], attempts=table.c.attempts + attempts, time=_utc(now))
+            )

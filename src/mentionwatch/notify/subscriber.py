@@ -1,0 +1,366 @@
+"""``mentionwatch notify``'s run loops: the alerts subscription in, ``Notifier.handle`` per message.
+
+Two modes, one rule: a message is acknowledged only when ``Notifier.handle``
+answers ``ACK`` (every immediate delivery done or dead-lettered, digest
+entries durably queued); otherwise it goes back to Pub/Sub.
+
+* **service** (default, ``AlertStream``): a streaming pull
+  (``SubscriberClient.subscribe``) with flow control: at most
+  ``notify.delivery.max_messages`` alerts in flight, so a burst of hundreds
+  waits in Pub/Sub rather than in memory; the client keeps extending the ack
+  deadline of messages still being handled. Due digests are flushed every
+  ``flush_interval_s``. Runs until ``stop`` is set (SIGINT/SIGTERM in the
+  CLI): deliveries waiting to retry give up, and their messages are handed
+  back (ack deadline 0) only after the stream is closed, so Pub/Sub cannot
+  hand them straight back to the stopping process.
+* **once** (``--once``, ``AlertDrain``): drains the subscription with
+  synchronous pulls of up to ``max_messages`` (handled in parallel, their ack
+  deadlines extended while they run), stops after ``idle`` seconds without a
+  message (or ``wait`` seconds if none came at all), then flushes due digests
+  (every queued one with ``flush_all``). For cron, the demo and tests. A
+  drain uses plain pulls because only they can tell "the subscription is
+  empty"; they also pick up at once messages a stopped service handed back
+  (Google's emulator redelivers those to a new streaming pull only after
+  their ack deadline).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import logging
+import pathlib
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from mentionwatch.config import LoadedConfig
+from mentionwatch.notify.clock import Clock
+from mentionwatch.notify.service import ACK, NACK, Interrupted, Notifier, NotifyReport
+from mentionwatch.notify.store import NotifyStore
+from mentionwatch.pubsub.admin import PubSubUnavailable
+from mentionwatch.pubsub.clients import subscriber_client
+from mentionwatch.store.db import StoreUnavailable
+
+_log = logging.getLogger(__name__)
+
+LEASE_S = 60  # ack deadline a drain keeps extending for messages it is still handling
+MAX_BUG_RETRIES = 5
+NACK_DELAY_S = 2.0  # pause before handing back a message that could not be handled now
+
+
+class NotifyConfigMissing(ValueError):
+    """The config has no ``notify`` or ``pubsub`` block."""
+
+
+def check_subscription(subscriber, path: str, host: str | None, timeout: float = 10.0) -> None:
+    """Fails fast, with a fix, when the alerts subscription cannot be used."""
+    from google.api_core import exceptions, retry
+
+    try:
+        subscriber.get_subscription(
+            request={"subscription": path}, timeout=timeout, retry=retry.Retry(deadline=timeout)
+        )
+    except exceptions.NotFound:
+        raise PubSubUnavailable(
+            f"subscription {path} does not exist; create it with: mentionwatch pubsub up CONFIG"
+        ) from None
+    except (exceptions.GoogleAPICallError, exceptions.RetryError) as exc:
+        where = f"the Pub/Sub emulator at {host}" if host else "Google Cloud Pub/Sub"
+        raise PubSubUnavailable(
+            f"cannot reach {where} ({type(exc).__name__}) to read {path}"
+        ) from None
+
+
+class _Handler:
+    """``Notifier.handle`` with a guard: a message that crashes it is retried, then kept as a dead letter."""
+
+    def __init__(self, notifier: Notifier):
+        self.notifier = notifier
+        self._failures: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, data: bytes, message_id: str) -> str:
+        try:
+            return self.notifier.handle(data, message_id)
+        except Exception:  # a bug: never leave the message unanswered
+            _log.exception("notify failed on message %s", message_id)
+        with self._lock:
+            count = self._failures[message_id] = self._failures.get(message_id, 0) + 1
+        if count < MAX_BUG_RETRIES:
+            return NACK
+        try:
+            self.notifier._dead_letter(
+                ref=f"message:{message_id}",
+                recipient="",
+                channel="",
+                kind="unreadable",
+                error=f"notify failed on this message {count} times (see the log)",
+                attempts=count,
+                payload={"data": data[:20_000].decode("utf-8", "replace")},
+            )
+        except Exception:
+            _log.exception("could not keep message %s as a dead letter either", message_id)
+            return NACK
+        return ACK
+
+
+def _hand_back(subscriber, subscription: str, ack_ids: Sequence[str]) -> None:
+    """Makes messages available again at once (ack deadline 0)."""
+    if not ack_ids:
+        return
+    try:
+        subscriber.modify_ack_deadline(
+            request={
+                "subscription": subscription,
+                "ack_ids": list(ack_ids),
+                "ack_deadline_seconds": 0,
+            },
+            timeout=10,
+        )
+        _log.info("handed %d unfinished message(s) back to Pub/Sub", len(ack_ids))
+    except Exception as exc:  # they come back anyway when their ack deadline passes
+        _log.warning(
+            "could not hand %d message(s) back to Pub/Sub (%s); they return after their ack deadline",
+            len(ack_ids),
+            exc,
+        )
+
+
+class AlertStream:
+    """Service mode: a streaming pull feeding a Notifier until stopped."""
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        subscription: str,
+        host: str | None,
+        *,
+        max_messages: int,
+        nack_delay: float = NACK_DELAY_S,
+    ):
+        self.notifier = notifier
+        self.subscription = subscription
+        self.host = host
+        self.max_messages = max_messages
+        self.nack_delay = nack_delay
+        self._handle = _Handler(notifier)
+        self._lock = threading.Lock()
+        self._handed_back: list[str] = []
+
+    def _callback(self, message) -> None:
+        outcome = self._handle(message.data, message.message_id)
+        if outcome == ACK:
+            message.ack()
+        elif self.notifier.stop.is_set():
+            with self._lock:
+                self._handed_back.append(message.ack_id)  # handed back once the stream is closed
+        else:
+            # Not now (the store is down, or a bug): wait a little so a redelivery is not a tight loop.
+            self.notifier.stop.wait(self.nack_delay)
+            message.nack()
+
+    def _flush(self) -> None:
+        """Sends due digests; a store outage is logged and tried again at the next interval."""
+        try:
+            self.notifier.flush_digests()
+        except StoreUnavailable as exc:
+            _log.warning("cannot send due digests now (the store is unavailable): %s", exc)
+        except Interrupted:
+            pass  # stopping: the digest stays claimed and is finished by the next start
+
+    def run(self, stop: threading.Event) -> None:
+        from google.cloud import pubsub_v1
+
+        subscriber = subscriber_client(self.host)
+        try:
+            check_subscription(subscriber, self.subscription, self.host)
+            future = subscriber.subscribe(
+                self.subscription,
+                callback=self._callback,
+                flow_control=pubsub_v1.types.FlowControl(max_messages=self.max_messages),
+                await_callbacks_on_shutdown=True,
+            )
+            _log.info(
+                "listening on %s (streaming pull, at most %d in flight)",
+                self.subscription,
+                self.max_messages,
+            )
+            interval = self.notifier.settings.delivery.flush_interval_s
+            next_flush = time.monotonic() + interval
+            try:
+                while not stop.wait(0.2):
+                    if future.done():
+                        future.result()  # raises what ended the stream
+                        break
+                    if time.monotonic() >= next_flush:
+                        self._flush()
+                        next_flush = time.monotonic() + interval
+            finally:
+                stop.set()  # retries waiting in callbacks give up now
+                future.cancel()
+                with contextlib.suppress(
+                    concurrent.futures.CancelledError, concurrent.futures.TimeoutError
+                ):
+                    future.result(timeout=60)  # blocks until the stream and the callbacks are done
+                with self._lock:
+                    handed, self._handed_back = self._handed_back, []
+                _hand_back(subscriber, self.subscription, handed)
+        finally:
+            subscriber.close()
+
+
+class AlertDrain:
+    """Once mode: synchronous pulls until the subscription stays empty for ``idle`` seconds."""
+
+    def __init__(
+        self, notifier: Notifier, subscription: str, host: str | None, *, max_messages: int
+    ):
+        self.notifier = notifier
+        self.subscription = subscription
+        self.host = host
+        self.max_messages = max_messages
+        self._handle = _Handler(notifier)
+
+    def _pull(self, subscriber, timeout: float):
+        from google.api_core import exceptions
+
+        try:
+            response = subscriber.pull(
+                request={"subscription": self.subscription, "max_messages": self.max_messages},
+                timeout=timeout,
+            )
+        except exceptions.DeadlineExceeded:
+            return []
+        return list(response.received_messages)
+
+    def run(self, stop: threading.Event, *, wait: float, idle: float) -> None:
+        subscriber = subscriber_client(self.host)
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.max_messages, thread_name_prefix="notify"
+        )
+        try:
+            check_subscription(subscriber, self.subscription, self.host)
+            _log.info("draining %s (at most %d in flight)", self.subscription, self.max_messages)
+            quiet_since, patience = time.monotonic(), wait
+            while not stop.is_set():
+                received = self._pull(subscriber, timeout=max(1.0, min(5.0, patience)))
+                if not received:
+                    if time.monotonic() - quiet_since >= patience:
+                        break
+                    stop.wait(0.1)
+                    continue
+                self._handle_batch(subscriber, pool, received)
+                quiet_since, patience = time.monotonic(), idle
+        finally:
+            pool.shutdown(wait=True)
+            subscriber.close()
+
+    def _handle_batch(self, subscriber, pool, received) -> None:
+        futures = {
+            pool.submit(self._handle, m.message.data, m.message.message_id): m.ack_id
+            for m in received
+        }
+        pending = set(futures)
+        while pending:
+            _, pending = concurrent.futures.wait(pending, timeout=LEASE_S / 3)
+            if pending:  # still delivering (retries with backoff): keep the messages leased
+                with contextlib.suppress(Exception):
+                    subscriber.modify_ack_deadline(
+                        request={
+                            "subscription": self.subscription,
+                            "ack_ids": [futures[f] for f in pending],
+                            "ack_deadline_seconds": LEASE_S,
+                        },
+                        timeout=10,
+                    )
+        acked = [futures[f] for f in futures if f.result() == ACK]
+        if acked:
+            subscriber.acknowledge(
+                request={"subscription": self.subscription, "ack_ids": acked}, timeout=30
+            )
+        refused = [futures[f] for f in futures if f.result() != ACK]
+        if refused and not self.notifier.stop.is_set():
+            self.notifier.stop.wait(NACK_DELAY_S)  # the store is down: do not pull them straight back
+        _hand_back(subscriber, self.subscription, refused)
+
+
+def run_notify(
+    loaded: LoadedConfig,
+    host: str | None,
+    *,
+    once: bool = False,
+    flush_all: bool = False,
+    retry_dead_letters: bool = False,
+    stop: threading.Event | None = None,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+    base_dir: pathlib.Path | None = None,
+    console: TextIO | None = None,
+    wait: float = 10.0,
+    idle: float = 2.0,
+    keep_received: bool = False,
+) -> NotifyReport:
+    """Runs ``mentionwatch notify`` for ``loaded``; returns what it did.
+
+    Args:
+      once: drain and return instead of running until ``stop`` is set.
+      flush_all: with ``once``, send every queued digest at the end, due or not.
+      retry_dead_letters: first try every open notification dead letter again.
+      clock, env, base_dir, console: the edges, injectable for tests and the
+        demo (time; where secrets come from; what relative file-channel
+        directories resolve against; where the console channel writes).
+      wait, idle: with ``once``, how long to wait for the first message, and
+        how long the subscription must stay empty before the drain ends.
+      keep_received: keep every received alert body in the report.
+
+    Raises:
+      NotifyConfigMissing: no ``notify`` or ``pubsub`` block.
+      ChannelSetupError: a channel's secret is not in the environment.
+      PubSubUnavailable: the subscription cannot be read.
+      StoreUnavailable: the store cannot be opened.
+    """
+    config = loaded.config
+    if config.notify is None:
+        raise NotifyConfigMissing(
+            f"{loaded.path}: has no 'notify' block; add one (see docs/alerts.md)"
+        )
+    if config.pubsub is None:
+        raise NotifyConfigMissing(
+            f"{loaded.path}: has no 'pubsub' block; notify reads alerts from Pub/Sub"
+        )
+    settings = config.notify
+    stop = stop or threading.Event()
+    store = NotifyStore(config.store.url)
+    try:
+        notifier = Notifier.from_settings(
+            settings,
+            [s.name for s in config.subjects],
+            store,
+            env=env,
+            base_dir=base_dir,
+            console=console,
+            clock=clock,
+            stop=stop,
+            keep_received=keep_received,
+        )
+        try:
+            if retry_dead_letters:
+                notifier.retry_dead_letters()
+            notifier.flush_digests()  # finish what a previous run left, send what fell due while it was down
+            path = config.pubsub.subscription_path(config.pubsub.subscriptions.alerts)
+            limit = settings.delivery.max_messages
+            if once:
+                AlertDrain(notifier, path, host, max_messages=limit).run(stop, wait=wait, idle=idle)
+                if not stop.is_set():
+                    notifier.flush_digests(force=flush_all)
+            else:
+                AlertStream(notifier, path, host, max_messages=limit).run(stop)
+        except Interrupted:
+            pass  # a stop while a digest or a dead letter waited to retry: the store keeps it for the next run
+        finally:
+            notifier.close()
+    finally:
+        store.close()
+    return notifier.report
