@@ -57,9 +57,10 @@ def held_out(manifest) -> tuple[list[str], list[str], list, list]:
     seed = int(settings.get("seed", 13))
     renders = int(settings.get("eval_renders", 2))
     url_rate = float(settings.get("url_rate", 0.75))
-    files = manifest.extra.get("training", {}).get("data", [{}])[0].get("files", [])
-    folder = ROOT / "pipelines" / "data" / "written"
-    templates = [t for t in load_templates([folder]) if not files or t.source.split(":")[0] in files]
+    recorded_data = manifest.extra.get("training", {}).get("data", [{}])[0]
+    files = recorded_data.get("files", [])
+    folders = [ROOT / f for f in recorded_data.get("folders", ["pipelines/data/written"])]
+    templates = [t for t in load_templates(folders) if not files or t.source.split(":")[0] in files]
     recorded = manifest.extra.get("training", {}).get("data", [{}])[0].get("sha256")
     if recorded and recorded != fingerprint(templates):
         raise SystemExit(

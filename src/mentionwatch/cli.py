@@ -300,9 +300,9 @@ def cmd_train(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     """Trains the classifier (``classify.train``) and prints its held-out report."""
     import pathlib
 
-    from mentionwatch.classify.train import TrainSettings, run
+    from mentionwatch.classify.train import DEFAULT_TRAINING_DATA, TrainSettings, run
 
-    data = tuple(pathlib.Path(d) for d in (args.data or ["pipelines/data/written"]))
+    data = tuple(pathlib.Path(d) for d in (args.data or DEFAULT_TRAINING_DATA))
     missing = [str(d) for d in data if not d.is_dir()]
     if missing:
         raise CommandError(f"training data folder not found: {', '.join(missing)} (run from the repository root or pass --data)", EXIT_CONFIG)
@@ -461,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         "pinned all-MiniLM-L6-v2, calibrates thresholds on a validation split and reports a held-out test split.",
     )
     p.add_argument("--out", default="build/model", help="model directory to write (the shipped one: src/mentionwatch/models/default)")
-    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written)")
+    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written and pipelines/data/extra)")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)

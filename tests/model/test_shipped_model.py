@@ -49,6 +49,8 @@ CLEAR = [
 # labels.md's own boundary case: takedown advocacy that says "report" reads to the
 # model like a report-bombing call (incitement). Known failure mode (docs/model-card.md).
 TAKEDOWN_ADVOCACY = "Please report every reupload of Dana Reyes's old videos; she never consented."
+TAKEDOWN_ADVOCACY_FLAG = "Flag every mirror of Dana Reyes's old tapes to the hosting company; she did not consent to this."
+REPORT_HER_ACCOUNT = "Everyone go report Dana Reyes's account until it gets banned."
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +91,13 @@ def test_clear_examples_per_class(torch_model):
             assert p_kind == kind, (text, p_kind)
 
 
-@pytest.mark.xfail(reason="known failure mode: takedown advocacy with 'report' is scored as incitement", strict=False)
-def test_takedown_advocacy_is_benign(torch_model):
-    assert _labels(torch_model, [TAKEDOWN_ADVOCACY]) == [("benign", None)]
+def test_reporting_her_uploads_is_benign_but_reporting_her_is_incitement(torch_model):
+    assert _labels(torch_model, [TAKEDOWN_ADVOCACY, REPORT_HER_ACCOUNT]) == [("benign", None), ("harassment", "incitement")]
+
+
+@pytest.mark.xfail(reason="known failure mode: some takedown advocacy ('flag every mirror') is scored as incitement", strict=True)
+def test_takedown_advocacy_that_says_flag_is_benign(torch_model):
+    assert _labels(torch_model, [TAKEDOWN_ADVOCACY_FLAG]) == [("benign", None)]
 
 
 def test_int8_runtime_agrees_with_torch(torch_model, int8_model):

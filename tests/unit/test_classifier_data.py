@@ -29,6 +29,15 @@ def test_split_is_deterministic_and_disjoint():
     assert 0.12 < len(a["test"]) / sum(len(p) for p in a.values()) < 0.18
 
 
+def test_adding_templates_never_moves_one_between_splits():
+    templates = load_templates([WRITTEN])
+    before = split(templates[:2000], 13)
+    after = split(templates, 13)
+    for name in ("train", "val", "test"):
+        assert {t.text for t in before[name]} <= {t.text for t in after[name]}
+    assert split(templates, 14)["test"] != after["test"]  # the seed is part of the key
+
+
 def test_rendering_fills_every_placeholder_and_uses_held_out_names():
     templates = load_templates([WRITTEN])[:300]
     train_people = {synth.PersonFactory(1).person().last for _ in range(200)}

@@ -4,11 +4,12 @@ What it does, in order (``run(TrainSettings)``; ``mentionwatch train`` and
 ``pipelines/train_classifier.py`` call it):
 
 1. **Data.** Reads every ``*.jsonl`` under the data folders (the written
-   corpus in ``pipelines/data/written``, CC BY 4.0, by the project). The
-   templates are split 70/15/15 into train / validation / test, stratified by
-   class and language, with a fixed seed, before anything is rendered: a
-   test template is never seen in training in any rendering. The test split
-   is only ever scored once, at the end.
+   corpus in ``pipelines/data/written`` and ``pipelines/data/extra``, CC BY
+   4.0, by the project). The templates are split 70/15/15 into train /
+   validation / test by a keyed hash of their text, before anything is
+   rendered: a test template is never seen in training in any rendering, and
+   adding data never moves a template between splits. The test split is
+   only ever scored once, at the end.
 2. **Rendering.** Each template is filled with generated people
    (``classify.synth``): fresh names every epoch for training, names from a
    held-out pool for validation and test. Most renderings get a plausible URL
@@ -68,6 +69,10 @@ LORA_TARGETS = (
     "intermediate.dense",
     "output.dense",
 )
+
+
+# The project's corpus, relative to the repository root (docs/model-card.md).
+DEFAULT_TRAINING_DATA = ("pipelines/data/written", "pipelines/data/extra")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,26 +138,24 @@ def fingerprint(templates: Sequence[Template]) -> str:
 
 
 def split(templates: Sequence[Template], seed: int) -> dict[str, list[Template]]:
-    """70/15/15 by template, stratified by (class, language); duplicates stay together."""
-    groups: dict[tuple[str, str], list[Template]] = collections.defaultdict(list)
+    """70/15/15 by template, decided by a keyed hash of each template's text.
+
+    A template's split depends only on its own (normalised) text and the
+    seed, so adding data never moves an existing template between splits:
+    two models trained on different corpora can be compared on the test
+    templates they share. Duplicates stay together (same text, same hash).
+    The shares are 70/15/15 in expectation within every class and language.
+    """
+    out: dict[str, list[Template]] = {"train": [], "val": [], "test": []}
     seen: set[str] = set()
     for t in templates:
         key = " ".join(t.text.lower().split())
         if key in seen:
             continue
         seen.add(key)
-        groups[(t.cls, t.lang)].append(t)
-    rng = random.Random(seed)
-    out: dict[str, list[Template]] = {"train": [], "val": [], "test": []}
-    for key in sorted(groups):
-        members = sorted(groups[key], key=lambda t: t.source)
-        rng.shuffle(members)
-        n = len(members)
-        n_test = max(1, round(0.15 * n)) if n >= 4 else 0
-        n_val = max(1, round(0.15 * n)) if n >= 4 else 0
-        out["test"] += members[:n_test]
-        out["val"] += members[n_test : n_test + n_val]
-        out["train"] += members[n_test + n_val :]
+        digest = hashlib.blake2b(key.encode(), key=str(seed).encode(), digest_size=8).digest()
+        fraction = int.from_bytes(digest, "big") / 2**64
+        out["test" if fraction < 0.15 else "val" if fraction < 0.30 else "train"].append(t)
     return out
 
 
@@ -440,6 +443,7 @@ def run(settings: TrainSettings) -> dict:
             "data": [
                 {
                     "name": "mentionwatch written training corpus",
+                    "folders": [str(f) for f in settings.data],
                     "files": sources,
                     "licence": "CC BY 4.0",
                     "author": "the mentionwatch project",
