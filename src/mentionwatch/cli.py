@@ -8,6 +8,7 @@ or Pub/Sub unavailable), with a message saying what to do.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import os
@@ -42,9 +43,15 @@ def _load(path: str) -> LoadedConfig:
 def cmd_validate(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     loaded = _load(args.config)
     cfg = loaded.config
+    kinds = collections.Counter(kind for kind, _index, _block in cfg.sources.polled())
+    if cfg.sources.jetstream is not None:
+        kinds["jetstream"] += 1
+    total = sum(kinds.values())
+    sources = f"{total} source{'s' if total != 1 else ''}" + (
+        f" ({', '.join(f'{kind} {n}' for kind, n in kinds.items())})" if kinds else ""
+    )
     print(
-        f"{args.config}: ok ({len(cfg.subjects)} subject{'s' if len(cfg.subjects) != 1 else ''}, "
-        f"{len(cfg.sources.feeds)} feed{'s' if len(cfg.sources.feeds) != 1 else ''}, "
+        f"{args.config}: ok ({len(cfg.subjects)} subject{'s' if len(cfg.subjects) != 1 else ''}, {sources}, "
         f"pubsub {'on' if cfg.pubsub else 'off'}, store {cfg.store.url.split(':', 1)[0]})"
     )
     return EXIT_OK

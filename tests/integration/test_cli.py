@@ -57,6 +57,9 @@ def check_contract(output: pathlib.Path, ids: set[str]) -> dict[str, dict]:
 
 def test_validate_exit_codes(tmp_path, capsys):
     assert main(["validate", str(ROOT / "configs" / "demo.yaml")]) == 0
+    assert "1 subject, 5 sources (feeds 5)" in capsys.readouterr().out
+    assert main(["validate", str(ROOT / "configs" / "sources-bluesky.yaml")]) == 0
+    assert "3 sources (bluesky 2, jetstream 1)" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text("subjects:\n  - name: Dana Reyes\n    handles: [nope]\n")
     assert main(["validate", str(bad)]) == 2
