@@ -8,7 +8,9 @@ Each cycle (every ``ingest.poll_interval_s`` seconds):
    restarting it with backoff if it stopped — e.g. because Pub/Sub went away;
 3. publish alerts still pending or held past their window (same ids);
 4. run the ingest job (poll, keep what is new, publish to the items topic);
-5. print one status line: items seen, mentions, alerts, dead letters, and
+5. once a day (from the first cycle), apply the store's retention policy
+   (``store.retention``; the same as ``mentionwatch store retention``);
+6. print one status line: items seen, mentions, alerts, dead letters, and
    per-source health.
 
 Nothing here holds data that matters: items live in the store's outbox until
@@ -35,10 +37,12 @@ from mentionwatch.ingest import run_ingest
 from mentionwatch.pubsub.admin import PubSubUnavailable, emulator_host, ensure_resources
 from mentionwatch.pubsub.emulator import PubSubEmulator
 from mentionwatch.pubsub.publish import AlertPublisher
-from mentionwatch.store import HistoryStore
-from mentionwatch.store import schema
+from mentionwatch.store import HistoryStore, StoreUnavailable, schema
+from mentionwatch.store.retention import RetentionPolicy, apply_retention
 
 _log = logging.getLogger(__name__)
+
+RETENTION_EVERY_S = 24 * 3600  # how often watch applies the retention policy
 
 
 def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStore) -> tuple[int, int]:
@@ -134,6 +138,19 @@ def status_line(store: HistoryStore, monitor_state: str, note: str = "") -> str:
     return f"{line} | {note}" if note else line
 
 
+def apply_retention_quietly(store: HistoryStore, cfg) -> str:
+    """Applies the retention policy; returns a note for the status line (never raises)."""
+    try:
+        counts = apply_retention(store, RetentionPolicy.from_config(cfg))
+    except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:
+        _log.warning("retention skipped: %s", type(exc).__name__ if not isinstance(exc, StoreUnavailable) else exc)
+        return "retention skipped (store unavailable)"
+    deleted = sum(counts.values())
+    if deleted:
+        _log.info("retention deleted %s", {k: v for k, v in counts.items() if v})
+    return f"retention: {deleted} row(s) deleted" if deleted else ""
+
+
 def run_watch(
     loaded: LoadedConfig,
     *,
@@ -164,6 +181,7 @@ def run_watch(
         for signum in (signal.SIGINT, signal.SIGTERM):
             handlers[signum] = signal.signal(signum, lambda *_: stop.set())
     tty = getattr(out, "isatty", lambda: False)()
+    retention_due = time.monotonic()
     try:
         while not stop.is_set():
             started = time.monotonic()
@@ -177,6 +195,9 @@ def run_watch(
             except PubSubUnavailable as exc:
                 state = monitor.ensure_running()
                 note = f"Pub/Sub unavailable, retrying next cycle ({str(exc)[:80]})"
+            if time.monotonic() >= retention_due:
+                retention_due = time.monotonic() + RETENTION_EVERY_S
+                note = "; ".join(filter(None, (note, apply_retention_quietly(store, cfg))))
             line = status_line(store, state, note)
             print(("\r\033[K" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)
             stop.wait(max(0.0, interval - (time.monotonic() - started)))

@@ -91,3 +91,17 @@ def test_the_policy_comes_from_the_config(tmp_path):
     text = "subjects: [{name: Dana Reyes}]\nstore:\n  url: sqlite:///x.db\n  retention: {raw_days: 3, history_days: 3650}\n"
     config = parse_config(text, str(tmp_path / "c.yaml"))
     assert RetentionPolicy.from_config(config) == RetentionPolicy(raw_days=3, dead_letters_days=90, history_days=3650, seen_days=30)
+
+
+def test_watch_applies_the_policy_and_reports_it_without_raising(tmp_path, store):
+    from mentionwatch.config import parse_config
+    from mentionwatch.watch import apply_retention_quietly
+
+    config = parse_config("subjects: [{name: Dana Reyes}]\n", str(tmp_path / "c.yaml"))
+    store.write_dead_letters([DeadLetter("FetchFeeds", "https://x.example/f", "HTTP 404", time="2020-01-01T00:00:00Z")])
+    assert apply_retention_quietly(store, config) == "retention: 1 row(s) deleted"
+    assert store.count("dead_letters") == 0
+    assert apply_retention_quietly(store, config) == ""  # nothing left to delete
+    with store.engine.begin() as connection:  # a broken store: the watch loop must carry on
+        connection.execute(sa.text("DROP TABLE dead_letters"))
+    assert apply_retention_quietly(store, config) == "retention skipped (store unavailable)"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -63,6 +65,26 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _use_wal(cursor, wait_s: float = 30.0) -> None:
+    """Switches an SQLite file to WAL (once; the mode is stored in the file).
+
+    Changing the journal mode needs the file to itself and SQLite answers
+    "database is locked" at once instead of waiting out the busy timeout, so
+    several processes opening a fresh store together retry here until one
+    has switched it.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine with the settings mentionwatch relies on for each backend."""
     if url.startswith("sqlite"):
@@ -71,10 +93,10 @@ def make_engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
             # 64 MB of page cache per connection (the default is 2 MB): the
             # mention indexes of a large history stay in memory, which keeps
             # batched writes and the analyst queries fast past a million rows.
