@@ -211,15 +211,17 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
     settings = _require_pubsub(loaded)
     store = HistoryStore(loaded.config.store.url)
     pending = store.pending_alerts()
+    recent = store.count("alerts", status="pending") - len(pending)
+    later = f"; {recent} pending for less than 2 minutes left to the monitor sending them (run again later)" if recent else ""
     if not pending:
-        print("no pending alerts")
+        print(f"no alerts to republish{later}")
         return EXIT_OK
     publisher = AlertPublisher(settings.topic_path(settings.topics.alerts), _pubsub_host(loaded))
     sent, failed = publisher.publish(pending)
     publisher.close()
     store.mark_published(sent)
     store.mark_failed(failed)
-    print(f"republished {len(sent)} alert(s); {len(failed)} still pending")
+    print(f"republished {len(sent)} alert(s); {len(failed)} still pending{later}")
     return EXIT_OK if not failed else EXIT_FAILED
 
 

@@ -14,6 +14,7 @@ from mentionwatch.records import (
     Span,
 )
 from mentionwatch.store import HistoryStore, schema
+from mentionwatch.store.db import PENDING_GRACE_S
 from mentionwatch.store.derive import domain_of, occurred_at
 
 
@@ -73,7 +74,15 @@ def test_occurred_at_falls_back_to_the_fetch_when_published_is_missing_or_later(
 
 def test_alerts_are_recorded_pending_then_published_once(store):
     assert store.record_alerts([alert()]) == ["al_1"]
+    # The monitor that recorded it is sending it: a republish beside it leaves it alone ...
+    assert store.pending_alerts() == []
+    # ... until that attempt fails, or the monitor has been gone for the grace period.
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
+    assert [a.alert_id for a in store.pending_alerts(now=later)] == ["al_1"]
+    store.mark_failed({"al_1": "unavailable"})
     assert [a.alert_id for a in store.pending_alerts()] == ["al_1"]
+    # A monitor that records it again (a redelivered item) is sending it again: left to it.
+    assert store.record_alerts([alert()]) == ["al_1"] and store.pending_alerts() == []
     store.mark_failed({"al_1": "unavailable"})
     assert store.count("alerts", status="pending") == 1
     store.mark_published({"al_1": "msg-9"})
@@ -127,3 +136,17 @@ def test_a_held_burst_orphaned_by_its_monitor_is_republished_whole(store):
     # ... after the grace period it goes out with the count it reached; the member never does.
     (orphan,) = store.pending_alerts(now=released_at + dt.timedelta(seconds=120))
     assert (orphan.alert_id, orphan.kind, orphan.count, orphan.related_urls) == ("al_lead", "burst", 2, ("u2",))
+
+
+def test_a_burst_the_monitor_just_released_is_left_to_it(store):
+    import dataclasses
+
+    leader = alert("al_lead")
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    store.record_held(leader, "re_promotion|title", long_ago + dt.timedelta(seconds=3))
+    # The monitor's timer releases it now: it becomes pending with its final count and is being sent.
+    assert store.record_alerts([dataclasses.replace(leader, kind="burst", count=3)]) == ["al_lead"]
+    assert store.pending_alerts() == []  # not "pending since an hour ago": no second copy from a republish
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
+    (orphan,) = store.pending_alerts(now=later)
+    assert (orphan.alert_id, orphan.count) == ("al_lead", 3)

@@ -33,6 +33,11 @@ _log = logging.getLogger(__name__)
 # How long after its release time a held alert is left to the monitor's timer
 # before a republish treats it as orphaned.
 HELD_GRACE_S = 60.0
+# How long a pending alert with no failed attempt is left to the monitor that
+# recorded it (its publisher retries for up to 60 s and waits 30 s more for
+# the acknowledgement) before a republish treats it as orphaned. Without it,
+# a republish running beside a live monitor could send an alert twice.
+PENDING_GRACE_S = 120.0
 
 
 class StoreUnavailable(RuntimeError):
@@ -321,7 +326,9 @@ class HistoryStore:
                 connection.execute(
                     table.update()
                     .where(table.c.alert_id == alert.alert_id, table.c.status.in_(("held", "pending")))
-                    .values(status=status, body=alert.to_json(), count=alert.count, release_at=None)
+                    # The caller is about to publish it: release_at starts pending_alerts' grace
+                    # clock, and a failure from an earlier attempt no longer stands.
+                    .values(status=status, body=alert.to_json(), count=alert.count, release_at=_now(), last_error=None)
                 )
             settled = set(
                 connection.execute(
@@ -405,19 +412,33 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reads
 
-    def pending_alerts(self, now: dt.datetime | None = None, held_grace_s: float = HELD_GRACE_S) -> list[Alert]:
-        """Alerts to (re)publish: pending ones, and held ones well past their release time.
+    def pending_alerts(
+        self, now: dt.datetime | None = None, held_grace_s: float = HELD_GRACE_S, pending_grace_s: float = PENDING_GRACE_S
+    ) -> list[Alert]:
+        """Alerts to (re)publish: pending ones the monitor gave up on, and held ones well past their release time.
 
-        A held burst whose monitor died before releasing it goes out with the
-        count it had reached, once ``held_grace_s`` have passed after its
-        release time (before that, the running monitor's own timer releases it).
+        A pending alert is republished once a publish attempt has failed, or
+        ``pending_grace_s`` after it became pending (the monitor that recorded
+        it died before it could publish); before that, the monitor that
+        recorded it is still sending it. A held burst whose monitor died
+        before releasing it goes out with the count it had reached, once
+        ``held_grace_s`` have passed after its release time (before that, the
+        running monitor's own timer releases it).
         """
-        now = (now or _now()) - dt.timedelta(seconds=held_grace_s)
+        now = now or _now()
+        held_due = now - dt.timedelta(seconds=held_grace_s)
+        pending_due = now - dt.timedelta(seconds=pending_grace_s)
         table = schema.alerts
+        orphaned = sa.or_(table.c.last_error.is_not(None), sa.func.coalesce(table.c.release_at, table.c.created_at) <= pending_due)
         with self.engine.connect() as connection:
             bodies = connection.execute(
                 sa.select(table.c.body)
-                .where(sa.or_(table.c.status == "pending", sa.and_(table.c.status == "held", table.c.release_at <= now)))
+                .where(
+                    sa.or_(
+                        sa.and_(table.c.status == "pending", orphaned),
+                        sa.and_(table.c.status == "held", table.c.release_at <= held_due),
+                    )
+                )
                 .order_by(table.c.created_at)
             ).scalars()
             return [Alert.from_json(body) for body in bodies]
