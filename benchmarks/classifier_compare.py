@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from classifier_quality import evaluate  # noqa: E402
+from classifier_quality import evaluate, split_settings  # noqa: E402
 
 from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir  # noqa: E402
 from mentionwatch.classify.train import DEFAULT_TRAINING_DATA, _expected, load_templates, render_all, split  # noqa: E402
@@ -47,10 +47,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(2)
     folders = [ROOT / d for d in (args.data or DEFAULT_TRAINING_DATA)]
-    seeds = {}
-    for model in args.models:
-        settings = Manifest.read(resolve_model_dir(model)).extra.get("training", {}).get("settings", {})
-        seeds[model] = (int(settings.get("seed", 13)), int(settings.get("eval_renders", 2)), float(settings.get("url_rate", 0.75)))
+    seeds = {model: split_settings(Manifest.read(resolve_model_dir(model))) for model in args.models}
     if len(set(seeds.values())) != 1:
         raise SystemExit(f"the models were trained with different split seeds or renderings: {seeds}")
     seed, renders, url_rate = next(iter(seeds.values()))

@@ -51,24 +51,27 @@ from mentionwatch.records import Item, Mention
 from mentionwatch.subjects import from_config
 
 
+def split_settings(manifest) -> tuple[int, int, float]:
+    """(seed, renderings per template, URL rate) the training job split and rendered with."""
+    settings = manifest.extra.get("training", {}).get("settings", {})
+    return int(settings.get("seed", 13)), int(settings.get("eval_renders", 2)), float(settings.get("url_rate", 0.75))
+
+
 def held_out(manifest) -> tuple[list[str], list[str], list, list]:
     """(texts, url words, subjects, expected) of the training job's test split."""
-    settings = manifest.extra.get("training", {}).get("settings", {})
-    seed = int(settings.get("seed", 13))
-    renders = int(settings.get("eval_renders", 2))
-    url_rate = float(settings.get("url_rate", 0.75))
+    seed, renders, url_rate = split_settings(manifest)
     recorded_data = manifest.extra.get("training", {}).get("data", [{}])[0]
     files = recorded_data.get("files", [])
     folders = [ROOT / f for f in recorded_data.get("folders", ["pipelines/data/written"])]
     templates = [t for t in load_templates(folders) if not files or t.source.split(":")[0] in files]
-    recorded = manifest.extra.get("training", {}).get("data", [{}])[0].get("sha256")
+    recorded = recorded_data.get("sha256")
     if recorded and recorded != fingerprint(templates):
         raise SystemExit(
             "the written corpus differs from the data this model was trained on (fingerprint mismatch): "
             "its held-out split cannot be rebuilt without leaking training templates"
         )
     parts = split(templates, seed)
-    expected_sizes = manifest.extra.get("training", {}).get("data", [{}])[0].get("templates")
+    expected_sizes = recorded_data.get("templates")
     if expected_sizes and {k: len(v) for k, v in parts.items()} != expected_sizes:
         raise SystemExit(f"split sizes {({k: len(v) for k, v in parts.items()})} differ from training's {expected_sizes}")
     test = parts["test"]

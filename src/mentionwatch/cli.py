@@ -211,7 +211,7 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
     settings = _require_pubsub(loaded)
     store = HistoryStore(loaded.config.store.url)
     pending = store.pending_alerts()
-    recent = store.count("alerts", status="pending") - len(pending)
+    recent = len(store.pending_alerts(pending_grace_s=0)) - len(pending)  # pending ones a live monitor may be sending
     later = f"; {recent} pending for less than 2 minutes left to the monitor sending them (run again later)" if recent else ""
     if not pending:
         print(f"no alerts to republish{later}")

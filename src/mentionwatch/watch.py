@@ -142,8 +142,11 @@ def apply_retention_quietly(store: HistoryStore, cfg) -> str:
     """Applies the retention policy; returns a note for the status line (never raises)."""
     try:
         counts = apply_retention(store, RetentionPolicy.from_config(cfg))
-    except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:
-        _log.warning("retention skipped: %s", type(exc).__name__ if not isinstance(exc, StoreUnavailable) else exc)
+    except StoreUnavailable as exc:
+        _log.warning("retention skipped: %s", exc)
+        return "retention skipped (store unavailable)"
+    except sa.exc.SQLAlchemyError as exc:  # its text can quote stored rows: the type is enough
+        _log.warning("retention skipped: %s", type(exc).__name__)
         return "retention skipped (store unavailable)"
     deleted = sum(counts.values())
     if deleted:

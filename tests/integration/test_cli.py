@@ -105,3 +105,19 @@ def test_demo_prints_alerts_received_from_the_emulator(tmp_path):
         assert f"{label} " in out.split("[4/4] summary")[1]
     # Abusive text never reaches the console: the forum threat's words are masked.
     assert "showing her face" not in out and "[content hidden:" in out
+
+
+def test_republish_leaves_an_alert_a_live_monitor_is_sending_and_says_so(tmp_path, capsys):
+    from mentionwatch.records import Alert
+    from mentionwatch.store import HistoryStore
+
+    config = no_pubsub_config(tmp_path)
+    config.write_text(config.read_text() + "pubsub:\n  project: mentionwatch-demo\n  emulator: true\n  emulator_host: 127.0.0.1:1\n")
+    store = HistoryStore(f"sqlite:///{tmp_path}/h.db")
+    just_recorded = Alert("al_1", "Dana Reyes", "harassment", "threat", "critical", "it_1", "mn_1", "https://f.example/1",
+                          "forum", "t", "text", None, "2026-11-22T10:00:00Z", {"harassment": 0.9}, "m", "1")
+    assert store.record_alerts([just_recorded]) == ["al_1"]
+    store.close()
+    assert main(["pubsub", "republish", str(config)]) == 0  # nothing is published, so no broker is needed
+    out = capsys.readouterr().out
+    assert "no alerts to republish; 1 pending for less than 2 minutes" in out
