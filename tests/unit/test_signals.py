@@ -85,3 +85,10 @@ def test_prefilters_never_hide_a_match_on_the_written_corpus():
 
 def test_arabic_request_for_her_address_is_pii():
     assert "pii:request" in observe("أين تسكن Dana Reyes الآن؟", DANA).signals
+
+
+def test_a_malformed_url_still_gives_its_words_and_never_raises():
+    from mentionwatch.classify.inputs import url_words
+
+    assert url_words("http://[abc/dana-reyes-full-video") == "[abc dana reyes full video"
+    assert url_words("https://www.tube.example/v/dana-reyes-2026") == "tube example v dana reyes 2026"

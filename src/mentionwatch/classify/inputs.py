@@ -22,9 +22,12 @@ def url_words(url: str) -> str:
     """Words in a URL's host and path, e.g. ``"dana reyes full video 2026"``."""
     if not url:
         return ""
-    parsed = urllib.parse.urlparse(url)
-    path = urllib.parse.unquote(parsed.path)
-    words = [w for w in _SLUG_SPLIT.split(f"{parsed.netloc} {path}") if w and w.lower() not in ("www", "http", "https")]
+    try:
+        parsed = urllib.parse.urlparse(url)
+        text = f"{parsed.netloc} {urllib.parse.unquote(parsed.path)}"
+    except ValueError:  # e.g. an unbalanced "[" in the host: its words still count
+        text = urllib.parse.unquote(url)
+    words = [w for w in _SLUG_SPLIT.split(text) if w and w.lower() not in ("www", "http", "https")]
     return " ".join(" ".join(words).split())
 
 

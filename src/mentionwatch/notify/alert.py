@@ -19,9 +19,9 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 from mentionwatch.records import SCHEMA_VERSION, SEVERITIES
+from mentionwatch.store.derive import domain_of
 
 
 class UnreadableAlert(ValueError):
@@ -70,10 +70,7 @@ class IncomingAlert:
     @property
     def where(self) -> str:
         """The site, as a person would name it: the link's host, else the source name."""
-        host = urlparse(self.url).hostname if self.url else None
-        if host:
-            return host.removeprefix("www.")
-        return self.source or "an unknown source"
+        return domain_of(self.url) or self.source or "an unknown source"
 
     @property
     def hidden(self) -> bool:
@@ -101,8 +98,10 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
         raise UnreadableAlert(f"unknown severity {data['severity']!r}")
     try:
         count = max(1, int(data.get("count") or 1))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise UnreadableAlert("count is not a number") from None
+    if not isinstance(data.get("harassment_type") or "", str):
+        raise UnreadableAlert("harassment_type is not a string")
     related = data.get("related_urls") or ()
     return IncomingAlert(
         alert_id=data["alert_id"],
