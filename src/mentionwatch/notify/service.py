@@ -479,7 +479,7 @@ class Notifier:
         sent = 0
         with self._flush_lock:
             for digest, rows in self.store.unfinished_digests().items():
-                sent += self._send_digest(digest, rows)
+                sent += self._send_digest_or_dead_letter(digest, rows)
             now = self.clock.now()
             for name in self.store.due_recipients(None if force else now):
                 if name not in self._recipients:
@@ -492,8 +492,33 @@ class Notifier:
                     continue
                 claimed = self.store.claim_digest(name)
                 if claimed is not None:
-                    sent += self._send_digest(*claimed)
+                    sent += self._send_digest_or_dead_letter(*claimed)
         return sent
+
+    def _send_digest_or_dead_letter(self, digest: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """``_send_digest``; a digest that cannot be built is dead-lettered whole, so it never wedges the queue.
+
+        Channel failures are handled inside ``_deliver``; what lands here is a
+        digest that cannot even be rendered (e.g. a stored alert body this
+        version cannot read). Its alerts are kept in the dead letter, and the
+        digest is finished so the next flush (and the next start) moves on.
+        """
+        try:
+            return self._send_digest(digest, rows)
+        except (StoreUnavailable, Interrupted):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad digest must not stop every later one
+            self._dead_letter(
+                ref=digest,
+                recipient=rows[0]["recipient"],
+                channel="",
+                kind="digest",
+                error=f"digest could not be built: {type(exc).__name__}: {exc}",
+                attempts=1,
+                payload={"alerts": [dict(row["body"]) for row in rows], "reasons": [row["reason"] for row in rows]},
+            )
+            self.store.finish_digest(digest, self.clock.now())
+            return 0
 
     def _send_digest(self, digest: str, rows: Sequence[Mapping[str, Any]]) -> int:
         name = rows[0]["recipient"]
