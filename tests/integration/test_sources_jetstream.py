@@ -6,6 +6,7 @@ The server drops the connection after the first frames, and the producer must
 come back with the last cursor.
 """
 
+import json
 import pathlib
 import textwrap
 import threading
@@ -149,3 +150,13 @@ def test_the_command_publishes_to_the_items_topic(tmp_path, pubsub_emulator):
         subscriber.close()
     items = [i for m in response.received_messages for i in decode_items(m.message.data)]
     assert len(items) == 4 and all(i.url.startswith("https://bsky.app/profile/did:plc:synthetic") for i in items)
+
+
+def test_a_frame_of_the_wrong_shape_is_a_dead_letter_not_an_endless_reconnect(tmp_path):
+    frame = json.loads(FRAMES[2])
+    frame["commit"]["record"]["facets"] = [{"index": {"byteStart": 0, "byteEnd": 4}, "features": 7}]
+    spec = SourceSpec("ws://x/subscribe", "jet", "jetstream")
+    producer = JetstreamProducer(spec, HistoryStore(f"sqlite:///{tmp_path}/j.db"), [].extend)
+    pending, letters = [], []
+    assert producer._take(json.dumps(frame), pending, letters, 5) == 5  # read on, cursor unchanged
+    assert pending == [] and len(letters) == 1 and letters[0].error.startswith("TypeError")

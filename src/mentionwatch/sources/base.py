@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from mentionwatch.sources.feeds import EntryError, RawEntry, parse_iso_timestamp
@@ -188,6 +188,37 @@ class Session:
 
 # --------------------------------------------------------------------------- helpers for source modules
 
+# What converting one post raises when the post is not what the platform documents.
+POST_ERRORS = (PageError, EntryError, KeyError, TypeError, ValueError, AttributeError)
+
+
+def convert_each(
+    posts: Iterable[Any], convert: Callable[[Any], RawEntry | None], spec: SourceSpec, result: FetchResult
+) -> list[RawEntry]:
+    """``convert(post)`` for every post of a page; one malformed post never fails the page.
+
+    A post that raises becomes an entry carrying the error (``RawEntry.error``),
+    which ``NormalizeItems`` dead-letters on its own, while the page's other
+    posts, its paging and the source's cursor go on as usual. (A failed page
+    would keep the cursor where it was, so the same post would fail every
+    later poll and nothing older would ever be read.) ``None`` results are
+    dropped, as the converters use them for posts that are not posts.
+    """
+    entries = []
+    for index, post in enumerate(posts):
+        try:
+            entry = convert(post)
+        except POST_ERRORS as exc:
+            error = f"{spec.kind} post {index} of the page could not be read: {type(exc).__name__}: {exc}"
+            entry = RawEntry(
+                source=spec.name, feed_url=spec.url, guid=f"unreadable:{result.sha256}:{index}", link="", title="",
+                body="", author="", published_at=None, language=None, raw_ref=result.sha256,
+                fetched_at=result.fetched_at, error=error[:500],
+            )
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
 
 def with_text(entries: Iterable[RawEntry]) -> tuple[tuple[RawEntry, ...], int]:
     """Entries that carry any text, and how many did not.
@@ -200,7 +231,7 @@ def with_text(entries: Iterable[RawEntry]) -> tuple[tuple[RawEntry, ...], int]:
     from mentionwatch.textutil import html_to_text
 
     entries = list(entries)
-    kept = tuple(e for e in entries if e.title.strip() or html_to_text(e.body))
+    kept = tuple(e for e in entries if e.error or e.title.strip() or html_to_text(e.body))
     return kept, len(entries) - len(kept)
 
 

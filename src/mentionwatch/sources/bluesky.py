@@ -42,6 +42,7 @@ from mentionwatch.sources.base import (
     Request,
     Source,
     SourceSpec,
+    convert_each,
     load_json,
     time_range,
     with_query,
@@ -206,8 +207,13 @@ class BlueskySource(BearerTokenAuth, Source):
         if not isinstance(posts, list):
             raise PageError("bluesky 'posts'/'feed' is not a list")
         posts = [p for p in posts if isinstance(p, Mapping)]
-        entries, skipped = with_text(post_view_to_entry(p, spec, result.sha256, result.fetched_at) for p in posts)
-        oldest, newest = time_range(p.get("indexedAt") or (p.get("record") or {}).get("createdAt") for p in posts)
+        entries, skipped = with_text(
+            convert_each(posts, lambda p: post_view_to_entry(p, spec, result.sha256, result.fetched_at), spec, result)
+        )
+        oldest, newest = time_range(
+            p.get("indexedAt") or (p["record"].get("createdAt") if isinstance(p.get("record"), Mapping) else None)
+            for p in posts
+        )
         cursor = document.get("cursor")
         following = None
         if isinstance(cursor, str) and cursor and entries:

@@ -55,6 +55,10 @@ class RawEntry:
     ``id_scope``, when set, replaces ``feed_url`` in the item id: social
     sources set it to the platform (``reddit``, ``bluesky``, ...) so one post
     found by two searches is one item.
+
+    ``error``, when set, says why the post behind this entry could not be
+    read (``base.convert_each``): ``entry_to_item`` rejects it, so that one
+    post becomes a dead letter and the rest of its page is kept.
     """
 
     source: str
@@ -69,6 +73,7 @@ class RawEntry:
     raw_ref: str
     fetched_at: str
     id_scope: str = ""
+    error: str = ""
 
 
 def parse_feed(result: FetchResult, source: str) -> list[RawEntry]:
@@ -237,8 +242,11 @@ def entry_to_item(entry: RawEntry) -> Item:
     """Normalises one entry: plain text, a stable id, a strict UTC date.
 
     Raises:
-      EntryError: the entry has neither title nor text, or a malformed date.
+      EntryError: the entry has neither title nor text, or a malformed date,
+        or its post could not be read (``entry.error``).
     """
+    if entry.error:
+        raise EntryError(entry.error)
     title = html_to_text(entry.title)
     text = html_to_text(entry.body)
     if not title and not text:

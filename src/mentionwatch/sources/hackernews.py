@@ -30,6 +30,7 @@ from mentionwatch.sources.base import (
     Request,
     Source,
     SourceSpec,
+    convert_each,
     load_json,
     time_range,
     with_query,
@@ -97,7 +98,7 @@ class HackerNewsSource(Source):
         if not isinstance(document, Mapping) or not isinstance(document.get("hits"), list):
             raise PageError("algolia response has no 'hits' list")
         hits = [h for h in document["hits"] if isinstance(h, Mapping)]
-        found = [hit_to_entry(h, spec, result.sha256, result.fetched_at) for h in hits]
+        found = convert_each(hits, lambda h: hit_to_entry(h, spec, result.sha256, result.fetched_at), spec, result)
         entries, skipped = with_text(found)  # deleted comments carry no text
         oldest, newest = time_range(e.published_at for e in found)
         page, pages = document.get("page"), document.get("nbPages")

@@ -45,7 +45,7 @@ from typing import Any
 from mentionwatch.ids import sha256_hex
 from mentionwatch.records import DeadLetter, Item, utc_now
 from mentionwatch.sources import feeds
-from mentionwatch.sources.base import SourceSpec
+from mentionwatch.sources.base import POST_ERRORS, SourceSpec
 from mentionwatch.sources.bluesky import post_text, post_url
 
 _log = logging.getLogger(__name__)
@@ -229,8 +229,8 @@ class JetstreamProducer:
         try:
             event = parse_event(text)
             entry = event_to_entry(event, self.spec, raw_ref, utc_now())
-        except ValueError as exc:
-            letters.append(DeadLetter(stage="Jetstream", ref=self.spec.url, error=f"ValueError: {exc}", payload=text[:2000]))
+        except POST_ERRORS as exc:  # one bad frame is a dead letter; reconnecting would replay it forever
+            letters.append(DeadLetter(stage="Jetstream", ref=self.spec.url, error=f"{type(exc).__name__}: {exc}", payload=text[:2000]))
             return cursor
         if entry is not None:
             self.report.posts += 1

@@ -39,6 +39,7 @@ from mentionwatch.sources.base import (
     Request,
     Source,
     SourceSpec,
+    convert_each,
     load_json,
     parse_link_header,
     same_origin,
@@ -140,7 +141,10 @@ class MastodonSource(BearerTokenAuth, Source):
             statuses = document
         if not isinstance(statuses, list):
             raise PageError("mastodon response is not a list of statuses")
-        found = [status_to_entry(s, spec, result.sha256, result.fetched_at) for s in statuses if isinstance(s, Mapping)]
+        found = convert_each(
+            (s for s in statuses if isinstance(s, Mapping)),
+            lambda s: status_to_entry(s, spec, result.sha256, result.fetched_at), spec, result,
+        )
         entries, skipped = with_text(found)
         oldest, newest = time_range(e.published_at for e in found)
         return Page(entries, self._next(spec, request, result, len(statuses)), newest, oldest, skipped)

@@ -48,6 +48,7 @@ from mentionwatch.sources.base import (
     Session,
     Source,
     SourceSpec,
+    convert_each,
     load_json,
     time_range,
     with_query,
@@ -231,10 +232,10 @@ class RedditSource(Source):
         children = data.get("children")
         if not isinstance(children, list):
             raise PageError("reddit Listing without a children list")
-        found = [
-            e for e in (thing_to_entry(c, spec, result.sha256, result.fetched_at) for c in children if isinstance(c, Mapping))
-            if e is not None
-        ]
+        found = convert_each(
+            (c for c in children if isinstance(c, Mapping)),
+            lambda c: thing_to_entry(c, spec, result.sha256, result.fetched_at), spec, result,
+        )
         entries, skipped = with_text(found)
         oldest, newest = time_range(e.published_at for e in found)
         after = data.get("after")
