@@ -138,15 +138,18 @@ def status_line(store: HistoryStore, monitor_state: str, note: str = "") -> str:
     return f"{line} | {note}" if note else line
 
 
+def _store_error(exc: Exception) -> str:
+    """What to show of a store error: a StoreUnavailable says it plainly; a raw
+    SQLAlchemy error's text can quote stored rows, so only its type is shown."""
+    return str(exc)[:80] if isinstance(exc, StoreUnavailable) else type(exc).__name__
+
+
 def apply_retention_quietly(store: HistoryStore, cfg) -> str:
     """Applies the retention policy; returns a note for the status line (never raises)."""
     try:
         counts = apply_retention(store, RetentionPolicy.from_config(cfg))
-    except StoreUnavailable as exc:
-        _log.warning("retention skipped: %s", exc)
-        return "retention skipped (store unavailable)"
-    except sa.exc.SQLAlchemyError as exc:  # its text can quote stored rows: the type is enough
-        _log.warning("retention skipped: %s", type(exc).__name__)
+    except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:
+        _log.warning("retention skipped: %s", _store_error(exc))
         return "retention skipped (store unavailable)"
     deleted = sum(counts.values())
     if deleted:
@@ -198,10 +201,17 @@ def run_watch(
             except PubSubUnavailable as exc:
                 state = monitor.ensure_running()
                 note = f"Pub/Sub unavailable, retrying next cycle ({str(exc)[:80]})"
+            except (StoreUnavailable, sa.exc.OperationalError) as exc:
+                # Nothing is lost: items wait in the feeds and the outbox, alerts in the store.
+                state = monitor.ensure_running()
+                note = f"history store unavailable, retrying next cycle ({_store_error(exc)})"
             if time.monotonic() >= retention_due:
                 retention_due = time.monotonic() + RETENTION_EVERY_S
                 note = "; ".join(filter(None, (note, apply_retention_quietly(store, cfg))))
-            line = status_line(store, state, note)
+            try:
+                line = status_line(store, state, note)
+            except (StoreUnavailable, sa.exc.OperationalError) as exc:
+                line = f"history store unavailable ({_store_error(exc)}) | monitor {state} | {note}"
             print(("\r\033[K" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
     finally:

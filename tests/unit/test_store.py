@@ -150,3 +150,12 @@ def test_a_burst_the_monitor_just_released_is_left_to_it(store):
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
     (orphan,) = store.pending_alerts(now=later)
     assert (orphan.alert_id, orphan.count) == ("al_lead", 3)
+
+
+def test_an_unreadable_stored_alert_does_not_hold_back_the_others(store, caplog):
+    assert store.record_alerts([alert("al_bad"), alert("al_good")]) == ["al_bad", "al_good"]
+    with store.engine.begin() as connection:
+        connection.execute(schema.alerts.update().where(schema.alerts.c.alert_id == "al_bad").values(body={"subject": "D"}))
+    store.mark_failed({"al_bad": "unavailable", "al_good": "unavailable"})
+    assert [a.alert_id for a in store.pending_alerts()] == ["al_good"]
+    assert "al_bad has an unreadable stored body" in caplog.text

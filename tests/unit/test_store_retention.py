@@ -66,6 +66,16 @@ def test_history_days_removes_old_mentions_their_items_and_alerts(store):
     assert counts["alerts"] == 3 and store.count("items") == 0 and store.count("mentions") == 0
 
 
+def test_an_alert_not_yet_sent_is_never_deleted_however_old(store):
+    load(store)
+    with store.engine.begin() as connection:
+        connection.execute(schema.alerts.update().where(schema.alerts.c.item_id == "it_a").values(status="pending"))
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)
+    counts = apply_retention(store, RetentionPolicy(history_days=24), now=later)
+    assert counts["alerts"] == 2 and store.count("alerts", status="pending") == 1
+    assert store.count("items") == 1  # the pending alert's item stays as its evidence
+
+
 def test_dead_letters_and_processed_outbox_items_expire(store):
     store.write_dead_letters([
         DeadLetter("FetchFeeds", "https://x.example/f", "HTTP 404", time="2026-08-01T00:00:00Z"),

@@ -431,8 +431,8 @@ class HistoryStore:
         table = schema.alerts
         orphaned = sa.or_(table.c.last_error.is_not(None), sa.func.coalesce(table.c.release_at, table.c.created_at) <= pending_due)
         with self.engine.connect() as connection:
-            bodies = connection.execute(
-                sa.select(table.c.body)
+            rows = connection.execute(
+                sa.select(table.c.alert_id, table.c.body)
                 .where(
                     sa.or_(
                         sa.and_(table.c.status == "pending", orphaned),
@@ -440,8 +440,14 @@ class HistoryStore:
                     )
                 )
                 .order_by(table.c.created_at)
-            ).scalars()
-            return [Alert.from_json(body) for body in bodies]
+            ).all()
+        alerts = []
+        for alert_id, body in rows:  # one unreadable row must not hold back every other alert
+            try:
+                alerts.append(Alert.from_json(body))
+            except (KeyError, TypeError, ValueError) as exc:
+                _log.warning("alert %s has an unreadable stored body (%s); kept in the store, not republished", alert_id, type(exc).__name__)
+        return alerts
 
     def harassment_times(self, subject: str, *, since: dt.datetime, until: dt.datetime) -> list[float]:
         """When harassment of ``subject`` happened (epoch seconds), for the pile-on baseline.

@@ -60,7 +60,8 @@ def _statements(policy: RetentionPolicy, now: dt.datetime) -> list[tuple[str, sa
                 mentions.c.occurred_at < cutoff,
                 sa.and_(mentions.c.occurred_at.is_(None), mentions.c.classified_at < cutoff),
             )),
-            ("alerts", alerts, alerts.c.created_at < cutoff),
+            # An alert not yet sent is never deleted, however old.
+            ("alerts", alerts, sa.and_(alerts.c.created_at < cutoff, alerts.c.status.not_in(("pending", "held")))),
             # Items exist for their mentions (written in the same transaction);
             # one with neither mentions nor alerts left has nothing to back.
             ("items", items, sa.and_(
