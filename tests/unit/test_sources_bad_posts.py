@@ -41,3 +41,9 @@ def test_a_bluesky_post_with_a_wrongly_typed_embed_fails_alone():
     assert [bool(e.error) for e in result.entries] == [False, True, False]
     assert "TypeError" in result.entries[1].error
     assert result.next is not None and result.newest == AT  # paging and the cursor still move on
+
+
+def test_a_mastodon_rate_limit_reset_without_an_offset_is_read_as_utc():
+    limit = get_source("mastodon").rate_limit({"x-ratelimit-remaining": "3", "x-ratelimit-reset": "2999-01-01T00:00:00"})
+    assert limit.remaining == 3 and limit.reset_s > 0
+    assert get_source("mastodon").rate_limit({"x-ratelimit-remaining": "3", "x-ratelimit-reset": "soon"}).reset_s is None

@@ -123,6 +123,8 @@ class MastodonSource(BearerTokenAuth, Source):
         if reset:
             try:
                 when = dt.datetime.fromisoformat(reset.replace("Z", "+00:00"))
+                if when.tzinfo is None:  # Mastodon sends UTC; a reset without an offset is read as UTC
+                    when = when.replace(tzinfo=dt.timezone.utc)
                 wait = max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
             except ValueError:
                 wait = None
