@@ -146,7 +146,7 @@ def build_pipeline(
 
     cfg = loaded.config
     source = p | "ReadStoredItems" >> (items or ReadStoredItems(cfg.store.url, since=since, until=until))
-    subjects = from_config(cfg.subjects)
+    subjects = from_config(cfg.subjects, cfg.sources)
     matched = source | "MatchSubjects" >> MatchSubjects(subjects)
     handler = model_handler or MentionModelHandler(
         cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime

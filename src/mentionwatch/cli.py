@@ -278,30 +278,37 @@ def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int
     """Every name form the matcher generates for each subject, how it was derived,
     and the terms that steer disambiguation (see docs/matching.md)."""
     from mentionwatch.matching.matcher import title_phrases
+    from mentionwatch.matching.scripts import script_variants
     from mentionwatch.matching.variants import generate, words_of
     from mentionwatch.subjects import from_config
 
     loaded = _load(args.config)
     strength_note = {
         "full": "matches unless the item shows another person",
-        "initials": "needs one tie to her (context term, her content, cue words)",
+        "initials": "a configured one matches as written; a generated one needs one tie to her",
         "misspelling": "matches unless the item shows another person",
         "inverted": "with a comma; otherwise needs a tie",
         "partial": "needs context (a context term, or cue words and more)",
     }
-    for subject in from_config(loaded.config.subjects):
+    for subject in from_config(loaded.config.subjects, loaded.config.sources):
         forms = generate(subject)
         print(f"{subject.name}  ({len(forms)} name forms)")
         for variant in forms:
             print(f"  {variant.kind:<12} {variant.text:<28} {variant.derived}; {strength_note[variant.strength]}")
+        for variant in script_variants(subject):
+            print(f"  {variant.kind:<12} {variant.text:<28} {variant.derived}")
+        for source in subject.about_sources:
+            print(f"  {'source':<12} {source:<28} about her: her surname or first name alone is a mention there")
         for phrase in subject.context:
             print(f"  {'context':<12} {' '.join(words_of(phrase)):<28} raises the score of every form")
         for words in title_phrases(subject):
-            print(f"  {'title':<12} {' '.join(words):<28} from known content; raises the score")
+            print(f"  {'title':<12} {' '.join(words):<28} from known content; names her even without her name")
         for phrase in subject.exclude:
             print(f"  {'exclude':<12} {' '.join(words_of(phrase)):<28} cancels the name hits it covers")
     print("Matching is case-, accent- and look-alike-insensitive; leetspeak, spaced or dotted letters,")
-    print("hidden characters, hashtags, handles, URL slugs and domains are read as the same forms.")
+    print("hidden characters, hashtags, handles, URL slugs and domains are read as the same forms;")
+    print("a full name in Arabic, Cyrillic, Greek, Hebrew, Indic scripts, Hangul, kana or Chinese is")
+    print("found by its sound key (transliteration rows).")
     return EXIT_OK
 
 

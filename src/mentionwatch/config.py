@@ -78,6 +78,25 @@ class Subject(_Block):
             raise ValueError("terms must not be empty")
         return value
 
+    @field_validator("name", "aliases")
+    @classmethod
+    def _matchable(cls, value):
+        """Every form the operator writes is looked for: one the matcher cannot read is an error."""
+        for form in (value,) if isinstance(value, str) else value:
+            if not _matchable_form(form):
+                raise ValueError(
+                    f"{form!r} has no letters the matcher can look for: write it with at least two "
+                    "letters (Latin, or Arabic, Cyrillic, Greek, Hebrew, Indic, Hangul, kana or CJK)"
+                )
+        return value
+
+
+def _matchable_form(form: str) -> bool:
+    from mentionwatch.matching.scripts import has_other_script
+    from mentionwatch.matching.variants import words_of
+
+    return len("".join(words_of(form))) >= 2 or has_other_script(form)
+
 
 # --------------------------------------------------------------------------- sources
 #
@@ -122,6 +141,9 @@ class _Health(_Block):
     name: str | None = None
     expected_update_period_s: float | None = Field(default=None, ge=60)
     alert_after_failures: int = Field(default=3, ge=1, le=1000)
+    # Subjects this source is about (her channel's comments, a forum about her show):
+    # there her surname or first name alone is a mention (docs/matching.md).
+    about: tuple[str, ...] = ()
 
 
 class _Paged(_Health):
@@ -417,7 +439,7 @@ class Sources(_Block):
         shapes: dict[str, str] = {}
         for kind, index, block in self.polled():
             where = f"{kind}[{index}]"
-            shape = repr(sorted(block.model_dump(exclude={"name", "expected_update_period_s", "alert_after_failures"}).items()))
+            shape = repr(sorted(block.model_dump(exclude={"name", "expected_update_period_s", "alert_after_failures", "about"}).items()))
             if (kind, shape) in shapes:
                 raise ValueError(f"{where} repeats {shapes[(kind, shape)]}; a source may appear once")
             shapes[(kind, shape)] = where
@@ -1051,6 +1073,26 @@ class Config(_Block):
             )
             for i, recipient in enumerate(self.notify.recipients)
             for j, name in enumerate(recipient.subjects)
+            if name not in known
+        ]
+        if problems:
+            raise _fail("Config", problems)
+        return self
+
+    @model_validator(mode="after")
+    def _about_names_known_subjects(self) -> Config:
+        known = [s.name for s in self.subjects]
+        blocks = [(kind, i, block) for kind, i, block in self.sources.polled()]
+        if self.sources.jetstream is not None:
+            blocks.append(("jetstream", None, self.sources.jetstream))
+        problems = [
+            (
+                ("sources", kind, *(() if i is None else (i,)), "about", j),
+                f"{name!r} is not a subject in this file; expected one of: {', '.join(known)}",
+                name,
+            )
+            for kind, i, block in blocks
+            for j, name in enumerate(block.about)
             if name not in known
         ]
         if problems:

@@ -129,7 +129,7 @@ class MonitorItems(beam.PTransform):
             | "BatchItems" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
             | "SkipProcessed" >> beam.ParDo(_SkipProcessedFn(store))
         )
-        matched = fresh | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects))
+        matched = fresh | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects, cfg.sources))
         (
             matched.counts
             | "BatchCounts" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)

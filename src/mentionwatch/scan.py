@@ -150,7 +150,7 @@ def build_pipeline(
         result = p | "ReadItems" >> read
         source, source_errors = result.items, result.errors
 
-    matched = source | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects))
+    matched = source | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects, cfg.sources))
     handler = model_handler or MentionModelHandler(
         cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
     )

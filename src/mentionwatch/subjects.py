@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from mentionwatch.config import Subject
+from mentionwatch.config import Sources, Subject
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +23,13 @@ class KnownTitle:
 
 @dataclasses.dataclass(frozen=True)
 class SubjectSpec:
+    """A tracked person as the transforms see her.
+
+    ``about_sources``: the display names of the sources configured as being
+    about her (``about:`` on a source); in their items a part of her name
+    alone is a mention (``matching.context``).
+    """
+
     name: str
     aliases: tuple[str, ...] = ()
     handles: tuple[str, ...] = ()
@@ -30,9 +37,19 @@ class SubjectSpec:
     context: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     known_content: tuple[KnownTitle, ...] = ()
+    about_sources: tuple[str, ...] = ()
 
 
-def from_config(subjects: Iterable[Subject]) -> tuple[SubjectSpec, ...]:
+def from_config(subjects: Iterable[Subject], sources: Sources | None = None) -> tuple[SubjectSpec, ...]:
+    """The specs of ``subjects``; with ``sources``, each knows which sources are about her."""
+    about: dict[str, list[str]] = {}
+    if sources is not None:
+        blocks = [block for _kind, _index, block in sources.polled()]
+        if sources.jetstream is not None:
+            blocks.append(sources.jetstream)
+        for block in blocks:
+            for name in block.about:
+                about.setdefault(name, []).append(block.label())
     return tuple(
         SubjectSpec(
             name=s.name,
@@ -44,6 +61,7 @@ def from_config(subjects: Iterable[Subject]) -> tuple[SubjectSpec, ...]:
             known_content=tuple(
                 KnownTitle(k.title, k.released.isoformat(), k.url) for k in s.known_content
             ),
+            about_sources=tuple(about.get(s.name, ())),
         )
         for s in subjects
     )

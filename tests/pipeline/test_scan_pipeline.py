@@ -136,3 +136,35 @@ def test_feeds_that_fail_become_dead_letters_and_the_rest_flows(tmp_path, fake_h
         )
         assert_that(out.items | beam.combiners.Count.Globally(), equal_to([7]), label="Items")
         assert_that(out.classified, is_not_empty(), label="Classified")
+
+
+def test_a_source_about_her_turns_a_surname_only_comment_into_a_mention(tmp_path, fake_handler):
+    loaded = config(
+        tmp_path,
+        textwrap.dedent(
+            """
+            sources:
+              feeds:
+                - url: file:comments.xml
+                  name: Her channel comments
+                  about: [Dana Reyes]
+                - url: file:forum.xml
+                  name: A general forum
+            """
+        ),
+    )
+    items = [
+        Item("c1", "Her channel comments", "https://v.example/c1", "", "Reyes was brilliant tonight"),
+        Item("f1", "A general forum", "https://f.example/f1", "", "Reyes was brilliant tonight"),
+    ]
+    with BeamTestPipeline() as p:
+        out = build_pipeline(p, loaded, items=beam.Create(items), model_handler=fake_handler)
+        mentions = out.classified | beam.Map(lambda c: (c.mention.item.id, c.mention.subject))
+        assert_that(mentions, equal_to([("c1", "Dana Reyes")]))
+
+
+def test_about_must_name_a_subject_of_the_file(tmp_path):
+    from mentionwatch.config import ConfigError
+
+    with pytest.raises(ConfigError, match="not a subject in this file"):
+        config(tmp_path, "sources:\n  feeds:\n    - url: file:x.xml\n      about: [Dana Rayes]\n")

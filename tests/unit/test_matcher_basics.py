@@ -21,9 +21,11 @@ def test_name_case_and_accents_and_spacing():
 
 
 def test_alias_handle_hashtag():
-    # "Dana R." is an initials alias: on its own it signs many reviews, so it needs a tie
-    # to her (here re-promotion words); see mentionwatch.matching.context.
-    assert found("Dana R. again") == []
+    # "Dana R." is an initials alias the operator configured: it is looked for as written
+    # and found on its own, but a review signature needs a tie to her
+    # (see mentionwatch.matching.context).
+    assert found("Dana R. again")[0].spans[0].variant == "dana r."
+    assert found("Picks up everything. — Dana R., Phoenix AZ") == []
     assert found("Dana R. again, her old tape reuploaded, full video")[0].spans[0].variant == "dana r."
     assert found("cc @danareyes")[0].spans[0].matched == "danareyes"
     assert found("#DanaReyes trending")[0].subject == "Dana Reyes"

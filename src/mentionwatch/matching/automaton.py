@@ -36,10 +36,11 @@ import numpy as np
 from mentionwatch.matching.normalize import LEET_READINGS, key_of
 
 # Separator classes between two letters of a hit.
-NONE, SPACE, JOIN, DOTSPACE, COMMA, BREAK = range(6)
-_JOINERS = set("-_.·•*~+/|'’")
+NONE, SPACE, JOIN, DOTSPACE, COMMA, BREAK, EMOJI = range(7)
+_JOINERS = set("-_.·•*~+/|'’&")
 # Forms of a verified name hit.
 PLAIN, JOINED, TOGETHER, EMBEDDED, SPACED = "plain", "joined", "together", "embedded", "spaced"
+_DISGUISABLE = ("name", "title")  # written letter by letter to evade: her name, her titles
 MIN_EMBEDDED = 8  # letters a name written together needs to count inside a longer token
 # Shorter keys ("kimh" for "Kim H.") hit inside ordinary words all the time and
 # would only ever be weak initials forms; handles and hashtags are kept whatever their length.
@@ -97,12 +98,14 @@ def _gap(text: str) -> int:
     if len(text) <= 4:
         if stripped == ",":
             return COMMA
+        if stripped in ("&", "+") and stripped != text:
+            return SPACE  # "Rook & Pawn": a name's own ampersand, written apart
         if all(c in _JOINERS for c in stripped):
             return JOIN if stripped == text else DOTSPACE if stripped[0] in ".·•*-_" else BREAK
         if all(unicodedata.category(c)[0] == "S" for c in stripped):
-            # Emoji or symbols between letters ("D🔥a🔥n🔥a"); with spaces only between
-            # spaced letters or after an initial, never between two whole words.
-            return JOIN if stripped == text else DOTSPACE
+            # Emoji or symbols between letters ("D🔥a🔥n🔥a", "Nir♟ali"); with spaces only
+            # between spaced letters or after an initial, never between two whole words.
+            return EMOJI if stripped == text else DOTSPACE
     return BREAK
 
 
@@ -190,9 +193,14 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
     intact_words: set[int] = set()
     word = 0
     for j in range(1, len(at)):
-        gap = _gap(folded[at[j - 1] + 1 : at[j]]) if at[j] > at[j - 1] + 1 else NONE
+        raw = folded[at[j - 1] + 1 : at[j]]
+        gap = _gap(raw) if at[j] > at[j - 1] + 1 else NONE
         if j in boundaries:
             word += 1
+            if gap == EMOJI:
+                gap = JOIN
+            if term.kind == "title" and raw.strip() in (":", "-", "–", "—", "|") and len(raw) <= 4:
+                gap = SPACE  # "Coral Kiss - Island Heat": a title's own separators
             if gap == NONE:
                 if term.separate:
                     return None
@@ -210,9 +218,9 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
                 pass
             else:
                 return None
-        elif gap == NONE:
-            intact_words.add(word)
-        elif gap in (SPACE, JOIN, DOTSPACE) and term.kind == "name" and not term.together:
+        elif gap in (NONE, EMOJI):
+            intact_words.add(word)  # an emoji inside a word hides nothing ("Nir♟ali")
+        elif gap in (SPACE, JOIN, DOTSPACE) and term.kind in _DISGUISABLE and not term.together:
             spaced_words.add(word)
         else:
             return None
@@ -232,7 +240,7 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
         if form != TOGETHER or term.kind != "name" or len(at) < MIN_EMBEDDED:
             return None
         form = EMBEDDED
-    if form == SPACED and (term.kind != "name" or _spacing_goes_on(keys, folded, start, end)):
+    if form == SPACED and (term.kind not in _DISGUISABLE or _spacing_goes_on(keys, folded, start, end)):
         return None
     return Hit(term, start, end, form, leet)
 

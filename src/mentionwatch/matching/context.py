@@ -82,13 +82,24 @@ PRIOR_FULL = 2.0
 PRIOR_ALIAS = 1.0
 PRIOR_DISGUISED = 3.0
 PRIOR = {MISSPELLING: 0.5, INVERTED: 0.5, INITIALS: -1.0}
-PRIOR_CONFIGURED_INITIALS = 0.0
+PRIOR_CONFIGURED_INITIALS = 1.5
 PRIOR_INVERTED_NO_COMMA = -1.0
 PRIOR_SURNAME = -2.0
-PRIOR_FIRST_NAME = -3.5
+PRIOR_FIRST_NAME = -3.0
+PRIOR_SCRIPT = 2.0  # a form the operator configured in another script
+PRIOR_TRANSLITERATED = 1.0  # her full name read in another script (a sound-key match)
+PRIOR_TITLE_LONG, PRIOR_TITLE_SHORT = 1.5, -0.5  # her known content without her name
+TITLE_LONG_WORDS, TITLE_LONG_LETTERS = 3, 14
+TITLE_OTHER_PERFORMER = -4.0  # her title beside other people's names: their content
+PRIOR_TAG_PREFIX = -1.0  # her name starting another handle or hashtag: needs a tie
+BUSINESS_NAME = -2.5  # "Kim's Korean Kitchen"
+AFFILIATION = -2.5  # "Folake Bello (Texas Southern) wins the 400m"
+CITATION = -2.5  # "N. Shah and R. Mehta (2021)"
+SIGNATURE = -1.5  # "— Dana R., Phoenix AZ" under a review: a configured initials form needs a tie there
 DISGUISE_BONUS = 1.0  # for forms that are weak on their own but written to evade
 
 CONTEXT, CONTEXT_MORE, TITLE, PARTS = 3.0, 1.5, 2.5, 1.5
+ABOUT = 3.5  # the item comes from a source configured as being about her
 CUES = {"adult": 2.0, "sexual": 2.0, "threat": 1.5, "advocacy": 1.5, "abuse": 1.0}
 CUE_EXTRA = 0.5  # each further distinct word of a category
 CUE_CAP = 3.0
@@ -97,7 +108,8 @@ CUE_WINDOW = 30  # words, for a part of the name alone
 ROLE_NEXT = -3.0
 ROLE_AFTER_WORDS = 4
 SOFT = {"role": -0.75, "sport": -0.75, "politics": -0.75, "music": -0.75}
-SOFT_CAP = -1.5  # words of another field never drop a full name on their own
+SOFT_CAP = -1.5  # words of another field never drop a full name on their own ...
+SOFT_CAP_UNTIED = -2.5  # ... unless nothing in the item ties it to her (see score_all)
 SPORTS_REPORT, SPORTS_REPORT_WORDS = -2.5, 3  # ... unless the item is a sports report
 ANYWHERE = {"obituary": -3.0, "pet": -2.0, "fiction": -2.0}
 PLACE = -4.0
@@ -107,6 +119,11 @@ LONGER_NAME_FULL, LONGER_NAME_BEFORE_PART, LONGER_NAME_AFTER_PART = -2.0, -3.0, 
 LOWERCASE_PART, FUNCTION_WORD_PART = -2.5, -2.0
 
 FUNCTION_WORDS = frozenset(fold(w) for w in lexicon.FUNCTION_BEFORE.split())
+# Courtesy titles before a surname ("Ms Bello", "Coach Song") say how she is addressed,
+# not that the name goes on.
+COURTESY = frozenset(
+    fold(w) for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()
+)
 # Words that may stand between a name and a role in apposition ("Dana Reyes, a local librarian").
 APPOSITION = frozenset(fold(w) for w in lexicon.APPOSITION.split())
 _SENTENCE_BREAK = re.compile(r"[.!?;:()\[\]\n\"“”«»|]")
@@ -187,6 +204,9 @@ class Evidence:
     cues: list[tuple[Hit, int, int]]  # each cue with the word index at its start and at its end
     other_subject_named: bool
     tracked_words: frozenset[str] = frozenset()  # name words of every subject (not "other people")
+    about: bool = False  # the item's source is configured as being about her
+    own_context: frozenset[str] = frozenset()  # the words of her context terms
+    own_titles: frozenset[str] = frozenset()  # the words of her known titles (stage names too)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,13 +244,20 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
     """
     shared = _Tally()
     contexts = {h.term.label for h in evidence.context}
+    # A context term in the text (not only in the URL, where it can be another account).
+    stated = any(doc.field_at(doc.original_span(h.start, h.end)[0])[0] != "url" for h in evidence.context)
     if contexts:
         shared.add(
             CONTEXT + CONTEXT_MORE * (len(contexts) > 1), "context " + "/".join(sorted(contexts))
         )
-    if evidence.titles:
+    if evidence.titles and not all(
+        h.term.payload.kind == "known_content" for h in evidence.names
+    ):
         shared.add(TITLE, "known content")
+    if evidence.about:
+        shared.add(ABOUT, "source about her")
     soft = 0.0
+    soft_words = 0
     anywhere: set[str] = set()
     sport_words: set[str] = set()
     for cue, _, _ in evidence.cues:
@@ -239,10 +266,13 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
             cue.start < h.end and h.start < cue.end for h in evidence.names
         ):
             continue
+        if category in SOFT and (stated or evidence.about or own_field(cue.term.words, evidence.own_context)):
+            continue  # her own field ("coach" for a skating coach), or beside her employer
         if category == "sport":
             sport_words.add(cue.term.words)
         elif category in SOFT:
             soft += SOFT[category]
+            soft_words += 1
         elif category in ANYWHERE and category not in anywhere:
             anywhere.add(category)
             shared.add(ANYWHERE[category], category)
@@ -250,8 +280,16 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
         shared.add(SPORTS_REPORT, f"a sports report ({len(sport_words)} sport words)")
     else:
         soft += SOFT["sport"] * len(sport_words)
+        soft_words += len(sport_words)
     if soft:
-        shared.add(max(soft, SOFT_CAP), "words of another field (role/sport/politics/music)")
+        # Words of another field only drop a full name when two or more of them
+        # describe the item and nothing in it ties it to her: no context term, no
+        # known content, no source about her, no cue of harassment or re-promotion.
+        tied = contexts or evidence.titles or evidence.about or any(
+            c.term.label in CUES for c, _, _ in evidence.cues
+        )
+        cap = SOFT_CAP if tied or soft_words < 2 else SOFT_CAP_UNTIED
+        shared.add(max(soft, cap), "words of another field (role/sport/politics/music)")
 
     local = {id(h): _local(h, evidence, doc, own_words) for h in evidence.names}
     identity: dict[str, tuple[float, str]] = {}
@@ -271,6 +309,10 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
         partial = hit.term.payload.strength == PARTIAL
         for value, reason in (local[id(hit)] if partial else identity).values():
             tally.add(value, reason)
+        if hit.term.payload.kind == "known_content":
+            other = _other_performer(doc, evidence)
+            if other:
+                tally.add(TITLE_OTHER_PERFORMER, f"beside another name '{other}'")
         cues = _cue_ties(hit, evidence, doc, partial)
         if cues:
             tally.add(*cues)
@@ -282,6 +324,46 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
             tally.add(PARTS, "other name part")
         out.append(Scored(hit, tally.total, tuple(tally.reasons), tally.negative))
     return out
+
+
+def _stated(evidence: Evidence, doc: Doc) -> bool:
+    return any(doc.field_at(doc.original_span(h.start, h.end)[0])[0] != "url" for h in evidence.context)
+
+
+def own_field(words: tuple[str, ...], context_words: frozenset[str]) -> bool:
+    """Whether a role or field word is the subject's own: it shares its stem (the first
+    five letters) with a word of her context terms (``realtor`` / ``Northshore Realty``,
+    ``coach`` / ``skating coach``, ``nursing`` / ``nurse``)."""
+    return all(
+        any(w[:5] == c[:5] and min(len(w), len(c)) >= 4 for c in context_words) for w in words
+    )
+
+
+def _other_performer(doc: Doc, evidence: Evidence) -> str | None:
+    """A person's name (two capitalised words, none hers, none of the title) in an item
+    that names her content without her name: it is likely that person's content."""
+    covered = [doc.original_span(h.start, h.end) for h in evidence.names]
+    for start, _ in covered:
+        # "Jenna - Hotel Room Tape": another name where the title puts the performer's.
+        before = re.search(r"([A-Z][^\W\d_]+)\s*[-–—:|]\s*$", doc.original[max(0, start - 40) : start])
+        if before and fold(before.group(1)) not in evidence.tracked_words | _CUE_WORDS | evidence.own_titles:
+            return before.group(1)
+    for field in doc.fields[:2]:
+        text = doc.original[field[1] : field[2]]
+        for found in _PERSON.finditer(text):
+            start, end = field[1] + found.start(), field[1] + found.end()
+            if any(a < end and start < b for a, b in covered):
+                continue
+            words = {fold(w) for w in re.split(r"[ -]", found.group())}
+            if words & evidence.tracked_words or words & _CUE_WORDS or words <= evidence.own_titles:
+                continue
+            return found.group()
+    return None
+
+
+_CUE_WORDS = frozenset(
+    w for phrases in lexicon.cue_terms().values() for phrase in phrases for w in fold(phrase).split()
+)
 
 
 def partial_could_pass(
@@ -329,6 +411,20 @@ def _cue_ties(hit: Hit, evidence: Evidence, doc: Doc, partial: bool) -> tuple[fl
 
 def _prior(hit: Hit, doc: Doc) -> tuple[float, str]:
     variant = hit.term.payload
+    if variant.kind == "script":
+        return PRIOR_SCRIPT, "configured form in another script"
+    if variant.kind == "transliteration":
+        if hit.form == "approximate":
+            return PRIOR_TRANSLITERATED - 0.5, "name in another script, one sound off"
+        return PRIOR_TRANSLITERATED, "name in another script"
+    if variant.kind == "known_content":
+        long = (
+            len(variant.words) >= TITLE_LONG_WORDS
+            or sum(map(len, variant.words)) >= TITLE_LONG_LETTERS
+        )
+        return (PRIOR_TITLE_LONG if long else PRIOR_TITLE_SHORT), "her known content, no name"
+    if tag_prefix(doc, hit):
+        return PRIOR_TAG_PREFIX, f"{variant.kind} starting a longer tag (another account or tag?)"
     disguised = hit.form == SPACED or hit.leet or _looks_disguised(hit, doc)
     in_url = doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
     # Written together in the text (a handle, a hashtag, "danareyes"); in a URL that is just a slug.
@@ -355,6 +451,47 @@ def _prior(hit: Hit, doc: Doc) -> tuple[float, str]:
     return base, f"{variant.kind}{' disguised' if disguised else ''}"
 
 
+# What may follow a name inside a handle or hashtag and still be her ("#DanaReyesLeak"):
+# the vocabulary of re-promotion. Anything else makes another account or tag
+# ("@danareyes_art", "#DanaReyesFanclub2").
+_TAG_TAILS = frozenset(  # noqa: SIM905 - a readable block of words
+    """leak leaks leaked nude nudes xxx porn porno tape tapes sextape video videos vid vids clip
+    clips full free uncensored onlyfans fansly nsfw hot sexy new link links""".split()
+)
+_TAG_CHARS = re.compile(r"[\w.\-]*")
+
+
+def tag_prefix(doc: Doc, hit: Hit) -> bool:
+    """Whether the hit only starts a longer handle or hashtag (``@danareyes_art``,
+    ``#DanaReyesFanclub``) that does not go on with re-promotion words; in a URL, a
+    name written together that starts a longer account name (``/@danareyescooks/``,
+    ``/danareyes_photo/``; a slug with hyphens, ``/dana-reyes-interview``, is not one)."""
+    before = doc.norm.text[hit.start - 1 : hit.start]
+    after = doc.norm.text[hit.end : hit.end + 1]
+    in_url = False
+    if not before or before.isspace():
+        if not after or not (after.isalnum() or after == "_"):
+            return False  # the common case, decided without mapping offsets
+    start, end = doc.original_span(hit.start, hit.end)
+    if doc.field_at(start)[0] == "url":
+        if hit.form not in (TOGETHER, EMBEDDED) or doc.original[start - 1 : start] not in ("/", "@", "="):
+            return False
+        in_url = True
+    else:
+        left = start
+        while left > 0 and (doc.original[left - 1].isalnum() or doc.original[left - 1] in "_.-"):
+            left -= 1
+        if left == 0 or doc.original[left - 1] not in "@#":
+            return False
+    tail = _TAG_CHARS.match(doc.original, end).group().rstrip(".-")
+    if in_url:
+        tail = re.match(r"[\w]*", tail).group()  # up to the end of the path segment
+    if not tail:
+        return False
+    words = [w for w in re.split(r"[_.\-]+|(?<=[a-z])(?=[A-Z])|(?<=\D)(?=\d)", tail) if w]
+    return not all(fold(w) in _TAG_TAILS for w in words)
+
+
 def _comma_inside(hit: Hit, doc: Doc) -> bool:
     return "," in doc.norm.text[hit.start : hit.end]
 
@@ -366,7 +503,7 @@ def _looks_disguised(hit: Hit, doc: Doc) -> bool:
         unicodedata.category(c) == "Cf" or c == "\u00ad" for c in raw
     ):
         return True
-    return any(ord(c) >= 0x370 and c.isalpha() for c in raw)
+    return any(ord(c) >= 0x370 and c.isalpha() or unicodedata.category(c) == "So" for c in raw)
 
 
 def _local(
@@ -385,8 +522,13 @@ def _local(
         category = cue.term.label
         if _inside(cue, evidence.context) or (cue.start < hit.end and hit.start < cue.end):
             continue
+        if category == "role" and (_stated(evidence, doc) or own_field(cue.term.words, evidence.own_context)):
+            # "the skating coach Mina Cho" is her when she is a skating coach, and a role
+            # beside her employer or show describes her ("Song, coach at Blue Loon Arena").
+            continue
         if (
             category in ("role", "honorific", "kin")
+            and not (partial and category != "kin" and (evidence.about or _stated(evidence, doc)))
             and cue.end <= hit.start
             and cue_after == first_word
         ):
@@ -423,6 +565,8 @@ def _local(
     field = doc.field_at(o_start)
     if field[0] != "url":
         _shape(hit, doc, field, o_start, o_end, partial, own_words, evidence.tracked_words, put)
+        if not partial and hit.term.payload.kind != "known_content":
+            _apposition(doc, field, o_end, evidence, put, hit.term.payload.strength == INITIALS)
     return found
 
 
@@ -450,6 +594,17 @@ def _shape(
     raw = doc.original[o_start:o_end]
     if partial and cased and not headline and raw[:1].islower():
         put("lowercase", LOWERCASE_PART, "lower case")
+    if hit.term.payload.strength == INITIALS and re.search(
+        r"(?:^|\s)[-–—~]\s*$", doc.original[max(field[1], o_start - 8) : o_start]
+    ):
+        put("signature", SIGNATURE, "a signature ('— Dana R.')")
+    if (
+        partial
+        and hit.term.payload.kind == "first_name"
+        and not headline
+        and re.match(r"['’]s\s+[A-Z]\w+", doc.original[o_end : o_end + 30])
+    ):
+        put("business", BUSINESS_NAME, "a business name ('<name>'s <Name>')")
     if hit.form != PLAIN or hit.leet:
         return  # a hashtag, a handle or a disguised name is one token of its own
     for before in (True, False):
@@ -461,7 +616,7 @@ def _shape(
         if joint == "space" and before and partial and folded in FUNCTION_WORDS:
             put("function", FUNCTION_WORD_PART, f"after '{word}'")
             continue
-        if joint is None or not _is_capitalised_word(word) or folded in own_words:
+        if joint is None or not _is_capitalised_word(word) or folded in own_words or folded in COURTESY:
             continue
         if headline and joint != "hyphen":
             continue  # "Dana Reyes Leaked Full Video": capitals say nothing in a headline
@@ -479,6 +634,28 @@ def _shape(
                 LONGER_NAME_AFTER_PART if partial else LONGER_NAME_FULL,
                 f"before '{word}'",
             )
+
+
+_PARENTHESIS = re.compile(r"^\s*\(([^()]{2,60})\)")
+_CITATION = re.compile(r"^[^.\n]{0,40}?(?:\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\))")
+
+
+def _apposition(doc: Doc, field, o_end: int, evidence: Evidence, put, initials: bool) -> None:
+    """What stands in parentheses or as a citation right after a full name: an
+    affiliation that is not hers (``(Texas Southern)``, ``(Rutgers '26)``, ``(17, Seoul)``)
+    or a reference list (``N. Shah and R. Mehta (2021)``) says another person."""
+    after = doc.original[o_end : min(field[2], o_end + 64)]
+    found = _PARENTHESIS.match(after)
+    if found:
+        inside = found.group(1)
+        words = {fold(w) for w in re.findall(r"[^\W\d_]+", inside)}
+        marked = any(c.isdigit() for c in inside) or any(w[:1].isupper() for w in inside.split())
+        theirs = words & (evidence.own_context | evidence.own_titles | evidence.tracked_words)
+        if marked and not theirs and not inside.strip().startswith(("@", "#", "http")):
+            put("affiliation", AFFILIATION, f"'({inside.strip()[:30]})' after the name")
+    citation = _CITATION.match(after)
+    if citation and (initials or "et al" in citation.group()):
+        put("citation", CITATION, "a citation")
 
 
 def _neighbour(doc: Doc, hit: Hit, before: bool) -> tuple[str, str | None, int] | None:

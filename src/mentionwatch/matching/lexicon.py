@@ -28,7 +28,7 @@ porn porno pornstar porn_star adult_film adult_films adult_video adult_videos ad
 adult_content adult_star explicit uncensored onlyfans only_fans fansly download downloads watch_free
 free_video link_in_bio link_below links_below reupload reuploads re-upload re-uploads reuploaded
 reposted repost compilation compilations hd_video new_video old_video old_videos old_scenes
-her_videos her_past x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
+her_videos her_past old_clip old_clips her_clips x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
 ai_generated never_seen_before unreleased filtrado filtrada filtrados filtradas
 video_completo videos_completos desnuda desnudo gratis sin_censura descargar descarga
 cine_para_adultos pelicula_porno peliculas_porno contenido_para_adultos actriz_porno ex_actriz_porno
@@ -117,12 +117,21 @@ power_forward center_back fullback full-back centre-back left_back right_back
 ailier ailiere arriere demi-centre meneuse passeuse attaquant buteuse
 extremo extrema armadora escolta alero opuesta colocadora libero
 ponta levantadora armadora pivo
+senior seniors junior juniors grad_student undergraduate undergrad
 bachelier bacheliere laureat laureate graduate graduates graduada graduado formanda formando
 abiturientin absolventin valedictorian salutatorian honoree
+realtor realtors real_estate_agent estate_agent broker mortgage_broker nursing nursing_student
+plumber electrician hairdresser hairstylist barber florist baker barista bartender waitress cashier
+receptionist secretary clerk mechanic carpenter farmer pilot flight_attendant soldier sergeant
+lieutenant midwife paramedic optometrist chiropractor therapist counselor counsellor social_worker
+insurance_agent notary auctioneer
+inmobiliaria agente_inmobiliario peluquera panadera camarera enfermeria agente_immobilier
+coiffeuse boulangere serveuse infirmiere_diplomee corretora cabeleireira padeira garconete
+maklerin immobilienmaklerin friseurin backerin kellnerin pflegeschulerin
 """
 
 HONORIFIC = """
-dr dr. prof prof. sen sen. rev rev. judge coach officer mayor senator councilwoman councilmember
+cllr cllr. councillor dr dr. prof prof. sen sen. rev rev. judge coach officer mayor senator councilwoman councilmember
 sister sr. hon. honorable dra dra. profa profa. lic lic. licenciada doctora senadora alcaldesa
 maitre la_juge sra sra. doutora vereadora frau_dr. prof.
 """

@@ -28,16 +28,20 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
 from mentionwatch.matching import context as ctx
-from mentionwatch.matching.automaton import EMBEDDED, TOGETHER, Hit, Term, TermIndex
+from mentionwatch.matching.automaton import EMBEDDED, JOINED, TOGETHER, Hit, Term, TermIndex
 from mentionwatch.matching.lexicon import cue_terms
 from mentionwatch.matching.normalize import fold, key_bytes, normalize
+from mentionwatch.matching.scripts import ScriptIndex
 from mentionwatch.matching.variants import (
+    FULL,
     INITIALS,
     INVERTED,
+    MISSPELLING,
     PARTIAL,
     Variant,
     generate,
@@ -60,23 +64,31 @@ def variants(subject: SubjectSpec) -> dict[str, str]:
 
 
 def title_phrases(subject: SubjectSpec) -> list[tuple[str, ...]]:
-    """The distinctive part of each known title: its words without the subject's names."""
+    """The distinctive parts of each known title: its words without the subject's names,
+    and each part of a title cut at `` - ``, ``:``, ``|`` or brackets (``"Stage Name -
+    Velvet Nights"`` is also looked for as ``velvet nights``)."""
     names = {
         w
         for v in generate(subject)
         if v.kind in ("name", "alias", "first_name", "surname")
         for w in v.words
     }
-    out = []
+    out: list[tuple[str, ...]] = []
     for known in subject.known_content:
-        words = [w for w in words_of(known.title) if w not in names]
-        while words and len(words[0]) <= 3:
-            words.pop(0)
-        while words and len(words[-1]) <= 1:
-            words.pop()
-        if len(words) >= 2 and sum(len(w) for w in words) >= 8:
-            out.append(tuple(words))
+        parts = [known.title, *re.split(r"\s[-–—|]\s|:\s|[()\[\]]", known.title)]
+        for part in parts:
+            words = [w for w in words_of(part) if w not in names]
+            while words and len(words[0]) <= 3:
+                words.pop(0)
+            while words and len(words[-1]) <= 1:
+                words.pop()
+            if len(words) >= 2 and sum(len(w) for w in words) >= 8 and tuple(words) not in out:
+                out.append(tuple(words))
     return out
+
+
+def _known_content_variant(words: tuple[str, ...]) -> Variant:
+    return Variant(" ".join(words), "known_content", FULL, words, "her known content, without her name")
 
 
 def _terms(subjects: Sequence[SubjectSpec]) -> tuple[list[Term], list[Term]]:
@@ -140,7 +152,10 @@ class SubjectMatcher:
         self._index: TermIndex | None = None
         self._ties: TermIndex | None = None
         self._others: TermIndex | None = None
+        self._scripts: ScriptIndex | None = None
         self._own_words: list[frozenset[str]] = []
+        self._context_words: list[frozenset[str]] = []
+        self._title_words: list[frozenset[str]] = []
         self._tracked_words: frozenset[str] = frozenset()
 
     def __getstate__(self):
@@ -160,9 +175,16 @@ class SubjectMatcher:
             self._index = TermIndex(terms)
             self._ties = TermIndex([c for c in cues if c.label in ctx.CUES])
             self._others = TermIndex([c for c in cues if c.label not in ctx.CUES])
+            self._scripts = ScriptIndex(self._subjects)
             self._own_words = [
                 frozenset(w for v in generate(s) for w in v.words) | frozenset(words_of(s.name))
                 for s in self._subjects
+            ]
+            self._title_words = [
+                frozenset(w for k in s.known_content for w in words_of(k.title)) for s in self._subjects
+            ]
+            self._context_words = [
+                frozenset(w for phrase in s.context for w in words_of(phrase)) for s in self._subjects
             ]
             self._tracked_words = (
                 frozenset().union(*self._own_words) if self._own_words else frozenset()
@@ -179,14 +201,14 @@ class SubjectMatcher:
         self.build()
         doc = _document(item)
         out: dict[str, list[ctx.Scored]] = {}
-        for subject, scored in self._score(doc).items():
+        for subject, scored in self._score(doc, item.source).items():
             out[self._subjects[subject].name] = scored
         return out
 
     def _decide(self, item: Item):
         self.build()
         doc = _document(item)
-        for subject, scored in self._score(doc).items():
+        for subject, scored in self._score(doc, item.source).items():
             accepted = [s for s in scored if s.score >= ctx.THRESHOLD]
             if not accepted:
                 continue
@@ -198,12 +220,28 @@ class SubjectMatcher:
             )
             yield Mention(item, self._subjects[subject].name, spans), accepted
 
-    def _score(self, doc: ctx.Doc) -> dict[int, list[ctx.Scored]]:
+    def _score(self, doc: ctx.Doc, source: str = "") -> dict[int, list[ctx.Scored]]:
         by_subject: dict[int, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
         for hit in self._index.scan(doc.norm.text, doc.keys):
-            if hit.form == EMBEDDED and not _embedded_ok(doc, hit):
+            if hit.term.kind == "name" and not _written_as_name(doc, hit):
                 continue
             by_subject[hit.term.subject][hit.term.kind].append(hit)
+        if self._scripts:
+            for hit in self._scripts.scan(doc.original, doc.norm.from_original):
+                by_subject[hit.term.subject]["name"].append(hit)
+        for found in by_subject.values():
+            if found.get("title") and not any(
+                h.term.payload.strength != PARTIAL for h in found.get("name", ())
+            ):
+                # Her known content names her even without her name ("the girl from <title>").
+                found["name"] = found.get("name", []) + [
+                    Hit(
+                        Term("name", h.term.subject, h.term.words, h.term.label,
+                             payload=_known_content_variant(h.term.words)),
+                        h.start, h.end, h.form, h.leet,
+                    )
+                    for h in found["title"]
+                ]
         named = {s: _candidates(found) for s, found in by_subject.items() if found.get("name")}
         named = {s: c for s, c in named.items() if c}
         if not named:
@@ -225,7 +263,8 @@ class SubjectMatcher:
         for subject, candidates in named.items():
             found = by_subject[subject]
             others_named = bool(strong - {subject})
-            if not found.get("context") and not found.get("title") and subject not in strong:
+            about = bool(source) and source in self._subjects[subject].about_sources
+            if not found.get("context") and not found.get("title") and subject not in strong and not about:
                 # Parts of the name alone, no context term: first names cannot pass,
                 # surnames only with cue words near them (checked before anything else).
                 candidates = [h for h in candidates if h.term.payload.kind != "first_name"]
@@ -241,6 +280,9 @@ class SubjectMatcher:
                 scan("ties") + scan("others"),
                 others_named,
                 self._tracked_words,
+                about=about,
+                own_context=self._context_words[subject],
+                own_titles=self._title_words[subject],
             )
             out[subject] = ctx.score_all(evidence, doc, self._own_words[subject])
         return out
@@ -265,6 +307,18 @@ def _candidates(found: dict[str, list[Hit]]) -> list[Hit]:
 def _overlaps(hit: Hit, spans: list[tuple[int, int]]) -> bool:
     at = bisect.bisect_left(spans, (hit.end, hit.end))
     return any(start < hit.end and hit.start < end for start, end in spans[max(0, at - 8) : at])
+
+
+def _written_as_name(doc: ctx.Doc, hit: Hit) -> bool:
+    """Whether a name hit is written as her name, not as part of something else.
+
+    * A misspelled name written as one word is a brand (``Danareyas``), not her.
+    * Written together inside a longer token, see ``_embedded_ok``.
+    """
+    variant: Variant = hit.term.payload
+    if hit.form in (TOGETHER, EMBEDDED, JOINED) and variant.strength == MISSPELLING:
+        return False
+    return hit.form != EMBEDDED or _embedded_ok(doc, hit)
 
 
 def _embedded_ok(doc: ctx.Doc, hit: Hit) -> bool:

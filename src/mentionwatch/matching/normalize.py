@@ -179,6 +179,18 @@ class NormalizedText:
         folded, original, stretch = self.breaks[at]
         return original if stretch else original + (index - folded)
 
+    def from_original(self, index: int) -> int:
+        """Folded offset of original character ``index`` (the first folded character of
+        an expanded one; where the original character vanished, the next one's)."""
+        if not self.breaks:
+            return index
+        originals = [b[1] for b in self.breaks]
+        at = max(0, bisect.bisect_right(originals, index) - 1)
+        folded, original, stretch = self.breaks[at]
+        if stretch:
+            return folded if index == original else folded + 1
+        return min(folded + (index - original), len(self.text))
+
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` covering folded ``[start, end)`` (``end > start``)."""
         return self.to_original(start), self.to_original(end - 1) + 1

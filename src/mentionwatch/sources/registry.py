@@ -38,7 +38,7 @@ _KIND_OF_LIST = {
 }
 
 # Settings that are about health or naming, not about what is requested.
-_COMMON = {"name", "expected_update_period_s", "alert_after_failures", "max_pages"}
+_COMMON = {"name", "expected_update_period_s", "alert_after_failures", "max_pages", "about"}
 
 
 def get_source(kind: str) -> Source:
