@@ -212,8 +212,10 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
                 joined = True
             elif gap == SPACE:
                 pass
-            elif gap == DOTSPACE and len(term.words[word - 1]) == 1:
-                pass  # "D. Reyes"
+            elif gap == DOTSPACE and (len(term.words[word - 1]) == 1 or (
+                len(term.words[word - 1]) <= 3 and term.kind == "name" and word == 1
+            )):
+                pass  # "D. Reyes", "Dr. Nila R." (an abbreviation opening a configured form)
             elif gap == COMMA and term.comma:
                 pass
             else:

@@ -93,6 +93,7 @@ TITLE_LONG_WORDS, TITLE_LONG_LETTERS = 3, 14
 TITLE_OTHER_PERFORMER = -4.0  # her title beside other people's names: their content
 PRIOR_TAG_PREFIX = -1.0  # her name starting another handle or hashtag: needs a tie
 BUSINESS_NAME = -2.5  # "Kim's Korean Kitchen"
+HOME = -1.5  # "Salma Carrick, 19, of Manchester": where another person lives
 AFFILIATION = -2.5  # "Folake Bello (Texas Southern) wins the 400m"
 CITATION = -2.5  # "N. Shah and R. Mehta (2021)"
 SIGNATURE = -1.5  # "— Dana R., Phoenix AZ" under a review: a configured initials form needs a tie there
@@ -121,6 +122,13 @@ LOWERCASE_PART, FUNCTION_WORD_PART = -2.5, -2.0
 FUNCTION_WORDS = frozenset(fold(w) for w in lexicon.FUNCTION_BEFORE.split())
 # Courtesy titles before a surname ("Ms Bello", "Coach Song") say how she is addressed,
 # not that the name goes on.
+# Words that open a sentence before a surname ("Did Kalyna send ...", "Thanks Song!"):
+# capitalised, but not a first name.
+OPENERS = frozenset(
+    """did does do is was has had can will would should could ask tell thank thanks love hi hey
+    dear congrats congratulations shoutout so why how when where what who that this sorry also
+    today yes no ok okay omg lol wow""".split()
+)
 COURTESY = frozenset(
     fold(w) for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()
 )
@@ -274,6 +282,8 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
             soft += SOFT[category]
             soft_words += 1
         elif category in ANYWHERE and category not in anywhere:
+            if category != "obituary" and (stated or evidence.about or own_field(cue.term.words, evidence.own_context)):
+                continue  # a vet's puppies, an actress's roles: her world, not a pet or a character
             anywhere.add(category)
             shared.add(ANYWHERE[category], category)
     if len(sport_words) >= SPORTS_REPORT_WORDS:
@@ -335,7 +345,12 @@ def own_field(words: tuple[str, ...], context_words: frozenset[str]) -> bool:
     five letters) with a word of her context terms (``realtor`` / ``Northshore Realty``,
     ``coach`` / ``skating coach``, ``nursing`` / ``nurse``)."""
     return all(
-        any(w[:5] == c[:5] and min(len(w), len(c)) >= 4 for c in context_words) for w in words
+        any(
+            (w[:5] == c[:5] and min(len(w), len(c)) >= 4)
+            or (len(w) >= 3 and c.startswith(w))  # "vet" / "veterinary"
+            for c in context_words
+        )
+        for w in words
     )
 
 
@@ -425,6 +440,8 @@ def _prior(hit: Hit, doc: Doc) -> tuple[float, str]:
         return (PRIOR_TITLE_LONG if long else PRIOR_TITLE_SHORT), "her known content, no name"
     if tag_prefix(doc, hit):
         return PRIOR_TAG_PREFIX, f"{variant.kind} starting a longer tag (another account or tag?)"
+    if account_in_url(doc, hit):
+        return PRIOR_TAG_PREFIX, "the account in the URL (who posted, not whom it is about)"
     disguised = hit.form == SPACED or hit.leet or _looks_disguised(hit, doc)
     in_url = doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
     # Written together in the text (a handle, a hashtag, "danareyes"); in a URL that is just a slug.
@@ -461,6 +478,30 @@ _TAG_TAILS = frozenset(  # noqa: SIM905 - a readable block of words
 _TAG_CHARS = re.compile(r"[\w.\-]*")
 
 
+_ACCOUNT_PAGES = frozenset("status statuses posts post video videos reel reels photos photo".split())
+
+
+def account_in_url(doc: Doc, hit: Hit) -> bool:
+    """Whether the hit is the account segment of a social URL (``x.example/<account>/status/1``,
+    ``/@<account>/video/2``): the poster, which says nothing about whom the post is about."""
+    start, _ = doc.original_span(hit.start, hit.end)
+    field = doc.field_at(start)
+    if field[0] != "url":
+        return False
+    url = doc.original[field[1] : field[2]]
+    scheme = url.find("://")
+    path = url.find("/", scheme + 3 if scheme >= 0 else 0)
+    if path < 0 or start - field[1] <= path:
+        return False
+    segments = url[path + 1 :].split("?")[0].split("/")
+    if not segments or len(segments[0]) < 2:
+        return False
+    first_end = field[1] + path + 1 + len(segments[0])
+    if start >= first_end:
+        return False  # a later segment: a slug, a title
+    return segments[0].startswith("@") or (len(segments) > 1 and segments[1].lower() in _ACCOUNT_PAGES)
+
+
 def tag_prefix(doc: Doc, hit: Hit) -> bool:
     """Whether the hit only starts a longer handle or hashtag (``@danareyes_art``,
     ``#DanaReyesFanclub``) that does not go on with re-promotion words; in a URL, a
@@ -473,7 +514,13 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
         if not after or not (after.isalnum() or after == "_"):
             return False  # the common case, decided without mapping offsets
     start, end = doc.original_span(hit.start, hit.end)
-    if doc.field_at(start)[0] == "url":
+    field = doc.field_at(start)
+    if field[0] == "url":
+        url = doc.original[field[1] : field[2]]
+        scheme = url.find("://")
+        path = url.find("/", scheme + 3 if scheme >= 0 else 0)
+        if path < 0 or start - field[1] < path:
+            return False  # in the host: a domain is a site named after her, not an account
         if hit.form not in (TOGETHER, EMBEDDED) or doc.original[start - 1 : start] not in ("/", "@", "="):
             return False
         in_url = True
@@ -485,7 +532,7 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
             return False
     tail = _TAG_CHARS.match(doc.original, end).group().rstrip(".-")
     if in_url:
-        tail = re.match(r"[\w]*", tail).group()  # up to the end of the path segment
+        tail = re.match(r"[\w.\-]*", tail).group().strip(".-")  # up to the end of the path segment
     if not tail:
         return False
     words = [w for w in re.split(r"[_.\-]+|(?<=[a-z])(?=[A-Z])|(?<=\D)(?=\d)", tail) if w]
@@ -616,7 +663,13 @@ def _shape(
         if joint == "space" and before and partial and folded in FUNCTION_WORDS:
             put("function", FUNCTION_WORD_PART, f"after '{word}'")
             continue
-        if joint is None or not _is_capitalised_word(word) or folded in own_words or folded in COURTESY:
+        if (
+            joint is None
+            or not _is_capitalised_word(word)
+            or folded in own_words
+            or folded in COURTESY
+            or (before and folded in OPENERS)
+        ):
             continue
         if headline and joint != "hyphen":
             continue  # "Dana Reyes Leaked Full Video": capitals say nothing in a headline
@@ -637,6 +690,7 @@ def _shape(
 
 
 _PARENTHESIS = re.compile(r"^\s*\(([^()]{2,60})\)")
+_HOME = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?(?:of|from|de|aus|di|da|van)\s+([A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)?)")
 _CITATION = re.compile(r"^[^.\n]{0,40}?(?:\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\))")
 
 
@@ -653,6 +707,11 @@ def _apposition(doc: Doc, field, o_end: int, evidence: Evidence, put, initials: 
         theirs = words & (evidence.own_context | evidence.own_titles | evidence.tracked_words)
         if marked and not theirs and not inside.strip().startswith(("@", "#", "http")):
             put("affiliation", AFFILIATION, f"'({inside.strip()[:30]})' after the name")
+    home = _HOME.match(after)
+    if home and not {fold(w) for w in re.findall(r"[^\W\d_]+", home.group(1))} & (
+        evidence.own_context | evidence.tracked_words
+    ):
+        put("home", HOME, f"of '{home.group(1)}'")
     citation = _CITATION.match(after)
     if citation and (initials or "et al" in citation.group()):
         put("citation", CITATION, "a citation")

@@ -28,7 +28,7 @@ porn porno pornstar porn_star adult_film adult_films adult_video adult_videos ad
 adult_content adult_star explicit uncensored onlyfans only_fans fansly download downloads watch_free
 free_video link_in_bio link_below links_below reupload reuploads re-upload re-uploads reuploaded
 reposted repost compilation compilations hd_video new_video old_video old_videos old_scenes
-her_videos her_past old_clip old_clips her_clips x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
+her_videos her_past old_clip old_clips her_clips full_scene full_scenes full_movie uncut 1080p x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
 ai_generated never_seen_before unreleased filtrado filtrada filtrados filtradas
 video_completo videos_completos desnuda desnudo gratis sin_censura descargar descarga
 cine_para_adultos pelicula_porno peliculas_porno contenido_para_adultos actriz_porno ex_actriz_porno
@@ -118,6 +118,9 @@ ailier ailiere arriere demi-centre meneuse passeuse attaquant buteuse
 extremo extrema armadora escolta alero opuesta colocadora libero
 ponta levantadora armadora pivo
 senior seniors junior juniors grad_student undergraduate undergrad
+tandarts huisarts arts advocaat leraar lerares docent verpleegkundige makelaar studente wethouder
+burgemeester raadslid dokter pelajar pelajar_sekolah guru doktor peguam jururawat defensa
+zahnarzt lehrer anwalt
 bachelier bacheliere laureat laureate graduate graduates graduada graduado formanda formando
 abiturientin absolventin valedictorian salutatorian honoree
 realtor realtors real_estate_agent estate_agent broker mortgage_broker nursing nursing_student

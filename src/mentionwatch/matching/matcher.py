@@ -183,8 +183,10 @@ class SubjectMatcher:
             self._title_words = [
                 frozenset(w for k in s.known_content for w in words_of(k.title)) for s in self._subjects
             ]
+            # Her field: her context terms, and the titles in her own aliases ("Dr. Nila R.").
             self._context_words = [
-                frozenset(w for phrase in s.context for w in words_of(phrase)) for s in self._subjects
+                frozenset(w for phrase in (*s.context, *s.aliases) for w in words_of(phrase))
+                for s in self._subjects
             ]
             self._tracked_words = (
                 frozenset().union(*self._own_words) if self._own_words else frozenset()
@@ -264,6 +266,12 @@ class SubjectMatcher:
             found = by_subject[subject]
             others_named = bool(strong - {subject})
             about = bool(source) and source in self._subjects[subject].about_sources
+            if about:
+                # On her own page the URL names the page, not the post's subject.
+                candidates = [h for h in candidates if not ctx.account_in_url(doc, h)]
+                found["context"] = [h for h in found.get("context", []) if not _in_url(doc, h)]
+                if not candidates:
+                    continue
             if not found.get("context") and not found.get("title") and subject not in strong and not about:
                 # Parts of the name alone, no context term: first names cannot pass,
                 # surnames only with cue words near them (checked before anything else).
@@ -302,6 +310,10 @@ def _candidates(found: dict[str, list[Hit]]) -> list[Hit]:
         if len(kept) >= MAX_CANDIDATES:
             break  # a flood of the same name (spam) is decided on its first occurrences
     return sorted(kept, key=lambda h: h.start)
+
+
+def _in_url(doc: ctx.Doc, hit: Hit) -> bool:
+    return doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
 
 
 def _overlaps(hit: Hit, spans: list[tuple[int, int]]) -> bool:
