@@ -21,3 +21,14 @@ import matching as bench
 def test_precision_and_recall_targets(name):
     precision, recall, _ = bench.quality(name, *bench.SETS[name], show=False)
     assert precision >= 0.97 and recall >= 0.97, (name, precision, recall)
+
+
+def test_blind_set_floors():
+    """Recomputed on the frozen blind set (never tuned on): 0.964 / 0.911 when it was
+    frozen. The issue's target is 0.97 each and is not met yet (docs/matching.md);
+    these floors catch regressions."""
+    counts = bench.collections.Counter()
+    for name in ("blind-a", "blind-b"):
+        counts.update(bench.quality(name, *bench.SETS[name], show=False)[2])
+    precision, recall = bench._pr(counts)
+    assert precision >= 0.96 and recall >= 0.90, (precision, recall)
