@@ -16,7 +16,7 @@ saw).
 
 Run: ``.venv/bin/python benchmarks/classifier_compare.py MODEL_DIR [MODEL_DIR ...]
 [--data pipelines/data/written --data pipelines/data/extra]`` (about a
-minute per model on 2 cores; torch fp32, rule evidence on).
+minute per model on 2 cores; torch fp32).
 """
 
 from __future__ import annotations
@@ -31,10 +31,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from classifier_quality import evaluate, split_settings  # noqa: E402
+from mentionwatch.classify import metrics
+from mentionwatch.classify.decision import decide
+from mentionwatch.classify.labels import label_scores
+from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir
+from mentionwatch.classify.train import (
+    DEFAULT_TRAINING_DATA,
+    _expected,
+    load_templates,
+    render_all,
+    split,
+)
 
-from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir  # noqa: E402
-from mentionwatch.classify.train import DEFAULT_TRAINING_DATA, _expected, load_templates, render_all, split  # noqa: E402
+
+def split_settings(manifest) -> tuple[int, int, float]:
+    """(seed, renderings per template, URL rate) the training job split and rendered with."""
+    settings = manifest.extra.get("training", {}).get("settings", {})
+    return int(settings.get("seed", 13)), int(settings.get("eval_renders", 2)), float(settings.get("url_rate", 0.75))
 
 
 def main(argv=None) -> int:
@@ -65,14 +78,9 @@ def main(argv=None) -> int:
         thresholds = dict(classifier.manifest.thresholds)
         print(f"\n{classifier.model_ref} ({resolve_model_dir(model)})")
         for name, rendered in subsets.items():
-            result, _alone, _rate = evaluate(
-                classifier,
-                [r.text for r in rendered],
-                [r.url_words for r in rendered],
-                [r.subject for r in rendered],
-                [_expected(r.cls) for r in rendered],
-                thresholds,
-            )
+            probs = classifier.predict_proba([r.text for r in rendered])
+            predicted = [decide(label_scores(row, classifier.classes), thresholds) for row in probs]
+            result = metrics.report([_expected(r.cls) for r in rendered], predicted)
             labels = "  ".join(f"{k} P {v['precision']:.3f} R {v['recall']:.3f}" for k, v in result["per_label"].items())
             types = "  ".join(f"{k} {v:.3f}/{result['type_exact_recall'][k]:.3f}" for k, v in result["type_recall"].items())
             print(f"  {name:<8} test templates, n={result['n']:<5} macro-F1 {result['macro_f1']:.3f}   {labels}")

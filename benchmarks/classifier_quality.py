@@ -1,33 +1,43 @@
-"""Classifier quality (issue 8 targets): held-out split and the project evaluation set.
+"""Classifier quality on the blind set, with targets; exits 1 when one is missed.
 
-Two measurements, each for the torch fp32 runtime (the reference) and the
-int8 ONNX Runtime fast path, so the int8 path's quality cost is in the same
-output:
+The reported figures come from the **blind set** (tests/data/blind/classifier:
+six fictional subjects, 680 mentions, 54 % non-English), written from
+docs/labels.md alone by writers who never saw the training data, frozen by
+sha256 (tests/data/blind/SHA256SUMS) before the model changed, and never used
+to choose data, thresholds or models (choices are made on the training job's
+validation split). Two development sets are printed after it, labelled as
+such: the training corpus's held-out test split, and the old project
+evaluation set (tests/data/eval), which the earlier model's training leaked
+into and which influenced choices.
 
-1. **Held-out split**: the written-corpus templates the training job kept
-   out (``classify.train.split`` with the model's recorded seed), rendered with
-   names from the held-out name pool exactly as the job did. Never trained
-   on, never used for calibration.
-2. **Project evaluation set** (``tests/data/eval``: 5 fictional subjects,
-   667 items, 44 % non-English), written independently and never used for
-   training or tuning. Each (item, expected subject) pair is classified as
-   the pipeline would: the matcher runs on the item and the mention it
-   finds for that subject supplies the spans (so ``inputs.model_input``
-   windows long texts around her name); when the matcher misses the subject
-   (a matching error, reported separately) the full text is used.
+Each (item, expected subject) pair is classified as the pipeline would: the
+matcher runs on the item and the mention it finds for that subject supplies
+the spans (``inputs.model_input`` windows long texts around her name); where
+the matcher misses her (a matching error, counted apart) the full text is
+used. Printed for the torch fp32 runtime (the reference) and the int8 ONNX
+Runtime fast path (the decision is the model and its calibrated thresholds:
+there is no rule layer, see classify.decision):
 
-Printed for each: macro-F1 over harassment / re_promotion / benign, recall
-per harassment type, and the confusion matrix. Targets: macro-F1 ≥ 0.85;
-recall ≥ 0.90 for threats and doxxing. Baseline in the same run: the same
-model without the rule evidence (model scores and thresholds only).
+* per-label precision / recall / F1, macro-F1, the confusion matrix;
+* recall per harassment type ("found as harassment / with the right type"),
+  type accuracy on detected harassment;
+* the benign false-alarm rate (benign mentions labelled harassment or
+  re-promotion, over benign mentions);
+* per failure category and per language, as counts ("9/12").
 
-Run: ``.venv/bin/python benchmarks/classifier_quality.py [--model DIR] [--runtime torch|onnx-int8|both]``
-(about 1–2 minutes on 2 cores).
+Targets (blind set, each runtime): macro-F1 >= 0.90; threat and
+doxxing recall >= 0.95; type accuracy >= 0.85; benign false alarms <= 5 %;
+macro-F1 on non-English mentions >= 0.85.
+
+    .venv/bin/python benchmarks/classifier_quality.py [--model DIR] [--runtime torch|onnx-int8|both]
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import dataclasses
+import hashlib
 import json
 import os
 import pathlib
@@ -42,115 +52,174 @@ from mentionwatch.classify import metrics
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.inputs import model_input, url_words
 from mentionwatch.classify.labels import label_scores
-from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir
-from mentionwatch.classify.signals import NO_EVIDENCE, observe
-from mentionwatch.classify.train import _expected, fingerprint, load_templates, render_all, split
+from mentionwatch.classify.model import load_classifier
 from mentionwatch.config import load_config
 from mentionwatch.matching.matcher import SubjectMatcher
 from mentionwatch.records import Item, Mention
 from mentionwatch.subjects import from_config
 
-
-def split_settings(manifest) -> tuple[int, int, float]:
-    """(seed, renderings per template, URL rate) the training job split and rendered with."""
-    settings = manifest.extra.get("training", {}).get("settings", {})
-    return int(settings.get("seed", 13)), int(settings.get("eval_renders", 2)), float(settings.get("url_rate", 0.75))
-
-
-def held_out(manifest) -> tuple[list[str], list[str], list, list]:
-    """(texts, url words, subjects, expected) of the training job's test split."""
-    seed, renders, url_rate = split_settings(manifest)
-    recorded_data = manifest.extra.get("training", {}).get("data", [{}])[0]
-    files = recorded_data.get("files", [])
-    folders = [ROOT / f for f in recorded_data.get("folders", ["pipelines/data/written"])]
-    templates = [t for t in load_templates(folders) if not files or t.source.split(":")[0] in files]
-    recorded = recorded_data.get("sha256")
-    if recorded and recorded != fingerprint(templates):
-        raise SystemExit(
-            "the written corpus differs from the data this model was trained on (fingerprint mismatch): "
-            "its held-out split cannot be rebuilt without leaking training templates"
-        )
-    parts = split(templates, seed)
-    expected_sizes = recorded_data.get("templates")
-    if expected_sizes and {k: len(v) for k, v in parts.items()} != expected_sizes:
-        raise SystemExit(f"split sizes {({k: len(v) for k, v in parts.items()})} differ from training's {expected_sizes}")
-    test = parts["test"]
-    rendered = [r for k in range(renders) for r in render_all(test, seed * 1000 + k, True, url_rate)]
-    return [r.text for r in rendered], [r.url_words for r in rendered], [r.subject for r in rendered], [_expected(r.cls) for r in rendered]
+BLIND = ROOT / "tests" / "data" / "blind"
+BLIND_PARTS = (("config_a.yaml", "part_a.jsonl"), ("config_b.yaml", "part_b.jsonl"))
+DEV_EVAL = ROOT / "tests" / "data" / "eval"
+TARGETS = {"macro_f1": 0.90, "threat": 0.95, "doxxing": 0.95, "type_accuracy": 0.85,
+           "benign_false_alarms": 0.05, "non_english_macro_f1": 0.85}
 
 
-def eval_set() -> tuple[list[str], list[str], list, list, int]:
-    """(texts, url words, subjects, expected, matcher misses) of the project evaluation set."""
-    loaded = load_config(ROOT / "tests" / "data" / "eval" / "config.yaml")
-    subjects = {s.name: s for s in from_config(loaded.config.subjects)}
-    matcher = SubjectMatcher(tuple(subjects.values()))
-    texts, words, specs, expected, misses = [], [], [], [], 0
-    for line in (ROOT / "tests" / "data" / "eval" / "mentions.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if not row["expected"]:
-            continue
-        item = Item(row["id"], row.get("source", ""), row.get("url", ""), row.get("title", ""), row.get("text", ""), published_at=row.get("published"))
-        found = {m.subject: m for m in matcher.match(item)}
-        for want in row["expected"]:
-            mention = found.get(want["subject"])
-            if mention is None:
-                misses += 1
-                mention = Mention(item, want["subject"], ())
-            texts.append(model_input(mention))
-            words.append(url_words(item.url))
-            specs.append(subjects[want["subject"]])
-            expected.append((want["label"], want.get("harassment_type")))
-    return texts, words, specs, expected, misses
+@dataclasses.dataclass
+class Labelled:
+    """The mentions of one labelled set, as the classifier sees them."""
+
+    name: str
+    texts: list[str]
+    words: list[str]  # URL words (rule evidence)
+    subjects: list
+    expected: list[tuple[str, str | None]]
+    categories: list[str]
+    languages: list[str]
+    matcher_misses: int
 
 
-def evaluate(classifier, texts, words, specs, expected, thresholds) -> tuple[dict, dict, float]:
+def verify_blind_hashes(folder: str = "classifier") -> None:
+    """Refuses to measure a blind set that differs from its recorded sha256."""
+    recorded = {}
+    for line in (BLIND / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        recorded[name.strip()] = digest
+    for name, digest in recorded.items():
+        if name.startswith(folder + "/"):
+            actual = hashlib.sha256((BLIND / name).read_bytes()).hexdigest()
+            if actual != digest:
+                raise SystemExit(f"{name}: sha256 {actual} differs from SHA256SUMS: the blind set was edited")
+
+
+def load_labelled(name: str, parts: list[tuple[pathlib.Path, pathlib.Path]]) -> Labelled:
+    out = Labelled(name, [], [], [], [], [], [], 0)
+    for config, data in parts:
+        subjects = {s.name: s for s in from_config(load_config(config).config.subjects)}
+        matcher = SubjectMatcher(tuple(subjects.values()))
+        for line in data.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            item = Item(row["id"], row.get("source", ""), row.get("url", ""), row.get("title", ""),
+                        row.get("text", ""), published_at=row.get("published"))
+            found = {m.subject: m for m in matcher.match(item)}
+            for want in row["expected"]:
+                mention = found.get(want["subject"])
+                if mention is None:
+                    out.matcher_misses += 1
+                    mention = Mention(item, want["subject"], ())
+                out.texts.append(model_input(mention))
+                out.words.append(url_words(item.url))
+                out.subjects.append(subjects[want["subject"]])
+                out.expected.append((want["label"], want.get("harassment_type")))
+                out.categories.append(row.get("category", "?"))
+                out.languages.append(row.get("lang", "?"))
+    return out
+
+
+def blind_set() -> Labelled:
+    verify_blind_hashes("classifier")
+    folder = BLIND / "classifier"
+    return load_labelled("blind set", [(folder / c, folder / d) for c, d in BLIND_PARTS])
+
+
+def dev_eval_set() -> Labelled:
+    return load_labelled("development set (tests/data/eval; not independent)",
+                         [(DEV_EVAL / "config.yaml", DEV_EVAL / "mentions.jsonl")])
+
+
+def false_alarm_rate(expected, predicted) -> tuple[int, int]:
+    benign = [p for e, p in zip(expected, predicted, strict=True) if e[0] == "benign"]
+    return sum(p[0] != "benign" for p in benign), len(benign)
+
+
+def score(classifier, data: Labelled, thresholds) -> dict:
+    """The decisions with every breakdown, and the scoring rate."""
     started = time.perf_counter()
-    probs = classifier.predict_proba(texts)
+    probs = classifier.predict_proba(data.texts)
     seconds = time.perf_counter() - started
-    with_rules, model_only = [], []
-    for row, text, word, spec in zip(probs, texts, words, specs, strict=True):
-        scores = label_scores(row, classifier.classes)
-        with_rules.append(decide(scores, thresholds, observe(text, spec, word)))
-        model_only.append(decide(scores, thresholds, NO_EVIDENCE))
-    return metrics.report(expected, with_rules), metrics.report(expected, model_only), len(texts) / seconds
+    predicted = [decide(label_scores(row, classifier.classes), thresholds) for row in probs]
+    return {"result": _breakdown(data, predicted), "rate": len(data.texts) / seconds}
+
+
+def _breakdown(data: Labelled, predicted) -> dict:
+    result = metrics.report(data.expected, predicted)
+    result["false_alarms"] = false_alarm_rate(data.expected, predicted)
+    by_category = collections.defaultdict(lambda: [0, 0])
+    for category, e, p in zip(data.categories, data.expected, predicted, strict=True):
+        by_category[category][0] += e[0] == p[0]
+        by_category[category][1] += 1
+    result["by_category"] = dict(by_category)
+    result["by_language"] = {}
+    for lang in sorted(set(data.languages)):
+        rows = [(e, p) for lg, e, p in zip(data.languages, data.expected, predicted, strict=True) if lg == lang]
+        result["by_language"][lang] = (sum(e[0] == p[0] for e, p in rows), len(rows))
+    foreign = [(e, p) for lg, e, p in zip(data.languages, data.expected, predicted, strict=True) if lg != "en"]
+    result["non_english"] = metrics.report([e for e, _ in foreign], [p for _, p in foreign]) if foreign else None
+    result["predicted"] = predicted
+    return result
+
+
+def format_breakdown(title: str, result: dict) -> str:
+    wrong, benign = result["false_alarms"]
+    lines = [metrics.format_report(title, result)]
+    lines.append(f"  benign false alarms (benign labelled harassment or re_promotion): {wrong}/{benign}"
+                 f" = {wrong / benign if benign else 0:.1%}")
+    if result["non_english"]:
+        lines.append(f"  non-English mentions: macro-F1 {result['non_english']['macro_f1']:.3f} (n={result['non_english']['n']})")
+    lines.append("  label right, per category: " + ", ".join(
+        f"{c} {ok}/{n}" for c, (ok, n) in sorted(result["by_category"].items())))
+    lines.append("  label right, per language: " + ", ".join(
+        f"{lg} {ok}/{n}" for lg, (ok, n) in result["by_language"].items()))
+    return "\n".join(lines)
+
+
+def missed_targets(result: dict) -> list[str]:
+    wrong, benign = result["false_alarms"]
+    checks = [
+        ("macro-F1", result["macro_f1"], TARGETS["macro_f1"], True),
+        ("threat recall", result["type_recall"].get("threat", 0.0), TARGETS["threat"], True),
+        ("doxxing recall", result["type_recall"].get("doxxing", 0.0), TARGETS["doxxing"], True),
+        ("type accuracy", result["type_accuracy"], TARGETS["type_accuracy"], True),
+        ("benign false alarms", wrong / benign if benign else 0.0, TARGETS["benign_false_alarms"], False),
+        ("non-English macro-F1", (result["non_english"] or {}).get("macro_f1", 0.0), TARGETS["non_english_macro_f1"], True),
+    ]
+    return [f"{name} {value:.3f} {'<' if high else '>'} {target}" for name, value, target, high in checks
+            if (value < target if high else value > target)]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="shipped")
     parser.add_argument("--runtime", choices=("torch", "onnx-int8", "both"), default="both")
+    parser.add_argument("--no-dev", action="store_true", help="only the blind set")
     args = parser.parse_args(argv)
 
     import torch
 
     torch.set_num_threads(2)
-    model_dir = resolve_model_dir(args.model)
     runtimes = ("torch", "onnx-int8") if args.runtime == "both" else (args.runtime,)
-    data = {"held-out split": held_out(Manifest.read(model_dir))}
-    texts, words, specs, expected, misses = eval_set()
-    data["project evaluation set"] = (texts, words, specs, expected)
-    print(f"model {args.model} ({model_dir}); 2 threads; load average {os.getloadavg()[0]:.2f}")
-    print(f"held-out split: {len(data['held-out split'][0])} mentions; evaluation set: {len(texts)} (item, subject) pairs, "
-          f"{misses} not found by the matcher (classified on the full text)")
-    summary = {}
+    sets = [blind_set()] + ([] if args.no_dev else [dev_eval_set()])
+    print(f"model {args.model}; 2 threads; load average {os.getloadavg()[0]:.2f}")
+    for data in sets:
+        print(f"{data.name}: {len(data.texts)} mentions, {data.matcher_misses} not found by the matcher "
+              "(classified on the full text)")
+    missed = []
     for runtime in runtimes:
         classifier = load_classifier(args.model, batch_size=32, runtime=runtime)
         thresholds = dict(classifier.manifest.thresholds)
-        print(f"\n=== runtime {runtime}: {classifier.model_ref}")
-        print(f"thresholds {json.dumps(thresholds)}")
-        for name, (t, w, s, e) in data.items():
-            rules, alone, rate = evaluate(classifier, t, w, s, e, thresholds)
+        print(f"\n=== runtime {runtime}: {classifier.model_ref}\nthresholds {json.dumps(thresholds)}")
+        for data in sets:
+            result = score(classifier, data, thresholds)
             print()
-            print(metrics.format_report(f"[{runtime}] {name}: model + rule evidence", rules))
-            print(f"  baseline, model only (no rule evidence): macro-F1 {alone['macro_f1']:.3f}, "
-                  f"threat recall {alone['type_recall'].get('threat', 0):.3f}, doxxing recall {alone['type_recall'].get('doxxing', 0):.3f}")
-            print(f"  ({rate:.0f} mentions/s scoring)")
-            summary[(runtime, name)] = rules["macro_f1"]
-    if len(runtimes) == 2:
-        print("\nint8 vs torch macro-F1 difference (target: within 0.01):")
-        for name in data:
-            print(f"  {name}: {summary[('onnx-int8', name)] - summary[('torch', name)]:+.3f}")
-    return 0
+            print(format_breakdown(f"[{runtime}] {data.name}", result["result"]))
+            print(f"  {result['rate']:.0f} mentions/s scoring")
+            if data is sets[0]:
+                missed += [f"[{runtime}] {m}" for m in missed_targets(result["result"])]
+    for line in missed:
+        print(f"TARGET MISSED: {line}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

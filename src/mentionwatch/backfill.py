@@ -151,7 +151,7 @@ def build_pipeline(
     handler = model_handler or MentionModelHandler(
         cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
     )
-    classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded), subjects)
+    classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
     # Bigger write batches than the streaming sink's: a bulk job, fewer commits.
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url, max_batch=5000)
     dead_letters = (matched.errors, classified.errors, stored.errors) | "AllErrors" >> beam.Flatten()

@@ -324,7 +324,11 @@ def cmd_train(args: argparse.Namespace, _extra: Sequence[str]) -> int:
         raise CommandError(f"training data folder not found: {', '.join(missing)} (run from the repository root or pass --data)", EXIT_CONFIG)
     if not args.verbose:
         logging.getLogger("mentionwatch").setLevel(logging.INFO)
-    settings = TrainSettings(data=data, out=pathlib.Path(args.out), seed=args.seed, epochs=args.epochs, threads=args.threads)
+    model_id = {"e5": "mentionwatch/e5-small-lora", "minilm": "mentionwatch/minilm-l6-lora"}[args.base]
+    settings = TrainSettings(
+        data=data, out=pathlib.Path(args.out), seed=args.seed, epochs=args.epochs, threads=args.threads,
+        base=args.base, model_id=model_id,
+    )
     run(settings)
     print((settings.out / "REPORT.md").read_text(encoding="utf-8"))
     return EXIT_OK
@@ -473,11 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "train",
         help="train the mention classifier (offline, CPU) and write a model directory with its evaluation",
-        description="Builds the training set from the written corpus, tunes LoRA adapters and a head on the "
-        "pinned all-MiniLM-L6-v2, calibrates thresholds on a validation split and reports a held-out test split.",
+        description="Builds the training set from the project's corpus, tunes LoRA adapters and a head on the "
+        "pinned encoder (multilingual-e5-small by default), calibrates thresholds on a validation split and "
+        "reports a held-out test split.",
     )
     p.add_argument("--out", default="build/model", help="model directory to write (the shipped one: src/mentionwatch/models/default)")
-    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written and pipelines/data/extra)")
+    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written, extra and real)")
+    p.add_argument("--base", choices=("e5", "minilm"), default="e5", help="the encoder to tune (default e5, multilingual)")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)

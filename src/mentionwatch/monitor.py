@@ -138,9 +138,7 @@ class MonitorItems(beam.PTransform):
         handler = self._handler or MentionModelHandler(
             cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
         )
-        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(
-            handler, resolve_thresholds(self._loaded), from_config(cfg.subjects)
-        )
+        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(self._loaded))
         stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(store)
         decided = stored.written | "DecideAlerts" >> DecideAlerts(
             params_from_config(cfg.alerts, cfg.subjects), streaming=True, store_url=store

@@ -135,7 +135,8 @@ class Classification:
       model_id: which model produced the scores (package or hub id, or path).
       model_version: version of that model (training run id / content hash).
       thresholds: the per-label thresholds the decision used.
-      signals: names of rule signals that fired (e.g. ``"pii:phone"``).
+      signals: names of rule signals that fired; empty since the rule layer was removed
+        (classify.decision), kept so stored rows and evidence packs keep their shape.
     """
 
     label: str

@@ -157,7 +157,7 @@ def build_pipeline(
     classified = (
         matched.mentions
         | "SpreadMentions" >> beam.Reshuffle()
-        | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded), from_config(cfg.subjects))
+        | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
     )
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url)
     decided = classified.classified | "DecideAlerts" >> DecideAlerts(params_from_config(cfg.alerts, cfg.subjects))

