@@ -31,7 +31,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mentionwatch.classify import e5  # noqa: E402
+from mentionwatch.classify import e5
 
 PREFIX = "query: "
 

@@ -312,7 +312,7 @@ LAST = [
 ]
 
 
-TITLE_WORDS = "Velvet Harbor Midnight Summer Casting Backstage Motel Hotel Beach Penthouse Studio Private".split()
+TITLE_WORDS = "Velvet Harbor Midnight Summer Casting Backstage Motel Hotel Beach Penthouse Studio Private".split()  # noqa: SIM905
 
 
 def generate_subjects(count: int, seed: int = 7) -> list[SubjectSpec]:

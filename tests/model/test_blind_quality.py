@@ -16,9 +16,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import classifier_quality as bench  # noqa: E402
+import classifier_quality as bench
 
-from mentionwatch.classify.model import load_classifier  # noqa: E402
+from mentionwatch.classify.model import load_classifier
 
 pytestmark = pytest.mark.model
 

@@ -127,10 +127,10 @@ FUNCTION_WORDS = frozenset(fold(w) for w in lexicon.FUNCTION_BEFORE.split())
 OPENERS = frozenset(
     """did does do is was has had can will would should could ask tell thank thanks love hi hey
     dear congrats congratulations shoutout so why how when where what who that this sorry also
-    today yes no ok okay omg lol wow""".split()
+    today yes no ok okay omg lol wow""".split()  # noqa: SIM905
 )
 COURTESY = frozenset(
-    fold(w) for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()
+    fold(w) for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()  # noqa: SIM905
 )
 # Words that may stand between a name and a role in apposition ("Dana Reyes, a local librarian").
 APPOSITION = frozenset(fold(w) for w in lexicon.APPOSITION.split())
@@ -471,14 +471,14 @@ def _prior(hit: Hit, doc: Doc) -> tuple[float, str]:
 # What may follow a name inside a handle or hashtag and still be her ("#DanaReyesLeak"):
 # the vocabulary of re-promotion. Anything else makes another account or tag
 # ("@danareyes_art", "#DanaReyesFanclub2").
-_TAG_TAILS = frozenset(  # noqa: SIM905 - a readable block of words
+_TAG_TAILS = frozenset(
     """leak leaks leaked nude nudes xxx porn porno tape tapes sextape video videos vid vids clip
-    clips full free uncensored onlyfans fansly nsfw hot sexy new link links""".split()
+    clips full free uncensored onlyfans fansly nsfw hot sexy new link links""".split()  # noqa: SIM905
 )
 _TAG_CHARS = re.compile(r"[\w.\-]*")
 
 
-_ACCOUNT_PAGES = frozenset("status statuses posts post video videos reel reels photos photo".split())
+_ACCOUNT_PAGES = frozenset(("status", "statuses", "posts", "post", "video", "videos", "reel", "reels", "photos", "photo"))
 
 
 def account_in_url(doc: Doc, hit: Hit) -> bool:
@@ -510,9 +510,8 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
     before = doc.norm.text[hit.start - 1 : hit.start]
     after = doc.norm.text[hit.end : hit.end + 1]
     in_url = False
-    if not before or before.isspace():
-        if not after or not (after.isalnum() or after == "_"):
-            return False  # the common case, decided without mapping offsets
+    if (not before or before.isspace()) and (not after or not (after.isalnum() or after == "_")):
+        return False  # the common case, decided without mapping offsets
     start, end = doc.original_span(hit.start, hit.end)
     field = doc.field_at(start)
     if field[0] == "url":

@@ -210,7 +210,7 @@ class ScriptIndex:
 
     def scan(self, original: str, to_folded) -> Iterator[Hit]:
         """Hits in ``original``; ``to_folded(i)`` maps an original offset to the folded text."""
-        if not _HAS_OTHER.search(original):
+        if original.isascii() or not _HAS_OTHER.search(original):
             return
         seen: set[tuple[int, int, int]] = set()
         for subject, start, end, term, form in self._find(original):
