@@ -189,6 +189,6 @@ def test_the_converted_encoder_is_refused_when_its_source_changes(tmp_path, monk
     fake.mkdir()
     (fake / e5.SOURCE).write_bytes(b"E5S1 not the verified file")
     monkeypatch.setattr(e5, "source_file", lambda: fake / e5.SOURCE)
-    monkeypatch.setenv("MENTIONWATCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MENTIONWATCH_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(e5.EncoderUnavailable, match="SHA-256"):
         e5.encoder_dir(e5.SOURCE_SHA256)

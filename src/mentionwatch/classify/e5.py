@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import pathlib
 import shutil
 import struct
@@ -44,10 +43,11 @@ class EncoderUnavailable(RuntimeError):
 
 
 def cache_root() -> pathlib.Path:
-    base = os.environ.get("MENTIONWATCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mentionwatch"
-    )
-    return pathlib.Path(base) / "encoders"
+    """Where converted encoders live: ``$MENTIONWATCH_CACHE_DIR/encoders`` (default
+    ``~/.cache/mentionwatch/encoders``), beside the int8 fast path's cache."""
+    from mentionwatch.classify.fast import cache_root as mentionwatch_cache
+
+    return mentionwatch_cache() / "encoders"
 
 
 def source_file() -> pathlib.Path:
