@@ -253,7 +253,7 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
     shared = _Tally()
     contexts = {h.term.label for h in evidence.context}
     # A context term in the text (not only in the URL, where it can be another account).
-    stated = any(doc.field_at(doc.original_span(h.start, h.end)[0])[0] != "url" for h in evidence.context)
+    stated = _stated(evidence, doc)
     if contexts:
         shared.add(
             CONTEXT + CONTEXT_MORE * (len(contexts) > 1), "context " + "/".join(sorted(contexts))
@@ -336,8 +336,13 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
     return out
 
 
+def in_url(doc: Doc, hit: Hit) -> bool:
+    return doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
+
+
 def _stated(evidence: Evidence, doc: Doc) -> bool:
-    return any(doc.field_at(doc.original_span(h.start, h.end)[0])[0] != "url" for h in evidence.context)
+    """Whether one of her context terms is written in the text (a URL can be another account)."""
+    return any(not in_url(doc, h) for h in evidence.context)
 
 
 def own_field(words: tuple[str, ...], context_words: frozenset[str]) -> bool:
@@ -481,6 +486,12 @@ _TAG_CHARS = re.compile(r"[\w.\-]*")
 _ACCOUNT_PAGES = frozenset(("status", "statuses", "posts", "post", "video", "videos", "reel", "reels", "photos", "photo"))
 
 
+def _path_start(url: str) -> int:
+    """Offset of the ``/`` that starts a URL's path, or -1 (the host is all there is)."""
+    scheme = url.find("://")
+    return url.find("/", scheme + 3 if scheme >= 0 else 0)
+
+
 def account_in_url(doc: Doc, hit: Hit) -> bool:
     """Whether the hit is the account segment of a social URL (``x.example/<account>/status/1``,
     ``/@<account>/video/2``): the poster, which says nothing about whom the post is about."""
@@ -489,8 +500,7 @@ def account_in_url(doc: Doc, hit: Hit) -> bool:
     if field[0] != "url":
         return False
     url = doc.original[field[1] : field[2]]
-    scheme = url.find("://")
-    path = url.find("/", scheme + 3 if scheme >= 0 else 0)
+    path = _path_start(url)
     if path < 0 or start - field[1] <= path:
         return False
     segments = url[path + 1 :].split("?")[0].split("/")
@@ -515,9 +525,7 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
     start, end = doc.original_span(hit.start, hit.end)
     field = doc.field_at(start)
     if field[0] == "url":
-        url = doc.original[field[1] : field[2]]
-        scheme = url.find("://")
-        path = url.find("/", scheme + 3 if scheme >= 0 else 0)
+        path = _path_start(doc.original[field[1] : field[2]])
         if path < 0 or start - field[1] < path:
             return False  # in the host: a domain is a site named after her, not an account
         if hit.form not in (TOGETHER, EMBEDDED) or doc.original[start - 1 : start] not in ("/", "@", "="):
@@ -531,7 +539,7 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
             return False
     tail = _TAG_CHARS.match(doc.original, end).group().rstrip(".-")
     if in_url:
-        tail = re.match(r"[\w.\-]*", tail).group().strip(".-")  # up to the end of the path segment
+        tail = tail.lstrip(".-")  # "palomarobles.ceramica": the segment goes on after a dot
     if not tail:
         return False
     words = [w for w in re.split(r"[_.\-]+|(?<=[a-z])(?=[A-Z])|(?<=\D)(?=\d)", tail) if w]
@@ -564,17 +572,18 @@ def _local(
 
     partial = hit.term.payload.strength == PARTIAL
     first_word, after_word = doc.word_at(hit.start), doc.word_at(hit.end)
+    stated = _stated(evidence, doc)
     for cue, cue_first, cue_after in evidence.cues:
         category = cue.term.label
         if _inside(cue, evidence.context) or (cue.start < hit.end and hit.start < cue.end):
             continue
-        if category == "role" and (_stated(evidence, doc) or own_field(cue.term.words, evidence.own_context)):
+        if category == "role" and (stated or own_field(cue.term.words, evidence.own_context)):
             # "the skating coach Mina Cho" is her when she is a skating coach, and a role
             # beside her employer or show describes her ("Song, coach at Blue Loon Arena").
             continue
         if (
             category in ("role", "honorific", "kin")
-            and not (partial and category != "kin" and (evidence.about or _stated(evidence, doc)))
+            and not (partial and category != "kin" and (evidence.about or stated))
             and cue.end <= hit.start
             and cue_after == first_word
         ):

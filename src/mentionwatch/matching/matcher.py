@@ -269,7 +269,7 @@ class SubjectMatcher:
             if about:
                 # On her own page the URL names the page, not the post's subject.
                 candidates = [h for h in candidates if not ctx.account_in_url(doc, h)]
-                found["context"] = [h for h in found.get("context", []) if not _in_url(doc, h)]
+                found["context"] = [h for h in found.get("context", []) if not ctx.in_url(doc, h)]
                 if not candidates:
                     continue
             if not found.get("context") and not found.get("title") and subject not in strong and not about:
@@ -310,10 +310,6 @@ def _candidates(found: dict[str, list[Hit]]) -> list[Hit]:
         if len(kept) >= MAX_CANDIDATES:
             break  # a flood of the same name (spam) is decided on its first occurrences
     return sorted(kept, key=lambda h: h.start)
-
-
-def _in_url(doc: ctx.Doc, hit: Hit) -> bool:
-    return doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
 
 
 def _overlaps(hit: Hit, spans: list[tuple[int, int]]) -> bool:
