@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import http.server
 import pathlib
 import re
@@ -169,3 +171,30 @@ def classified_mention(item_id, label, harassment_type=None, title="", text="tex
     scores = {"harassment": 0.0, "re_promotion": 0.0, "benign": 0.0, label: score}
     result = Classification(label, harassment_type, scores, "m", "1", {"harassment": 0.5, "re_promotion": 0.5})
     return ClassifiedMention(Mention(item, subject, (Span("text", 0, 4, "Dana", "dana"),)), result)
+
+
+class LiveFeed:
+    """An RSS feed whose entries the test appends; honours If-None-Match."""
+
+    def __init__(self):
+        self.entries: list[tuple[str, str, str]] = []  # (guid, title, text)
+        self.appended_at: dict[str, float] = {}
+
+    def add(self, guid: str, text: str, title: str = "post") -> None:
+        self.entries.append((guid, title, text))
+        self.appended_at[guid] = time.time()
+
+    def body(self) -> bytes:
+        items = "".join(
+            f"<item><title>{title}</title><guid>{guid}</guid><link>https://forum.example/{guid}</link>"
+            f"<pubDate>{email.utils.formatdate(usegmt=True)}</pubDate><description>{text}</description></item>"
+            for guid, title, text in self.entries
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>live</title>{items}</channel></rss>'.encode()
+
+    def route(self, handler) -> Route:
+        body = self.body()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if handler.headers.get("If-None-Match") == etag:
+            return Route(status=304, headers={"ETag": etag})
+        return Route(body, headers={"Content-Type": "application/rss+xml", "ETag": etag})

@@ -139,7 +139,8 @@ def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     loaded = _load(args.config)
     _require_pubsub(loaded)
     try:
-        return run_watch(loaded, start_emulator=args.emulator, interval=args.interval, beam_args=beam_args)
+        return run_watch(loaded, start_emulator=args.emulator, interval=args.interval, beam_args=beam_args,
+                         deliver=not args.no_notify)
     except EmulatorError as exc:
         raise CommandError(str(exc)) from None
 
@@ -168,7 +169,8 @@ def cmd_pubsub_up(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
 
 def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    import time
+    import signal
+    import threading
 
     from mentionwatch.pubsub.admin import ensure_resources
     from mentionwatch.pubsub.emulator import EmulatorError, PubSubEmulator
@@ -176,30 +178,39 @@ def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     loaded = _load(args.config)
     settings = _require_pubsub(loaded)
     host, port = settings.emulator_host.rsplit(":", 1)
+    stop = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with PubSubEmulator(host, int(port), project=settings.project) as emulator:
+        with PubSubEmulator(host, int(port), project=settings.project) as emulator:  # stops its Java child on exit
             ensure_resources(settings, emulator.endpoint)
             print(f"Pub/Sub emulator on {emulator.endpoint}, project {settings.project}; topics created.")
-            print(f"In other shells: export PUBSUB_EMULATOR_HOST={emulator.endpoint}   (Ctrl-C stops it)")
+            print(f"In other shells: export PUBSUB_EMULATOR_HOST={emulator.endpoint}   (Ctrl-C or SIGTERM stops it)")
             sys.stdout.flush()
-            while emulator.running:
-                time.sleep(0.5)
+            while emulator.running and not stop.wait(0.5):
+                pass
     except EmulatorError as exc:
         raise CommandError(str(exc)) from None
-    except KeyboardInterrupt:
-        print("stopped")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("stopped")
     return EXIT_OK
 
 
 def cmd_pubsub_pull(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    from mentionwatch.alerts.receive import format_alert, pull_alerts
+    from mentionwatch.alerts.receive import format_alert, masked, pull_alerts
 
     loaded = _load(args.config)
     settings = _require_pubsub(loaded)
-    alerts = pull_alerts(settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait)
+    alerts = pull_alerts(settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait, consume=args.ack)
     for alert in alerts:
-        print(json.dumps(alert, ensure_ascii=False) if args.json else format_alert(alert, show_text=args.show_text))
-    print(f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''} received")
+        if args.json:
+            print(json.dumps(alert if args.show_text else masked(alert), ensure_ascii=False))
+        else:
+            print(format_alert(alert, show_text=args.show_text))
+    plural = "s" if len(alerts) != 1 else ""
+    left = "acknowledged (removed from the subscription)" if args.ack else "left in the subscription for notify"
+    print(f"{len(alerts)} alert{plural} waiting in {settings.subscriptions.alerts}; {left}")
     return EXIT_OK
 
 
@@ -430,9 +441,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.set_defaults(func=cmd_monitor, beam=True)
 
-    p = commands.add_parser("watch", help="run monitor + ingest every N seconds until Ctrl-C, with a status line")
+    p = commands.add_parser(
+        "watch",
+        help="run everything until Ctrl-C: poll sources, monitor, deliver alerts; one status line per poll",
+        description="The event-driven system in one command: every N seconds the sources are polled (ingest), "
+        "the streaming monitor (a child process) classifies new items and publishes alerts, and, when the config "
+        "has a 'notify' block, delivery runs here too. Ctrl-C stops everything and says what was still pending.",
+    )
     p.add_argument("config")
     p.add_argument("--emulator", action="store_true", help="start the Pub/Sub emulator too (on pubsub.emulator_host)")
+    p.add_argument("--no-notify", action="store_true", help="do not deliver alerts here (a separate 'mentionwatch notify' does)")
     p.add_argument("--interval", type=float, help="seconds between polls (default: ingest.poll_interval_s)")
     p.set_defaults(func=cmd_watch, beam=True)
 
@@ -463,12 +481,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = pubsub_commands.add_parser("emulator", help="run the Pub/Sub emulator with the config's resources until Ctrl-C")
     p.add_argument("config")
     p.set_defaults(func=cmd_pubsub_emulator)
-    p = pubsub_commands.add_parser("pull", help="receive alerts from the alerts subscription (text masked)")
+    p = pubsub_commands.add_parser(
+        "pull",
+        help="look at alerts waiting in the alerts subscription, without taking them from notify (text masked)",
+        description="Shows the alerts waiting in the alerts subscription (those notify has not taken yet) and "
+        "hands every one back, so notify still delivers it. The text is hidden unless --show-text, in --json too. "
+        "Where each alert stands on its way to a person: mentionwatch alerts status CONFIG.",
+    )
     p.add_argument("config")
     p.add_argument("--max", type=int, default=100)
     p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for the first message")
-    p.add_argument("--json", action="store_true", help="print the raw alert JSON")
-    p.add_argument("--show-text", action="store_true", help="show excerpts even when they carry a content warning")
+    p.add_argument("--json", action="store_true", help="print each alert as JSON (title and excerpt masked unless --show-text)")
+    p.add_argument("--show-text", action="store_true", help="show titles and excerpts even when they carry a content warning")
+    p.add_argument("--ack", action="store_true", help="acknowledge what was pulled: notify will NOT receive it (the store still has it)")
     p.set_defaults(func=cmd_pubsub_pull)
     p = pubsub_commands.add_parser("republish", help="publish alerts still pending in the store (same ids)")
     p.add_argument("config")

@@ -553,7 +553,7 @@ class Retention(_Block):
 
 
 class StoreSettings(_Block):
-    """The history store. A relative SQLite path is relative to the working directory."""
+    """The history store. A relative SQLite path is relative to the config file's folder."""
 
     url: str = "sqlite:///mentionwatch.db"
     retention: Retention = Retention()
@@ -989,6 +989,14 @@ class DeliverySettings(_Block):
     as a notification dead letter and the operator is told. ``max_messages``
     caps the alerts in flight (Pub/Sub flow control); the digest queue is
     checked every ``flush_interval_s``.
+
+    The store, not Pub/Sub, decides what must be delivered: every
+    ``reconcile_interval_s`` an alert recorded as published ``reconcile_after_s``
+    ago or more that ``notify`` has not received is delivered from the store
+    (its id makes a later copy from Pub/Sub harmless). An alert published in
+    the last ``reconcile_window_h`` hours and still not delivered to anyone
+    (nor waiting in a digest) after ``notice_after_s`` is reported to the
+    operator, once.
     """
 
     max_attempts: int = Field(default=5, ge=1, le=50)
@@ -996,6 +1004,10 @@ class DeliverySettings(_Block):
     backoff_max_s: float = Field(default=60.0, gt=0, le=3600)
     max_messages: int = Field(default=20, ge=1, le=1000)
     flush_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    reconcile_interval_s: float = Field(default=10.0, gt=0, le=3600)
+    reconcile_after_s: float = Field(default=15.0, ge=0, le=3600)
+    reconcile_window_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    notice_after_s: float = Field(default=300.0, gt=0, le=7 * 24 * 3600)
 
 
 class OperatorSettings(_Block):
@@ -1170,7 +1182,25 @@ def load_config(path: str | pathlib.Path) -> LoadedConfig:
         raise ConfigError([Problem(name, None, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(name, None, "", f"cannot read file: {exc}")]) from None
-    return LoadedConfig(parse_config(text, name), path.resolve())
+    path = path.resolve()
+    return LoadedConfig(resolve_paths(parse_config(text, name), path.parent), path)
+
+
+_RELATIVE_SQLITE = re.compile(r"^(sqlite(?:\+\w+)?):///(?!/)(?!:memory:)([^?]+)(\?.*)?$")
+
+
+def resolve_paths(config: Config, base_dir: pathlib.Path) -> Config:
+    """The config with a relative SQLite store path made absolute against ``base_dir`` (the config's folder).
+
+    Every path in a config means the same file whatever the working
+    directory: ``history CONFIG`` run from elsewhere reads the same store.
+    """
+    match = _RELATIVE_SQLITE.match(config.store.url)
+    if not match:
+        return config
+    scheme, relative, query = match.groups()
+    url = f"{scheme}:///{(base_dir / relative).resolve()}{query or ''}"
+    return config.model_copy(update={"store": config.store.model_copy(update={"url": url})})
 
 
 class _Loader(yaml.SafeLoader):

@@ -48,7 +48,7 @@ def run_demo(loaded: LoadedConfig, *, out_dir: str, beam_args: Sequence[str] = (
             summary = run_scan(demo, output_path=str(results), beam_args=list(beam_args), emulator_host=emulator.endpoint)
             print("[3/4] alerts received back from Pub/Sub (text hidden behind a content warning):", flush=True)
             if config.notify is None:
-                alerts, report, console = pull_alerts(settings, emulator.endpoint, max_messages=10_000, wait=10.0), None, ""
+                alerts, report, console = pull_alerts(settings, emulator.endpoint, max_messages=10_000, wait=10.0, consume=True), None, ""
             else:
                 alerts, report, console = _notify_once(demo, emulator.endpoint, out)
     except (EmulatorError, PubSubUnavailable, PreflightError) as exc:

@@ -10,17 +10,25 @@ Each cycle (every ``ingest.poll_interval_s`` seconds):
 4. run the ingest job (poll, keep what is new, publish to the items topic);
 5. once a day (from the first cycle), apply the store's retention policy
    (``store.retention``; the same as ``mentionwatch store retention``);
-6. print one status line: items seen, mentions, alerts, dead letters, and
-   per-source health.
+6. print one status line: items seen, mentions, alerts and how many reached
+   a person, dead letters, and per-source health.
+
+When the config has a ``notify:`` block, delivery runs inside watch too (a
+thread running ``notify``'s service loop, restarted with backoff when it
+stops), so one command takes a mention all the way to the person; ``--no-notify``
+leaves delivery to a separate ``mentionwatch notify``.
 
 Nothing here holds data that matters: items live in the store's outbox until
-the monitor confirms them, alerts in the store until Pub/Sub accepts them. A
-watch that is killed and started again carries on where it stopped.
+the monitor confirms them, alerts in the store until Pub/Sub accepts them and
+until ``notify`` has delivered them (it reconciles against the store). A
+watch that is killed and started again carries on where it stopped. Ctrl-C
+stops everything within a few seconds and says what was still on its way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
@@ -34,6 +42,7 @@ import sqlalchemy as sa
 
 from mentionwatch.config import LoadedConfig
 from mentionwatch.ingest import run_ingest
+from mentionwatch.notify import delivery
 from mentionwatch.pubsub.admin import PubSubUnavailable, emulator_host, ensure_resources
 from mentionwatch.pubsub.emulator import PubSubEmulator
 from mentionwatch.pubsub.publish import AlertPublisher
@@ -43,6 +52,7 @@ from mentionwatch.store.retention import RetentionPolicy, apply_retention
 _log = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 24 * 3600  # how often watch applies the retention policy
+PUBSUB_DEADLINE_S = 3.0  # each Pub/Sub admin call per cycle, retries included: an outage shows at once
 
 
 def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStore) -> tuple[int, int]:
@@ -59,6 +69,52 @@ def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStor
     store.mark_published(sent)
     store.mark_failed(failed)
     return len(sent), len(failed)
+
+
+class DeliveryThread:
+    """``notify``'s service loop in a thread of watch, restarted with backoff when it stops."""
+
+    def __init__(self, loaded: LoadedConfig, host: str | None):
+        self._loaded, self._host = loaded, host
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = "starting"
+
+    def start(self) -> DeliveryThread:
+        self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from mentionwatch.notify.channels import ChannelSetupError
+        from mentionwatch.notify.subscriber import run_notify
+
+        failures = 0
+        while not self._stop.is_set():
+            self.state = "running"
+            try:
+                run_notify(self._loaded, self._host, stop=self._stop)
+            except ChannelSetupError as exc:  # a missing secret does not fix itself: say so and stop trying
+                self.state = f"not running ({str(exc)[:120]})"
+                _log.error("delivery cannot start: %s", exc)
+                return
+            except (PubSubUnavailable, StoreUnavailable, sa.exc.OperationalError) as exc:
+                failures += 1
+                self.state = f"retrying ({str(exc)[:80]})"
+                _log.warning("delivery stopped: %s", exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must not end delivery for good
+                failures += 1
+                self.state = f"retrying ({type(exc).__name__})"
+                _log.exception("delivery stopped")
+            else:
+                failures = 0
+            self._stop.wait(min(30.0, 2.0 ** min(failures, 5)))
+        self.state = "stopped"
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)  # a daemon thread: one stuck in a network call cannot hold the exit
 
 
 class MonitorProcess:
@@ -97,13 +153,14 @@ class MonitorProcess:
         )
         return "starting"
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """SIGINT, then SIGKILL after ``timeout`` s: the monitor keeps nothing (items wait in the outbox)."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGINT)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
@@ -113,8 +170,9 @@ class MonitorProcess:
         self._log = None
 
 
-def status_line(store: HistoryStore, monitor_state: str, note: str = "") -> str:
-    """One line: items, mentions, alerts, dead letters, sources."""
+def status_line(store: HistoryStore, monitor_state: str, note: str = "", *, delivery_state: str | None = None,
+                since: dt.datetime | None = None) -> str:
+    """One line: items, mentions, alerts (and, with delivery, how many reached a person), dead letters, sources."""
     with store.engine.connect() as connection:
         def count(table, *where):
             return connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
@@ -125,15 +183,21 @@ def status_line(store: HistoryStore, monitor_state: str, note: str = "") -> str:
         published = count(schema.alerts, schema.alerts.c.status == "published")
         waiting = count(schema.alerts, schema.alerts.c.status.in_(("pending", "held")))
         letters = count(schema.dead_letters)
+        states = delivery.state_counts(connection, since=since) if delivery_state is not None else None
     feeds = store.all_feed_states()
     failing = [f for f in feeds if f["consecutive_failures"]]
     health = f"sources {len(feeds) - len(failing)} ok"
     if failing:
         health += ", failing: " + ", ".join(f"{f['name']} ({f['consecutive_failures']}x)" for f in failing[:3])
         health += "…" if len(failing) > 3 else ""
+    alerts = f"alerts {published} published, {waiting} waiting"
+    if states is not None:
+        undelivered = sum(states[s] for s in delivery.UNDELIVERED)
+        alerts += f" | delivered {states['delivered']}, in digests {states['queued']}, not yet {undelivered}"
     line = (
-        f"items {items} ({unconfirmed} in flight) | mentions {mentions} | alerts {published} sent, {waiting} waiting"
+        f"items {items} ({unconfirmed} in flight) | mentions {mentions} | {alerts}"
         f" | dead letters {letters} | {health} | monitor {monitor_state}"
+        + (f" | delivery {delivery_state}" if delivery_state is not None else "")
     )
     return f"{line} | {note}" if note else line
 
@@ -157,16 +221,36 @@ def apply_retention_quietly(store: HistoryStore, cfg) -> str:
     return f"retention: {deleted} row(s) deleted" if deleted else ""
 
 
+def pending_summary(store: HistoryStore) -> str:
+    """What was still on its way when watch stopped (nothing is lost: all of it is in the store)."""
+    with store.engine.connect() as connection:
+        states = delivery.state_counts(connection)
+    waiting, undelivered = states["waiting"], sum(states[s] for s in delivery.UNDELIVERED)
+    if not waiting and not undelivered:
+        return "nothing pending: every alert was published and reached someone (or waits in a digest)"
+    parts = []
+    if waiting:
+        parts.append(f"{waiting} alert(s) not yet published")
+    if undelivered:
+        parts.append(f"{undelivered} published but not delivered")
+    return "pending: " + ", ".join(parts) + "; kept in the store, the next watch or notify delivers them"
+
+
 def run_watch(
     loaded: LoadedConfig,
     *,
     start_emulator: bool = False,
     interval: float | None = None,
     beam_args: Sequence[str] = (),
+    deliver: bool = True,
     stop: threading.Event | None = None,
     out=sys.stdout,
 ) -> int:
-    """Runs until ``stop`` is set or SIGINT/SIGTERM; returns an exit status."""
+    """Runs until ``stop`` is set or SIGINT/SIGTERM; returns an exit status.
+
+    ``deliver``: run delivery (``notify``) inside watch when the config has a
+    ``notify:`` block.
+    """
     cfg = loaded.config
     if cfg.pubsub is None:
         raise ValueError("watch needs a 'pubsub' block (items and alerts travel over Pub/Sub)")
@@ -179,9 +263,12 @@ def run_watch(
         host = emulator.endpoint
     else:
         host = emulator_host(cfg.pubsub)
+    where = f"the emulator at {host}" if host else f"Google Cloud (project {cfg.pubsub.project})"
     store = HistoryStore(cfg.store.url)
     log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
     monitor = MonitorProcess(str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None)
+    notifier = DeliveryThread(loaded, host).start() if deliver and cfg.notify is not None else None
+    started_at = dt.datetime.now(dt.UTC)
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -193,31 +280,40 @@ def run_watch(
             started = time.monotonic()
             note = ""
             try:
-                ensure_resources(cfg.pubsub, host, timeout=5.0)
+                ensure_resources(cfg.pubsub, host, timeout=PUBSUB_DEADLINE_S)
                 state = monitor.ensure_running()
                 republish_pending(loaded, host, store)
                 summary = run_ingest(loaded, emulator_host=host)
                 note = f"last poll: {summary.new_items} new, {summary.not_modified} unchanged, {summary.failed} failed"
-            except PubSubUnavailable as exc:
+            except PubSubUnavailable:
                 state = monitor.ensure_running()
-                note = f"Pub/Sub unavailable, retrying next cycle ({str(exc)[:80]})"
+                note = f"Pub/Sub unreachable at {where}, retrying every {interval:g} s (alerts wait in the store)"
             except (StoreUnavailable, sa.exc.OperationalError) as exc:
                 # Nothing is lost: items wait in the feeds and the outbox, alerts in the store.
                 state = monitor.ensure_running()
                 note = f"history store unavailable, retrying next cycle ({_store_error(exc)})"
+            if stop.is_set():
+                break
             if time.monotonic() >= retention_due:
                 retention_due = time.monotonic() + RETENTION_EVERY_S
                 note = "; ".join(filter(None, (note, apply_retention_quietly(store, cfg))))
             try:
-                line = status_line(store, state, note)
+                line = status_line(store, state, note, delivery_state=notifier.state if notifier else None,
+                                   since=started_at - dt.timedelta(days=1))
             except (StoreUnavailable, sa.exc.OperationalError) as exc:
                 line = f"history store unavailable ({_store_error(exc)}) | monitor {state} | {note}"
             print(("\r\033[K" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
     finally:
         print("" if not tty else "\n", end="", file=out)
-        print("stopping: monitor…", file=out, flush=True)
+        print("stopping: " + ("delivery, " if notifier else "") + "monitor…", file=out, flush=True)
+        if notifier is not None:
+            notifier.stop()
         monitor.stop()
+        try:
+            print(pending_summary(store), file=out, flush=True)
+        except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:
+            print(f"could not read what is pending ({_store_error(exc)})", file=out, flush=True)
         if emulator is not None:
             emulator.stop()
         store.close()

@@ -61,7 +61,7 @@ def test_alerts_arrive_with_attributes_and_a_rerun_sends_nothing_twice(tmp_path,
     settings = loaded.config.pubsub
     ensure_resources(settings, pubsub_emulator.endpoint)
     run_scan_with_fake_model(loaded, pubsub_emulator.endpoint, fake_handler)
-    alerts = pull_alerts(settings, pubsub_emulator.endpoint, wait=10)
+    alerts = pull_alerts(settings, pubsub_emulator.endpoint, wait=10, consume=True)
     by_item = {a["item_id"]: a for a in alerts}
     assert sorted(by_item) == ["a", "b"]
     threat = by_item["a"]

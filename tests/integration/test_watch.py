@@ -8,8 +8,6 @@ same port, as a crashed broker would come back.
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import json
 import os
 import signal
@@ -19,8 +17,8 @@ import textwrap
 import time
 
 import pytest
+from helpers import LiveFeed
 
-from helpers import Route
 from mentionwatch.config import load_config
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.pubsub.emulator import PubSubEmulator, free_port
@@ -31,33 +29,6 @@ THREAT_A = "Dana Reyes, I know where you live. Tonight I will come and kill you.
 THREAT_B = "Dana Reyes you will be dead by Friday, I promise I will shoot you myself."
 PROMO = "NEW Dana Reyes Hotel Room Tape 2026 - full video leaked, watch free in HD now"
 BENIGN = "Dana Reyes hosted a lovely charity softball game for the kids on Saturday."
-
-
-class LiveFeed:
-    """An RSS feed whose entries the test appends; honours If-None-Match."""
-
-    def __init__(self):
-        self.entries: list[tuple[str, str, str]] = []  # (guid, title, text)
-        self.appended_at: dict[str, float] = {}
-
-    def add(self, guid: str, text: str, title: str = "post") -> None:
-        self.entries.append((guid, title, text))
-        self.appended_at[guid] = time.time()
-
-    def body(self) -> bytes:
-        items = "".join(
-            f"<item><title>{title}</title><guid>{guid}</guid><link>https://forum.example/{guid}</link>"
-            f"<pubDate>{email.utils.formatdate(usegmt=True)}</pubDate><description>{text}</description></item>"
-            for guid, title, text in self.entries
-        )
-        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>live</title>{items}</channel></rss>'.encode()
-
-    def route(self, handler) -> Route:
-        body = self.body()
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        if handler.headers.get("If-None-Match") == etag:
-            return Route(status=304, headers={"ETag": etag})
-        return Route(body, headers={"Content-Type": "application/rss+xml", "ETag": etag})
 
 
 def write_config(tmp_path, feed_url: str, port: int) -> str:
@@ -131,7 +102,7 @@ def start_watch(config_path: str, host: str, tmp_path) -> subprocess.Popen:
     env = dict(os.environ, PUBSUB_EMULATOR_HOST=host, MENTIONWATCH_LOG_DIR=str(tmp_path))
     return subprocess.Popen(
         [sys.executable, "-m", "mentionwatch.cli", "watch", config_path],
-        env=env, stdout=open(tmp_path / "watch.out", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        env=env, stdout=open(tmp_path / "watch.out", "w"), stderr=subprocess.STDOUT,
     )
 
 

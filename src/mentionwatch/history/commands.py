@@ -42,6 +42,33 @@ def _open(url: str, *, upgrade: bool | None = None):
         raise cli.CommandError(str(exc)) from None
 
 
+def _open_existing(url: str, where: str = "store.url"):
+    """Opens a store a read-only command reads: never creates or migrates one.
+
+    A SQLite file that does not exist, a database without mentionwatch's
+    tables, or one at an older schema revision is refused with what to do.
+    """
+    import sqlalchemy as sa
+
+    from mentionwatch.store.db import StoreSchemaError
+
+    cli = _cli()
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        import pathlib
+
+        if not pathlib.Path(parsed.database).is_file():
+            raise cli.CommandError(
+                f"no history store at {parsed.database} (the config's {where}, resolved against the config's folder); nothing has been stored there yet: "
+                "run scan, watch or demo with this config first, or give the right one with --store URL",
+                cli.EXIT_FAILED,
+            )
+    try:
+        return _open(url, upgrade=False)
+    except StoreSchemaError as exc:
+        raise cli.CommandError(f"{exc} (read-only commands never change a store)", cli.EXIT_FAILED) from None
+
+
 def _moment(value: str | None, what: str, now: dt.datetime) -> dt.datetime | None:
     from mentionwatch.history.timespec import parse_moment
 
@@ -108,7 +135,7 @@ def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
         text=args.text, min_severity=args.min_severity, model_version=args.model_version,
         all_versions=args.all_versions, alerted=args.alerted, limit=limit or None,
     )
-    store = _open(url)
+    store = _open_existing(url)
     try:
         records = iter_mentions(store.engine, selection, show_text=args.show_text)
         count = export.write_records(
@@ -139,7 +166,7 @@ def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
         url, query = _store_url(args, words[0])[0], words[1]
     if args.format == "parquet" and not args.out:
         raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
-    _open(url).close()  # the schema is current (or the error says what to run)
+    _open_existing(url).close()  # it exists and its schema is current (or the error says what to run)
     try:
         stream = iter_readonly(url, query)
         names = list(next(stream))
@@ -165,7 +192,7 @@ def cmd_evidence_export(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     url, _ = _store_url(args, args.config)
     out = args.out or f"evidence-{args.alert_id}.zip"
-    store = _open(url)
+    store = _open_existing(url)
     try:
         result = export_alert(store, args.alert_id, out)
     except EvidenceError as exc:
@@ -213,7 +240,7 @@ def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     if since >= until:
         raise cli.CommandError("--since must be before --until", cli.EXIT_CONFIG)
     subjects = _split(args.subject) or tuple(s.name for s in loaded.config.subjects)
-    store = _open(url)
+    store = _open_existing(url)
     try:
         report = build_report(
             store, since=since, until=until, subjects=subjects,
@@ -226,6 +253,61 @@ def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     print(f"report for {', '.join(subjects)}: {total} mentions from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
     for path in paths:
         print(f"  {path}")
+    return cli.EXIT_OK
+
+
+# --------------------------------------------------------------------------- alerts status
+
+
+def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    """Where each alert stands on its way to a person (mentionwatch.notify.delivery); never any text."""
+    import json
+
+    from mentionwatch.notify import delivery
+
+    cli = _cli()
+    url, _loaded = _store_url(args, args.config)
+    now = dt.datetime.now(dt.timezone.utc)
+    since = _moment(args.since, "since", now)
+    store = _open_existing(url)
+    try:
+        with store.engine.connect() as connection:
+            alerts = delivery.alert_deliveries(connection, since=since, subjects=_split(args.subject) or None)
+    finally:
+        store.close()
+    counts = dict.fromkeys(delivery.STATES, 0)
+    for alert in alerts:
+        counts[alert.state] += 1
+    shown = alerts if args.all else [a for a in alerts if a.state not in ("delivered", "local")]
+    if args.json:
+        for alert in shown:
+            print(json.dumps({
+                "alert_id": alert.alert_id, "subject": alert.subject, "label": alert.label,
+                "harassment_type": alert.harassment_type, "severity": alert.severity, "state": alert.state,
+                "created_at": alert.created_at.isoformat(),
+                "published_at": alert.published_at.isoformat() if alert.published_at else None,
+                "received_via": alert.received_via,
+                "deliveries": [
+                    {"recipient": d.recipient, "channel": d.channel, "status": d.status,
+                     "at": d.at.isoformat() if d.at else None, "digest": d.via_digest}
+                    for d in alert.deliveries
+                ],
+            }))
+        return cli.EXIT_OK
+    window = f"since {since:%Y-%m-%d %H:%M} UTC" if since else "all time"
+    print(f"{len(alerts)} alert(s), {window}: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n))
+    if not shown:
+        print("every alert was delivered" if alerts else "no alerts")
+        return cli.EXIT_OK
+    print(f"{'created (UTC)':<17} {'alert':<27} {'severity':<8} {'what':<30} {'subject':<20} where it is")
+    for alert in shown:
+        what = alert.label + (f"/{alert.harassment_type}" if alert.harassment_type else "")
+        print(f"{alert.created_at:%Y-%m-%d %H:%M} {alert.alert_id:<27} {alert.severity:<8} {what:<30} "
+              f"{alert.subject[:20]:<20} {alert.summary()}")
+    undelivered = sum(counts[s] for s in delivery.UNDELIVERED)
+    if undelivered:
+        print(f"{undelivered} alert(s) not delivered yet: a running notify (or watch) delivers published ones from "
+              "the store; failed ones: mentionwatch notify CONFIG --retry-dead-letters")
     return cli.EXIT_OK
 
 
@@ -389,6 +471,22 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--store", help="a store URL instead of the config's")
     p.add_argument("--out", default="report.html", help="HTML file; the PNG charts are written beside it")
     p.set_defaults(func=cmd_report)
+
+    alerts = commands.add_parser("alerts", help="alerts on their way to people: delivered, waiting, failed")
+    actions = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "status",
+        help="where each alert stands: published, delivered to whom and how, queued for a digest, failed",
+        description="Lists the alerts not delivered yet (all of them with --all), with every recipient's channel "
+        "and its state, from the history store. Never shows the alert text.",
+    )
+    p.add_argument("config")
+    p.add_argument("--store", help="a store URL instead of the config's")
+    p.add_argument("--since", default="7d", help="alerts decided from this time (default 7d; or an ISO date)")
+    p.add_argument("--subject", action="append", help="only these subjects")
+    p.add_argument("--all", action="store_true", help="list delivered alerts too")
+    p.add_argument("--json", action="store_true", help="one JSON object per alert")
+    p.set_defaults(func=cmd_alerts_status)
 
     p = commands.add_parser(
         "backfill",

@@ -27,7 +27,10 @@ _PARQUET_TYPES = {
     "published_at": "timestamp",
 }
 # What the table shows (the other columns are in every file format).
-TABLE_COLUMNS = ("occurred_at", "subject", "label", "harassment_type", "severity", "score", "source", "domain", "alert_id", "content")
+TABLE_COLUMNS = (
+    "occurred_at", "subject", "label", "harassment_type", "severity", "score", "source", "domain", "alert_id", "delivery",
+    "content",
+)
 
 
 def _text(value: Any) -> str:

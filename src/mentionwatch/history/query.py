@@ -25,12 +25,13 @@ import sqlalchemy as sa
 
 from mentionwatch.alerts.policy import mask
 from mentionwatch.records import SEVERITIES
+from mentionwatch.notify import delivery
 from mentionwatch.store import schema
 from mentionwatch.store.db import parse_time
 
 COLUMNS = (
     "occurred_at", "subject", "label", "harassment_type", "severity", "score", "source", "domain", "author", "url",
-    "content", "alert_id", "alert_status", "model_id", "model_version", "is_current", "classified_at",
+    "content", "alert_id", "alert_status", "delivery", "model_id", "model_version", "is_current", "classified_at",
     "published_at", "mention_id", "item_id",
 )
 TEXT_COLUMNS = ("title", "text")
@@ -64,7 +65,7 @@ def select_mentions(f: HistoryFilter, *, show_text: bool = False) -> sa.Select:
         m.c.occurred_at, m.c.subject, m.c.label, m.c.harassment_type, m.c.severity, m.c.score, m.c.source,
         m.c.domain, m.c.author, items.c.url,
         sa.func.length(items.c.title).label("title_chars"), sa.func.length(items.c.text).label("text_chars"),
-        alerts.c.alert_id, alerts.c.status.label("alert_status"), m.c.model_id, m.c.model_version, m.c.is_current,
+        alerts.c.alert_id, alerts.c.status.label("alert_status"), alerts.c.leader_id, m.c.model_id, m.c.model_version, m.c.is_current,
         m.c.classified_at, m.c.published_at, m.c.mention_id, m.c.item_id,
     ]
     if show_text:
@@ -117,7 +118,7 @@ def to_record(row: sa.Row, *, show_text: bool = False) -> dict[str, Any]:
         "harassment_type": row.harassment_type, "severity": row.severity, "score": float(row.score),
         "source": row.source, "domain": row.domain, "author": row.author, "url": row.url,
         "content": _content(row),
-        "alert_id": row.alert_id, "alert_status": row.alert_status, "model_id": row.model_id,
+        "alert_id": row.alert_id, "alert_status": row.alert_status, "delivery": None, "model_id": row.model_id,
         "model_version": row.model_version, "is_current": bool(row.is_current),
         "classified_at": parse_time(row.classified_at), "published_at": parse_time(row.published_at),
         "mention_id": row.mention_id, "item_id": row.item_id,
@@ -133,10 +134,20 @@ def iter_mentions(
 ) -> Iterator[dict[str, Any]]:
     """Streams the records ``f`` selects (server-side cursor on PostgreSQL)."""
     statement = select_mentions(f, show_text=show_text)
-    with engine.connect() as connection:
+    with engine.connect() as connection, engine.connect() as lookup:
         result = connection.execution_options(yield_per=batch).execute(statement)
-        for row in result:
-            yield to_record(row, show_text=show_text)
+        while rows := result.fetchmany(min(batch, 1000)):
+            yield from _with_delivery(lookup, [(row, to_record(row, show_text=show_text)) for row in rows])
+
+
+def _with_delivery(connection: sa.Connection, rows: list[tuple[sa.Row, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Fills each record's ``delivery``: where its alert (or the burst it was folded into) stands."""
+    wanted = {row.leader_id or row.alert_id for row, _ in rows if row.alert_id}
+    states = {a.alert_id: a.state for a in delivery.alert_deliveries(connection, alert_ids=wanted)} if wanted else {}
+    for row, record in rows:
+        if row.alert_id:
+            record["delivery"] = states.get(row.leader_id or row.alert_id)
+    return [record for _, record in rows]
 
 
 def columns(show_text: bool = False) -> Sequence[str]:

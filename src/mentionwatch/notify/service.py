@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import json
 import logging
 import pathlib
 import threading
@@ -62,6 +64,7 @@ from mentionwatch.notify.render import (
     render_digest,
     render_immediate,
     render_operator_notice,
+    render_overdue_notice,
 )
 from mentionwatch.notify.store import NotifyStore
 from mentionwatch.store.db import StoreUnavailable
@@ -115,6 +118,7 @@ class NotifyReport:
     digests: int = 0
     dead_lettered: int = 0
     redelivered: int = 0
+    from_store: int = 0  # alerts Pub/Sub did not bring in time, delivered from the store's record
     received: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     delivered: list[tuple[str, str, str, str]] = dataclasses.field(
         default_factory=list
@@ -129,6 +133,7 @@ class NotifyReport:
             + (f" (+{self.held} held for quiet hours)" if self.held else ""),
             f"digests sent      {self.digests} ({sum(1 for d in self.delivered if d[0] == 'digest')} message(s))",
             f"already delivered {self.skipped_duplicates} (skipped)",
+            f"from the store    {self.from_store} (published, not brought by Pub/Sub in time)",
             f"dead letters      {self.dead_lettered}"
             + (f", {self.redelivered} redelivered" if self.redelivered else ""),
         ]
@@ -227,8 +232,8 @@ class Notifier:
 
     # ------------------------------------------------------------------ one message
 
-    def handle(self, data: bytes, message_id: str = "") -> str:
-        """Processes one Pub/Sub message body; returns ``ACK`` or ``NACK``."""
+    def handle(self, data: bytes, message_id: str = "", *, via: str = "pubsub") -> str:
+        """Processes one alert body (from Pub/Sub, or the store: ``via``); returns ``ACK`` or ``NACK``."""
         if self.stop.is_set():
             return NACK
         try:
@@ -252,7 +257,8 @@ class Notifier:
                     self.report.received[alert.alert_id] = dict(alert.body)
             # Two copies of one alert at once: the second waits, then finds it settled.
             with self._locks.hold(alert.alert_id):
-                self._dispatch(alert)
+                outcome = self._dispatch(alert)
+                self.store.mark_received(alert.alert_id, via=via, outcome=outcome, now=self.clock.now())
             return ACK
         except Interrupted:
             return NACK
@@ -264,7 +270,8 @@ class Notifier:
             )
             return NACK
 
-    def _dispatch(self, alert: IncomingAlert) -> None:
+    def _dispatch(self, alert: IncomingAlert) -> str:
+        """Routes and delivers one alert; returns ``routed`` or ``unrouted``."""
         targets = [r for r in self._recipients.values() if receives(r, alert)]
         if not targets:
             self._count("unrouted")
@@ -274,7 +281,7 @@ class Notifier:
                 alert.subject,
                 alert.label,
             )
-            return
+            return "unrouted"
         now = self.clock.now()
         deliveries: list[_Delivery] = []
         for recipient in targets:
@@ -304,6 +311,64 @@ class Notifier:
                     decision.due_at.isoformat() if decision.due_at else "-",
                 )
         self._deliver(deliveries)
+        return "routed"
+
+    # ------------------------------------------------------------------ the store's record
+
+    def reconcile(self) -> int:
+        """Delivers, from the store, published alerts Pub/Sub has not brought in time; returns how many.
+
+        The store is the source of truth: an alert recorded as published
+        ``reconcile_after_s`` ago (and within ``reconcile_window_h``) that
+        ``notify`` has not taken in is handled from its stored body, exactly
+        as if Pub/Sub had delivered it. Its id makes the Pub/Sub copy, when it
+        comes, a duplicate that sends nothing. Then alerts nobody has been
+        told about after ``notice_after_s`` are reported to the operator, once.
+        """
+        settings, now = self.settings.delivery, self.clock.now()
+        since = now - dt.timedelta(hours=settings.reconcile_window_h)
+        missing = self.store.unreceived(
+            published_before=now - dt.timedelta(seconds=settings.reconcile_after_s), published_since=since
+        )
+        handled = 0
+        for alert_id, body in missing:
+            if self.stop.is_set():
+                break
+            data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            try:
+                outcome = self.handle(data, f"store:{alert_id}", via="store")
+            except Exception:  # noqa: BLE001 - a bug: keep going with the others; the next round tries this one again
+                _log.exception("notify failed on stored alert %s", alert_id)
+                continue
+            if outcome == ACK:
+                handled += 1
+                # An unreadable stored body was dead-lettered by handle(): it must not come back every round.
+                self.store.mark_received(alert_id, via="store", outcome="unreadable", now=self.clock.now())
+        if missing:
+            self._count("from_store", handled)
+            _log.warning(
+                "%d published alert(s) had not arrived from Pub/Sub after %.0f s; %d delivered from the store",
+                len(missing), settings.reconcile_after_s, handled,
+            )
+        self._notice_overdue(now, since)
+        return handled
+
+    def _notice_overdue(self, now: dt.datetime, since: dt.datetime) -> None:
+        after = self.settings.delivery.notice_after_s
+        late = self.store.overdue(published_before=now - dt.timedelta(seconds=after), published_since=since)
+        if not late:
+            return
+        _log.warning(
+            "%d alert(s) published more than %.0f s ago have not reached anyone: %s (mentionwatch alerts status CONFIG)",
+            len(late), after, ", ".join(f"{a.alert_id} ({a.state})" for a in late[:10]),
+        )
+        notice = render_overdue_notice(late, after_s=after, now=now)
+        for operator in self._operator:
+            try:
+                operator.send(notice)
+            except Exception as exc:  # noqa: BLE001 - the log line above already told the operator
+                _log.error("could not notify the operator via %s: %s", operator.key, exc)
+        self.store.mark_noticed([a.alert_id for a in late], now)
 
     # ------------------------------------------------------------------ delivery
 

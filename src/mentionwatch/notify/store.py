@@ -14,6 +14,9 @@ Tables (``mentionwatch.store.schema``):
   skipped.
 * ``notify_dead_letters``: one row per (ref, recipient, channel) that could
   not be delivered, with the alert bodies needed to redeliver it.
+* ``notify_received``: one row per alert taken in (from Pub/Sub, or from the
+  ``alerts`` table when Pub/Sub did not bring it in time), and when the
+  operator was told it was overdue; ``notify.delivery`` reads it.
 
 All times are stored in UTC.
 """
@@ -27,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch.ids import sha256_hex
+from mentionwatch.notify import delivery
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.store import schema
 from mentionwatch.store.db import HistoryStore
@@ -50,6 +54,43 @@ def digest_id(recipient: str, alert_ids: Sequence[str]) -> str:
 
 class NotifyStore(HistoryStore):
     """The history store with the reads and writes ``notify`` needs."""
+
+    # ------------------------------------------------------------------ received, reconciled
+
+    def mark_received(self, alert_id: str, *, via: str, outcome: str, now: dt.datetime) -> None:
+        """Records that the delivery side took ``alert_id`` in (the first time counts)."""
+        table = schema.notify_received
+        row = {"alert_id": alert_id, "via": via, "outcome": outcome, "received_at": _utc(now), "noticed_at": None}
+        with self.transaction() as connection:
+            connection.execute(  # a row written by an overdue notice only says the operator was told
+                table.update()
+                .where(table.c.alert_id == alert_id, table.c.via == delivery.NOT_RECEIVED)
+                .values(via=via, outcome=outcome, received_at=_utc(now))
+            )
+            connection.execute(self.upsert_statement(table, ["alert_id"]), [row])
+
+    def unreceived(self, *, published_before: dt.datetime, published_since: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+        """Published alerts not taken in yet: (alert id, stored body), oldest first."""
+        with self.transaction() as connection:
+            return delivery.unreceived(
+                connection, published_before=_utc(published_before), published_since=_utc(published_since)
+            )
+
+    def overdue(self, *, published_before: dt.datetime, published_since: dt.datetime) -> list[delivery.AlertDelivery]:
+        """Published alerts nobody has been told about in time, not yet reported to the operator."""
+        with self.transaction() as connection:
+            return delivery.overdue(
+                connection, published_before=_utc(published_before), published_since=_utc(published_since)
+            )
+
+    def mark_noticed(self, alert_ids: Sequence[str], now: dt.datetime) -> None:
+        """The operator was told these alerts were overdue: once is enough."""
+        table = schema.notify_received
+        rows = [{"alert_id": a, "via": delivery.NOT_RECEIVED, "outcome": "routed", "received_at": _utc(now), "noticed_at": _utc(now)}
+                for a in alert_ids]
+        self._upsert(table, rows, ["alert_id"])  # alerts never taken in get a row that says so
+        with self.transaction() as connection:
+            connection.execute(table.update().where(table.c.alert_id.in_(list(alert_ids))).values(noticed_at=_utc(now)))
 
     # ------------------------------------------------------------------ deliveries
 

@@ -170,25 +170,35 @@ class AlertStream:
         except Interrupted:
             pass  # stopping: the digest stays claimed and is finished by the next start
 
-    def run(self, stop: threading.Event) -> None:
+    def _open(self, subscriber):
         from google.cloud import pubsub_v1
 
+        return subscriber.subscribe(
+            self.subscription,
+            callback=self._callback,
+            flow_control=pubsub_v1.types.FlowControl(max_messages=self.max_messages),
+            await_callbacks_on_shutdown=True,
+        )
+
+    @staticmethod
+    def _close(future) -> None:
+        future.cancel()
+        with contextlib.suppress(concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+            future.result(timeout=60)  # blocks until the stream and the callbacks are done
+
+    def run(self, stop: threading.Event) -> None:
         subscriber = subscriber_client(self.host)
         try:
             check_subscription(subscriber, self.subscription, self.host)
-            future = subscriber.subscribe(
-                self.subscription,
-                callback=self._callback,
-                flow_control=pubsub_v1.types.FlowControl(max_messages=self.max_messages),
-                await_callbacks_on_shutdown=True,
-            )
+            future = self._open(subscriber)
             _log.info(
                 "listening on %s (streaming pull, at most %d in flight)",
                 self.subscription,
                 self.max_messages,
             )
-            interval = self.notifier.settings.delivery.flush_interval_s
-            next_flush = time.monotonic() + interval
+            delivery = self.notifier.settings.delivery
+            next_flush = time.monotonic() + delivery.flush_interval_s
+            next_reconcile = time.monotonic()  # at once: what arrived while nobody listened
             try:
                 while not stop.wait(0.2):
                     if future.done():
@@ -196,19 +206,35 @@ class AlertStream:
                         break
                     if time.monotonic() >= next_flush:
                         self._flush()
-                        next_flush = time.monotonic() + interval
+                        next_flush = time.monotonic() + delivery.flush_interval_s
+                    if time.monotonic() >= next_reconcile:
+                        missed = reconcile(self.notifier)
+                        next_reconcile = time.monotonic() + delivery.reconcile_interval_s
+                        if missed and not stop.is_set():
+                            # Pub/Sub held back alerts the store says were published: a stalled stream
+                            # (the emulator can keep sending to a dead one). Open a fresh one.
+                            _log.warning("the streaming pull missed %d alert(s); reconnecting", missed)
+                            self._close(future)
+                            future = self._open(subscriber)
             finally:
                 stop.set()  # retries waiting in callbacks give up now
-                future.cancel()
-                with contextlib.suppress(
-                    concurrent.futures.CancelledError, concurrent.futures.TimeoutError
-                ):
-                    future.result(timeout=60)  # blocks until the stream and the callbacks are done
+                self._close(future)
                 with self._lock:
                     handed, self._handed_back = self._handed_back, []
                 _hand_back(subscriber, self.subscription, handed)
         finally:
             subscriber.close()
+
+
+def reconcile(notifier: Notifier) -> int:
+    """``Notifier.reconcile``; a store outage or a stop is logged, never raised (the next round retries)."""
+    try:
+        return notifier.reconcile()
+    except StoreUnavailable as exc:
+        _log.warning("cannot check the store for undelivered alerts now: %s", exc)
+    except Interrupted:
+        pass
+    return 0
 
 
 class AlertDrain:
@@ -243,6 +269,7 @@ class AlertDrain:
         try:
             check_subscription(subscriber, self.subscription, self.host)
             _log.info("draining %s (at most %d in flight)", self.subscription, self.max_messages)
+            reconcile(self.notifier)  # what a previous notify (or Pub/Sub) left behind
             quiet_since, patience = time.monotonic(), wait
             while not stop.is_set():
                 received = self._pull(subscriber, timeout=max(1.0, min(5.0, patience)))
@@ -339,7 +366,7 @@ def run_notify(
             [s.name for s in config.subjects],
             store,
             env=env,
-            base_dir=base_dir,
+            base_dir=base_dir or loaded.base_dir,
             console=console,
             clock=clock,
             stop=stop,
@@ -354,6 +381,7 @@ def run_notify(
             if once:
                 AlertDrain(notifier, path, host, max_messages=limit).run(stop, wait=wait, idle=idle)
                 if not stop.is_set():
+                    reconcile(notifier)
                     notifier.flush_digests(force=flush_all)
             else:
                 AlertStream(notifier, path, host, max_messages=limit).run(stop)

@@ -33,12 +33,17 @@ def _where(host: str | None) -> str:
 def ensure_resources(settings: PubSubSettings, host: str | None, timeout: float = 30.0) -> list[str]:
     """Creates the configured topics and subscriptions that do not exist yet.
 
+    Each call gives up after ``timeout`` seconds in all (retries included):
+    ``PubSubUnavailable``.
+
     Returns:
       the paths of what was created (empty when everything existed).
     """
-    from google.api_core import exceptions
+    from google.api_core import exceptions, retry
 
     created: list[str] = []
+    # A total deadline per call: the clients' default retry would keep an unreachable host busy for minutes.
+    bounded = {"timeout": timeout, "retry": retry.Retry(deadline=timeout)}
     publisher = publisher_client(host)
     subscriber = subscriber_client(host)
     topics = settings.topics
@@ -47,14 +52,14 @@ def ensure_resources(settings: PubSubSettings, host: str | None, timeout: float 
         for name in (topics.alerts, topics.items, topics.dead_letters):
             path = settings.topic_path(name)
             with contextlib.suppress(exceptions.AlreadyExists):
-                publisher.create_topic(request={"name": path}, timeout=timeout)
+                publisher.create_topic(request={"name": path}, **bounded)
                 created.append(path)
         for sub_name, topic_name in ((subs.alerts, topics.alerts), (subs.items, topics.items)):
             path = settings.subscription_path(sub_name)
             with contextlib.suppress(exceptions.AlreadyExists):
                 subscriber.create_subscription(
                     request={"name": path, "topic": settings.topic_path(topic_name), "ack_deadline_seconds": 60},
-                    timeout=timeout,
+                    **bounded,
                 )
                 created.append(path)
     except (exceptions.GoogleAPICallError, exceptions.RetryError) as exc:

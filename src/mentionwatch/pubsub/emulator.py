@@ -88,7 +88,19 @@ class PubSubEmulator:
     def endpoint(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def _check_port_free(self) -> None:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((self.host, self.port))
+            except OSError:
+                raise EmulatorError(
+                    f"port {self.port} on {self.host} is already in use (another emulator or watch still running?"
+                    f" see: ss -ltnp 'sport = :{self.port}'); stop it, or set pubsub.emulator_host to a free port"
+                ) from None
+
     def start(self) -> PubSubEmulator:
+        self._check_port_free()
         command = find_launcher()
         if command[-1] == "start":  # the gcloud wrapper takes one flag
             command += [f"--host-port={self.endpoint}", f"--project={self.project}"]
@@ -103,12 +115,15 @@ class PubSubEmulator:
         log_path = pathlib.Path(self._log_file.name)
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise EmulatorError(f"the Pub/Sub emulator exited at start:\n{self._tail(log_path)}")
+                tail = self._tail(log_path)
+                self.stop()
+                raise EmulatorError(f"the Pub/Sub emulator exited at start:\n{tail}")
             if "Server started" in log_path.read_text(errors="replace") and self._accepts_connections():
                 return self
             time.sleep(0.2)
+        tail = self._tail(log_path)  # before stop(), which removes the log
         self.stop()
-        raise EmulatorError(f"the Pub/Sub emulator did not start within {self.startup_timeout:g} s:\n{self._tail(log_path)}")
+        raise EmulatorError(f"the Pub/Sub emulator did not start within {self.startup_timeout:g} s:\n{tail}")
 
     def _accepts_connections(self) -> bool:
         with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=1):
@@ -117,7 +132,10 @@ class PubSubEmulator:
 
     @staticmethod
     def _tail(path: pathlib.Path, lines: int = 20) -> str:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        try:
+            return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no emulator log)"
 
     def stop(self) -> None:
         process, self._process = self._process, None

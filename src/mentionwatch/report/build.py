@@ -49,6 +49,7 @@ class Report:
     episodes: list[Episode]
     pile_on_alerts: list[dict[str, Any]]
     alerts: dict[str, int]
+    delivery: list[Any]  # notify.delivery.AlertDelivery, newest first
     health: list[dict[str, Any]]
     dead_letters: list[dict[str, Any]]
     top: list[dict[str, Any]]
@@ -87,6 +88,7 @@ def run_queries(connection, window: queries.Window, pile_on: PileOnSettings, tim
         ),
         "pile_on_alerts": _timed(timings, "pile-on alerts", queries.pile_on_alerts, connection, window),
         "alerts": _timed(timings, "alerts by status", queries.alert_counts, connection, window),
+        "delivery": _timed(timings, "alert delivery", queries.alert_delivery, connection, window),
         "health": _timed(timings, "source health", queries.source_health, connection, window),
         "dead_letters": _timed(timings, "dead letters by stage", queries.dead_letters_by_stage, connection, window),
         "top": _timed(timings, "highest-severity mentions", queries.top_severity, connection, window),
@@ -140,7 +142,8 @@ def build_report(
     return Report(
         window=window, generated_at=dt.datetime.now(dt.timezone.utc), totals=totals, days=days, volume=volume,
         types=data["types"], domains=data["domains"], sources=data["sources"], authors=data["authors"],
-        episodes=episodes, pile_on_alerts=data["pile_on_alerts"], alerts=data["alerts"], health=data["health"],
+        episodes=episodes, pile_on_alerts=data["pile_on_alerts"], alerts=data["alerts"], delivery=data["delivery"],
+        health=data["health"],
         dead_letters=data["dead_letters"], top=data["top"], charts=drawn, timings=timings, pile_on=pile_on,
     )
 

@@ -9,6 +9,7 @@ HTML-escaped.
 from __future__ import annotations
 
 import base64
+import collections
 import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
@@ -78,7 +79,18 @@ def render(report) -> str:
     cards = [
         ("mentions", total), ("harassment", report.totals.get("harassment", 0)),
         ("re-promotion", report.totals.get("re_promotion", 0)), ("benign", report.totals.get("benign", 0)),
-        ("alerts", sum(report.alerts.values())), ("pile-on episodes", len(report.episodes)),
+        ("alerts", sum(report.alerts.values())),
+        ("alerts delivered", sum(a.state == "delivered" for a in report.delivery)),
+        ("pile-on episodes", len(report.episodes)),
+    ]
+    states = collections.Counter(a.state for a in report.delivery)
+    undelivered = [
+        (
+            _e(_when(a.created_at)), _e(a.subject), _e(_kind(a.label, a.harassment_type)),
+            f'<span class="sev-{_e(a.severity)}">{_e(a.severity)}</span>', _e(a.state), _e(a.summary()), _e(a.alert_id),
+        )
+        for a in report.delivery
+        if a.state not in ("delivered", "local")
     ]
     top_rows = [
         (
@@ -144,6 +156,11 @@ and exceeded its mean over the previous {_e(p.baseline_days)} days by {_e(p.sigm
 {_table(["subject", "from", "to", "peak per window", "threshold", "harassing mentions"], episodes, numeric=[3, 4, 5], empty="No pile-on episodes in this period.")}
 <h3>Pile-on alerts sent</h3>
 {_table(["subject", "when", "mentions", "status", "alert"], pile_on_alerts, numeric=[2], empty="No pile-on alerts in this period.")}
+
+<h2>Delivery to people</h2>
+<p class="meta">Where each alert of the period stands on its way to the people who receive it (the same states as
+<code>mentionwatch alerts status</code>): {_e(", ".join(f"{n} {state}" for state, n in states.most_common()) or "no alerts")}.</p>
+{_table(["when", "subject", "what", "severity", "state", "recipients and channels", "alert"], undelivered, empty="Every alert of the period reached someone.")}
 
 <h2>Highest-severity mentions</h2>
 {_table(["when", "subject", "what", "severity", "score", "source", "where", "content", "alert", "model"], top_rows, numeric=[4], empty="No harassment or re-promotion in this period.")}

@@ -264,3 +264,11 @@ def report_statements(dialect: str, window: Window, *, window_s: int = 3600, bas
         "dead letters by stage": dead_letters_statement(window),
         "highest-severity mentions": top_severity_statement(window),
     }
+
+
+def alert_delivery(connection: sa.Connection, window: Window) -> list[Any]:
+    """Every alert made in the period with where it stands on its way to people (``notify.delivery``)."""
+    from mentionwatch.notify import delivery
+
+    alerts = delivery.alert_deliveries(connection, since=window.since, subjects=window.subjects or None)
+    return [a for a in alerts if a.created_at < window.until]

@@ -294,3 +294,16 @@ notify_dead_letters = sa.Table(
     sa.Column("resolved_at", Timestamp),
     sa.UniqueConstraint("ref", "recipient", "channel", name="uq_notify_dead_letters"),
 )
+
+# One row per alert ``notify`` has taken in (from Pub/Sub, or from this store
+# when Pub/Sub did not bring it in time): the store's record of what reached
+# the delivery side. A published alert without a row here is still on its way.
+notify_received = sa.Table(
+    "notify_received",
+    metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("via", sa.String(16), nullable=False),  # pubsub | store
+    sa.Column("outcome", sa.String(16), nullable=False),  # routed | unrouted
+    sa.Column("received_at", Timestamp, nullable=False),
+    sa.Column("noticed_at", Timestamp),  # when the operator was told it was not delivered in time
+)
