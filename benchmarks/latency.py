@@ -44,6 +44,7 @@ from helpers import FeedServer, Route  # noqa: E402
 
 from mentionwatch.config import load_config  # noqa: E402
 from mentionwatch.ingest import encode_items  # noqa: E402
+from mentionwatch.pubsub.admin import ensure_resources  # noqa: E402
 from mentionwatch.pubsub.clients import publisher_client, subscriber_client  # noqa: E402
 from mentionwatch.pubsub.emulator import PubSubEmulator, free_port  # noqa: E402
 from mentionwatch.records import Item, utc_now  # noqa: E402
@@ -204,6 +205,7 @@ def main() -> int:
         )
         # A tap of its own on the alerts topic: the subscription notify reads must not be shared.
         tap = settings.subscription_path("bench-alerts-tap")
+        ensure_resources(settings, emulator.endpoint)
         subscriber_client(emulator.endpoint).create_subscription(
             request={"name": tap, "topic": settings.topic_path(settings.topics.alerts)}, timeout=30
         )
