@@ -285,6 +285,16 @@ def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     return EXIT_FAILED if args.once and report.dead_lettered else EXIT_OK
 
 
+def cmd_config_schema(args: argparse.Namespace, _extra: Sequence[str]) -> int:
+    from mentionwatch.configdoc import json_schema, reference_markdown
+
+    if args.config_command == "schema":
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    else:
+        print(reference_markdown(), end="")
+    return EXIT_OK
+
+
 def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     """Every name form the matcher generates for each subject, how it was derived,
     and the terms that steer disambiguation (see docs/matching.md)."""
@@ -418,17 +428,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never abusive text)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("validate", help="check a config file; exit 2 listing every problem")
-    p.add_argument("config")
+    p = commands.add_parser(
+        "validate",
+        help="check a config file; exit 2 listing every problem",
+        description="Reads CONFIG and checks everything that can be checked without running anything: the YAML, "
+        "every field's type and range, subject names used by sources and recipients, name forms the matcher "
+        "cannot read. Exit 0 when valid (a summary is printed), 2 with every problem as FILE:LINE field: message. "
+        "The fields are listed in docs/config.md.",
+    )
+    p.add_argument("config", help="the YAML config file")
     p.set_defaults(func=cmd_validate)
+
+    config = commands.add_parser("config", help="the config format: JSON Schema for editors, the reference in Markdown")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    p = config_commands.add_parser("schema", help="print the config's JSON Schema (for YAML editors)")
+    p.set_defaults(func=cmd_config_schema)
+    p = config_commands.add_parser("reference", help="print the config reference (docs/config.md)")
+    p.set_defaults(func=cmd_config_schema)
 
     p = commands.add_parser(
         "scan",
         help="one batch run: feeds (or --input) to mentions, history and alerts",
-        description="Extra arguments are Beam pipeline options, e.g. "
-        "--direct_running_mode=multi_processing --direct_num_workers=2",
+        description="Polls the config's sources once (or reads --input), finds mentions of each subject, "
+        "classifies them, stores every mention in the history store and publishes alerts to Pub/Sub (or keeps "
+        "them in the store as local-only when the config has no 'pubsub' block); prints a summary with the dead "
+        "letters. It does not deliver alerts to people: 'notify' or 'watch' does. Extra arguments are Beam "
+        "pipeline options, e.g. --direct_running_mode=multi_processing --direct_num_workers=2",
     )
-    p.add_argument("config")
+    p.add_argument("config", help="the YAML config file")
     p.add_argument("--input", help="JSON-lines items ({id, text, ...}) instead of the config's feeds")
     p.add_argument("--output", help="write one JSON line per item with its mentions")
     p.set_defaults(func=cmd_scan, beam=True)
