@@ -269,7 +269,7 @@ def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     try:
         report = run_notify(
             loaded, host, once=args.once, flush_all=args.flush_digests, retry_dead_letters=args.retry_dead_letters,
-            stop=stop, wait=args.wait, idle=args.idle,
+            stop=stop, wait=args.wait, idle=args.idle, on_delivered=lambda line: print("  " + line, flush=True),
         )
     except (NotifyConfigMissing, ChannelSetupError) as exc:
         raise CommandError(str(exc), EXIT_CONFIG if isinstance(exc, NotifyConfigMissing) else EXIT_ENV) from None

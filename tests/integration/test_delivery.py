@@ -208,6 +208,10 @@ def test_notify_stopped_and_started_between_two_publishes_delivers_both_exactly_
             stop(notify, signal.SIGTERM)
     assert [f.name for f in notifications(tmp_path)] == ["immediate-al_first.txt", "immediate-al_second.txt"]
     assert states(config) == {"al_first": "delivered", "al_second": "delivered"}
+    printed = (tmp_path / "notify1.log").read_text() + (tmp_path / "notify2.log").read_text()
+    assert "immediate al_first → dana via file: sent" in printed  # one line per delivery …
+    assert "immediate al_second → dana via file: sent" in printed
+    assert ABUSE not in printed  # … that never shows the text
 
 
 def test_a_killed_delivery_side_delivers_every_published_alert_once_from_the_store_alone(tmp_path):

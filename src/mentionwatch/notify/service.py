@@ -43,7 +43,7 @@ import logging
 import pathlib
 import threading
 import zoneinfo
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 from mentionwatch.config import NotifySettings, Recipient
@@ -151,6 +151,8 @@ class Notifier:
       clock: the time source (``clock.ManualClock`` in tests).
       stop: set to make waiting retries give up and answer NACK.
       keep_received: keep every received alert body in the report (demo, tests).
+      on_delivered: called with one line per settled delivery (what, to whom,
+        how; never any alert text): the notify service prints it.
     """
 
     def __init__(
@@ -164,8 +166,10 @@ class Notifier:
         clock: Clock | None = None,
         stop: threading.Event | None = None,
         keep_received: bool = False,
+        on_delivered: Callable[[str], None] | None = None,
     ):
         self.settings = settings
+        self._on_delivered = on_delivered
         self.store = store
         self.clock = clock or SystemClock()
         self.stop = stop or threading.Event()
@@ -460,6 +464,7 @@ class Notifier:
             _log.info(
                 "%s %s delivered to %s via %s (%s)", kind, ref, recipient, key, receipt.detail
             )
+            self._tell(f"{kind} {ref} → {recipient} via {key}: sent")
             return
         error = delivery.describe_error()
         self._dead_letter(
@@ -471,6 +476,7 @@ class Notifier:
             attempts=delivery.attempts,
             payload=delivery.payload,
         )
+        self._tell(f"{kind} {ref} → {recipient} via {key}: dead-lettered after {delivery.attempts} attempt(s)")
         self.store.record_delivery(
             ref=ref,
             recipient=recipient,
@@ -481,6 +487,10 @@ class Notifier:
             error=error,
             now=now,
         )
+
+    def _tell(self, line: str) -> None:
+        if self._on_delivered is not None:
+            self._on_delivered(f"{self.clock.now():%Y-%m-%d %H:%M:%S %Z} {line}")
 
     def _dead_letter(
         self,

@@ -32,7 +32,7 @@ import logging
 import pathlib
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from mentionwatch.config import LoadedConfig
@@ -328,6 +328,7 @@ def run_notify(
     wait: float = 10.0,
     idle: float = 2.0,
     keep_received: bool = False,
+    on_delivered: Callable[[str], None] | None = None,
 ) -> NotifyReport:
     """Runs ``mentionwatch notify`` for ``loaded``; returns what it did.
 
@@ -341,6 +342,7 @@ def run_notify(
       wait, idle: with ``once``, how long to wait for the first message, and
         how long the subscription must stay empty before the drain ends.
       keep_received: keep every received alert body in the report.
+      on_delivered: called with one masked line per settled delivery.
 
     Raises:
       NotifyConfigMissing: no ``notify`` or ``pubsub`` block.
@@ -371,6 +373,7 @@ def run_notify(
             clock=clock,
             stop=stop,
             keep_received=keep_received,
+            on_delivered=on_delivered,
         )
         try:
             if retry_dead_letters:
