@@ -132,12 +132,32 @@ def cmd_monitor(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     raise CommandError(f"the monitor stopped: {result.state}", EXIT_FAILED)
 
 
+def _say_if_emulator_unreachable(loaded: LoadedConfig, interval: float) -> None:
+    """Before anything heavy is imported: an emulator that refuses connections is said at once."""
+    import os
+    import socket
+
+    settings = loaded.config.pubsub
+    host = os.environ.get("PUBSUB_EMULATOR_HOST") or (settings.emulator_host if settings.emulator else None)
+    if not host or ":" not in host:
+        return
+    name, port = host.rsplit(":", 1)
+    try:
+        socket.create_connection((name, int(port)), timeout=1.0).close()
+    except (OSError, ValueError):
+        print(f"Pub/Sub unreachable at the emulator at {host}, retrying every {interval:g} s"
+              " (alerts wait in the store)", flush=True)
+
+
 def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
+    loaded = _load(args.config)
+    _require_pubsub(loaded)
+    if not args.emulator:
+        _say_if_emulator_unreachable(loaded, args.interval or loaded.config.ingest.poll_interval_s)
+
     from mentionwatch.pubsub.emulator import EmulatorError
     from mentionwatch.watch import run_watch
 
-    loaded = _load(args.config)
-    _require_pubsub(loaded)
     try:
         return run_watch(loaded, start_emulator=args.emulator, interval=args.interval, beam_args=beam_args,
                          deliver=not args.no_notify)

@@ -253,6 +253,8 @@ def test_watch_says_pubsub_is_unreachable_within_5_s_and_stops_within_3_s(tmp_pa
     try:
         wait_for(lambda: "Pub/Sub unreachable at" in (tmp_path / "watch.log").read_text(), 5, "the unreachable line")
         assert time.monotonic() - started <= 5.5
+        # Then the loop runs (its status line says so too), and SIGINT must stop it promptly.
+        wait_for(lambda: "| monitor" in (tmp_path / "watch.log").read_text(), 60, "the first status line")
     finally:
         seconds = stop(watch, timeout=20)
     output = (tmp_path / "watch.log").read_text()
