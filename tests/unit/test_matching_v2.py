@@ -197,3 +197,81 @@ def test_a_namesake_in_another_occupation_is_dropped_with_a_reason(text):
 
 def test_her_own_field_is_not_evidence_of_another_person():
     assert found("radio presenter Tamsin Oduya opened the breakfast show") == ["Tamsin Oduya"]
+
+
+# 8. The fourth round (rules learned from the third blind set, then spent as a development set).
+
+LUCIANA = SubjectSpec(
+    "Juliana Wolcheck",
+    aliases=("J. Wolcheck",),
+    context=("Pinecrest Clinic", "registered nurse", "Denver"),
+    known_content=(KnownTitle("Locker Room: Late Shift 4", "2014-01-01"),),
+)
+MARISOL = SubjectSpec("Marisol Dawes", context=("Harbour FM", "guía de viajes"))
+JOV = SubjectSpec("Jovana Quach", context=("Nha Trang",))
+ROUND4 = SubjectMatcher([LUCIANA, MARISOL, JOV]).build()
+
+
+def found4(text, url="", source="forum"):
+    return sorted(m.subject for m in ROUND4.match(Item("x", source, url, "", text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Хована Куат снова в эфире",  # Spanish j read as h, a final Vietnamese ch as t
+        "ホバナ・クアット",
+        "Марисол Довс вернулась на радио",  # a w after a vowel read as v
+    ],
+)
+def test_names_are_found_the_way_other_scripts_hear_them(text):
+    assert found4(text) in (["Jovana Quach"], ["Marisol Dawes"])
+
+
+def test_dz_and_dzh_read_as_j_in_every_script():
+    assert phonetic_key("Джована") == phonetic_key("Jovana") == phonetic_key("Τζοβάνα")
+    assert phonetic_key("Лордкипанидзе") == phonetic_key("Lordkipanidze") == phonetic_key("لوردكيبانيدزه")
+
+
+def test_a_given_name_without_its_final_vowel_is_another_name_not_a_misspelling():
+    assert found4("Juliana Wolcheck answered on air") == ["Juliana Wolcheck"]
+    assert found4("Julian Wolcheck, the county treasurer, answered questions") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la conseillère municipale Marisol Dawes demande un nouveau parc",
+        "Town council member Marisol Dawes voted against the budget",
+        "La concejala de Valparaíso Marisol Dawes presentó un proyecto",
+    ],
+)
+def test_a_role_with_modifiers_or_its_place_before_the_name_is_another_person(text):
+    assert found4(text) == []
+
+
+def test_a_verb_between_a_role_and_the_name_does_not_make_the_role_hers():
+    assert found4("the nurse told Marisol Dawes she would be fine, and the trolls went wild again") == ["Marisol Dawes"]
+
+
+def test_an_age_before_the_name_in_another_script_says_another_person():
+    assert found4("Pinecrest Clinic: 22 वर्षीया Juliana Wolcheck") == ["Juliana Wolcheck"]  # her clinic: hers
+    assert found4("Вчера 78-летняя Марисол Довс отметила юбилей") == []
+
+
+def test_her_own_role_by_its_initials_or_its_stem_is_hers():
+    assert found4("J. Wolcheck, RN — we know which shift you work") == ["Juliana Wolcheck"]
+    assert found4("J. Wolcheck explained it better than my nursing professor") == ["Juliana Wolcheck"]
+
+
+def test_a_function_word_shared_with_her_context_does_not_make_an_affiliation_hers():
+    assert found4("Marisol Dawes (Universidad de Chile) ganó los 1500 metros") == []
+
+
+def test_a_context_term_in_a_urls_host_is_the_platform_not_her():
+    assert found4("POV: another late shift and the vending machine ate my coins", url="https://denver.example/v/1") == []
+
+
+def test_two_everyday_words_of_a_title_count_only_with_its_number():
+    assert found4("another late shift at the warehouse, send coffee") == []
+    assert found4("Late Shift 4 full video free download") == ["Juliana Wolcheck"]

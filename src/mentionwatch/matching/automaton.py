@@ -103,8 +103,8 @@ def _gap(text: str) -> int:
         if all(c in _JOINERS for c in stripped):
             return JOIN if stripped == text else DOTSPACE if stripped[0] in ".·•*-_" else BREAK
         if all(unicodedata.category(c)[0] == "S" for c in stripped):
-            # Emoji or symbols between letters ("D🔥a🔥n🔥a", "Nir♟ali"); with spaces only
-            # between spaced letters or after an initial, never between two whole words.
+            # Emoji or symbols between letters ("D🔥a🔥n🔥a", "Nir♟ali"); with spaces around
+            # them, between spaced letters, after an initial, or between the words of a name.
             return EMOJI if stripped == text else DOTSPACE
     return BREAK
 
@@ -199,6 +199,8 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
             word += 1
             if gap == EMOJI:
                 gap = JOIN
+            elif gap == DOTSPACE and all(unicodedata.category(c)[0] == "S" for c in raw.strip()):
+                gap = SPACE  # "Javiera 🏔️ Solar": an emoji written between the words of her name
             if term.kind == "title" and raw.strip() in (":", "-", "–", "—", "|") and len(raw) <= 4:
                 gap = SPACE  # "Coral Kiss - Island Heat": a title's own separators
             if gap == NONE:

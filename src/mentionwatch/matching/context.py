@@ -66,6 +66,7 @@ athlete. Full-name candidates of someone else are counted on their own by
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import unicodedata
 
@@ -140,7 +141,13 @@ _AGE_AFTER = re.compile(
     r"|,\s*(?:age|aged|edad|âge|idade|alter)\s*\d)",
     re.IGNORECASE,
 )
-_AGE_BEFORE = re.compile(r"\d{1,3}[- ](?:year|años|ans|anos|jährige)", re.IGNORECASE)
+# An age before the name, in the languages and scripts of the sets ("12 წლის ქეთევან",
+# "२२ वर्षीया रोजिना", "78-летняя"); \d matches every script's digits.
+_AGE_BEFORE = re.compile(
+    r"\d{1,3}[- ]?(?:year|años|ans|anos|jährige|jarige|anni|enne|lat|лет|годовал|летн|वर्ष|წლის|عام|سنة"
+    r"|yaşında|tuổi|歳|岁|세|ετών|χρον)",
+    re.IGNORECASE,
+)
 _PERSON = re.compile(r"\b[A-ZÀ-Þ][a-zß-ÿ]+(?:[ -][A-ZÀ-Þ][a-zß-ÿ]+)+\b")
 _LIST_JOINERS = re.compile(r"\s*(?:[,;\n]|\b(?:and|y|et|e|und)\b|&)\s*")
 
@@ -336,6 +343,28 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
     return out
 
 
+_ROLE_MODIFIERS = frozenset(fold(w) for w in lexicon.ROLE_MODIFIERS.split())
+_PLACE_OF = frozenset(("de", "of", "from", "du", "di", "da", "del", "della", "von", "van", "z", "iz"))
+
+
+def _role_gap(doc: Doc, after: int, first: int) -> bool:
+    """Whether the words between a role and a name still make the role that name's:
+    modifiers (``la conseillère municipale X``, ``city council member X``) or where the
+    role is held (``la concejala de Valdivia X``), at most three words, no break."""
+    if not 0 < first - after <= 3:
+        return False
+    start, end = doc.word(after)[0], doc.word(first - 1)[1]
+    if _SENTENCE_BREAK.search(doc.norm.text[start:end]) or "," in doc.norm.text[start:end]:
+        return False
+    words = [doc.norm.text[slice(*doc.word(i))] for i in range(after, first)]
+    if all(w in _ROLE_MODIFIERS for w in words):
+        return True
+    if words[0] in _PLACE_OF and len(words) > 1:
+        o_start, _ = doc.original_span(*doc.word(after + 1))
+        return doc.original[o_start].isupper()
+    return False
+
+
 def in_url(doc: Doc, hit: Hit) -> bool:
     return doc.field_at(doc.original_span(hit.start, hit.end)[0])[0] == "url"
 
@@ -346,12 +375,14 @@ def _stated(evidence: Evidence, doc: Doc) -> bool:
 
 
 def own_field(words: tuple[str, ...], context_words: frozenset[str]) -> bool:
-    """Whether a role or field word is the subject's own: it shares its stem (the first
-    five letters) with a word of her context terms (``realtor`` / ``Northshore Realty``,
-    ``coach`` / ``skating coach``, ``nursing`` / ``nurse``)."""
+    """Whether a role or field word is the subject's own: it shares its stem with a word
+    of her context terms (``realtor`` / ``Northshore Realty``, ``coach`` / ``skating
+    coach``, ``nursing`` / ``nurse``), or is the initials of one of them (``RN`` /
+    ``registered nurse``; the matcher adds those initials to her context words)."""
     return all(
         any(
-            (w[:5] == c[:5] and min(len(w), len(c)) >= 4)
+            w == c
+            or (len(os.path.commonprefix((w, c))) >= max(4, 0.8 * min(len(w), len(c))))
             or (len(w) >= 3 and c.startswith(w))  # "vet" / "veterinary"
             for c in context_words
         )
@@ -492,6 +523,17 @@ def _path_start(url: str) -> int:
     return url.find("/", scheme + 3 if scheme >= 0 else 0)
 
 
+def in_url_host(doc: Doc, hit: Hit) -> bool:
+    """Whether the hit is in a URL's host (``tiktok.example``): the platform, not what the post says."""
+    start, _ = doc.original_span(hit.start, hit.end)
+    field = doc.field_at(start)
+    if field[0] != "url":
+        return False
+    url = doc.original[field[1] : field[2]]
+    path = _path_start(url)
+    return path < 0 or start - field[1] < path
+
+
 def account_in_url(doc: Doc, hit: Hit) -> bool:
     """Whether the hit is the account segment of a social URL (``x.example/<account>/status/1``,
     ``/@<account>/video/2``): the poster, which says nothing about whom the post is about."""
@@ -585,7 +627,7 @@ def _local(
             category in ("role", "honorific", "kin")
             and not (partial and category != "kin" and (evidence.about or stated))
             and cue.end <= hit.start
-            and cue_after == first_word
+            and (cue_after == first_word or (category == "role" and _role_gap(doc, cue_after, first_word)))
         ):
             if "\n" not in doc.norm.text[cue.end : hit.start]:
                 put(
@@ -710,7 +752,8 @@ def _apposition(doc: Doc, field, o_end: int, evidence: Evidence, put, initials: 
     found = _PARENTHESIS.match(after)
     if found:
         inside = found.group(1)
-        words = {fold(w) for w in re.findall(r"[^\W\d_]+", inside)}
+        # Words that can say whose affiliation it is ("de" in "guía de montaña" cannot).
+        words = {fold(w) for w in re.findall(r"[^\W\d_]{4,}", inside)} - FUNCTION_WORDS
         marked = any(c.isdigit() for c in inside) or any(w[:1].isupper() for w in inside.split())
         theirs = words & (evidence.own_context | evidence.own_titles | evidence.tracked_words)
         if marked and not theirs and not inside.strip().startswith(("@", "#", "http")):

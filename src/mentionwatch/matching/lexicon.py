@@ -123,6 +123,8 @@ burgemeester raadslid dokter pelajar pelajar_sekolah guru doktor peguam jururawa
 zahnarzt lehrer anwalt
 bachelier bacheliere laureat laureate graduate graduates graduada graduado formanda formando
 abiturientin absolventin valedictorian salutatorian honoree
+council_member city_councillor city_councilor courtiere courtier agente_immobiliare agente_inmobiliaria
+maklerin immobilienmaklerin judoka realty
 realtor realtors real_estate_agent estate_agent broker mortgage_broker nursing nursing_student
 plumber electrician hairdresser hairstylist barber florist baker barista bartender waitress cashier
 receptionist secretary clerk mechanic carpenter farmer pilot flight_attendant soldier sergeant
@@ -223,6 +225,14 @@ un una el la los las nuestra nuestro es era nombrada elegida
 un une le la les notre est etait nommee elue
 um uma o a os as nossa nosso e era nomeada eleita
 ein eine der die das unsere ist war ernannt gewahlt
+"""
+
+# Words that may stand between a role and the name it belongs to ("la conseillère
+# municipale Awa Diop", "city council member Ana Lee", "assistant head coach ...").
+ROLE_MODIFIERS = """
+municipal municipale municipales city town county state regional local provincial district
+senior junior head chief assistant deputy former ex interim acting school council
+comunale regionale provinciale municipala regional adjointe adjoint stadtische
 """
 
 CATEGORIES = {

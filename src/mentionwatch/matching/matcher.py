@@ -80,8 +80,12 @@ def title_phrases(subject: SubjectSpec) -> list[tuple[str, ...]]:
             words = [w for w in words_of(part) if w not in names]
             while words and len(words[0]) <= 3:
                 words.pop(0)
+            number = words.pop() if words and len(words[-1]) <= 1 else None
             while words and len(words[-1]) <= 1:
                 words.pop()
+            if number is not None and len(words) == 2 and number.isdigit():
+                # "Night Shift 3": two everyday words are her title only with the number.
+                words.append(number)
             if len(words) >= 2 and sum(len(w) for w in words) >= 8 and tuple(words) not in out:
                 out.append(tuple(words))
     return out
@@ -186,6 +190,7 @@ class SubjectMatcher:
             # Her field: her context terms, and the titles in her own aliases ("Dr. Nila R.").
             self._context_words = [
                 frozenset(w for phrase in (*s.context, *s.aliases) for w in words_of(phrase))
+                | {"".join(w[0] for w in words_of(phrase)) for phrase in s.context if len(words_of(phrase)) >= 2}
                 for s in self._subjects
             ]
             self._tracked_words = (
@@ -266,6 +271,8 @@ class SubjectMatcher:
             found = by_subject[subject]
             others_named = bool(strong - {subject})
             about = bool(source) and source in self._subjects[subject].about_sources
+            # A context term in a URL's host names the platform ("TikTok" on tiktok.example), not her.
+            found["context"] = [h for h in found.get("context", []) if not ctx.in_url_host(doc, h)]
             if about:
                 # On her own page the URL names the page, not the post's subject.
                 candidates = [h for h in candidates if not ctx.account_in_url(doc, h)]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -78,8 +79,22 @@ _MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u0591-\u05c7\u200b-\u200f\u2060\
 # Sound classes: every romanised letter maps to a class or to nothing.
 # A nasal before a stop is dropped on every side: Greek writes "d" and "nd" as "ντ" and
 # "b" as "μπ" ("Οντούγια" Oduya, "Σάντρα" Sandra).
-_DIGRAPHS = (("nt", "t"), ("nd", "d"), ("mp", "p"), ("mb", "b"), ("ng", "n"), ("ch", "j"), ("sh", "s"), ("zh", "j"), ("ph", "p"), ("th", "t"), ("kh", "k"),
-             ("gh", "k"), ("dh", "t"), ("ts", "s"), ("tz", "s"), ("dz", "s"), ("ck", "k"))
+# "dzh", "dz" and "dj" are the j of "Rojina" and the dze of "Lordkipanidze" as Russian,
+# Greek ("τζ"), Arabic and Hebrew write them.
+_DIGRAPHS = (("dzh", "j"), ("dj", "j"), ("nt", "t"), ("nd", "d"), ("mp", "p"), ("mb", "b"), ("ng", "n"), ("ch", "j"),
+             ("sh", "s"), ("zh", "j"), ("ph", "p"), ("th", "t"), ("kh", "k"), ("gh", "k"), ("dh", "t"), ("ts", "s"),
+             ("tz", "s"), ("dz", "j"), ("ck", "k"))
+
+# How other scripts hear some Latin spellings: Spanish "j" is an h (Хавьера, ハビエラ,
+# 하비에라), a final Vietnamese "ch" a k or t (Куать), a "w" after a vowel a v (Тиав).
+# A name's full form is also looked for under these readings, when its key stays long.
+_READINGS = (
+    (re.compile(r"j"), "h"),
+    (re.compile(r"ch$"), "t"),
+    (re.compile(r"ch$"), "k"),
+    (re.compile(r"(?<=[aeiou])w"), "v"),
+)
+MIN_KEY_READING = 4  # consonants over the whole name, for a key read these ways
 _CLASS = str.maketrans(
     {
         **dict.fromkeys("aeiouyhw'", ""),
@@ -98,7 +113,7 @@ _CLASS = str.maketrans(
 
 # Greek spells foreign sounds with pairs that anyascii reads letter by letter.
 _GREEK_START = (("γκ", "g"),)  # at the start of a word
-_GREEK = (("γγ", "ng"), ("τσ", "ts"), ("τζ", "dz"), ("για", "ya"), ("γιο", "yo"), ("γιου", "you"))
+_GREEK = (("γγ", "ng"), ("τσ", "ts"), ("τζ", "dz"), ("για", "ya"), ("γιο", "yo"), ("γιου", "you"))  # dz reads j
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
@@ -175,6 +190,24 @@ def script_variants(subject: SubjectSpec) -> list[Variant]:
                         f"'{variant.text}' written in another script (sound key {key})",
                     )
                 )
+            applicable = [(p, sound) for p, sound in _READINGS if any(p.search(w) for w in variant.words)]
+            for count in range(1, len(applicable) + 1):
+                for readings in itertools.combinations(applicable, count):
+                    words = list(variant.words)
+                    for pattern, sound in readings:
+                        words = [pattern.sub(sound, w) for w in words]
+                    read = "|".join(phonetic_key(w) for w in words)
+                    if read != key and len(read.replace("|", "")) >= MIN_KEY_READING and all(
+                        v.text != f"~{read}" for v in out
+                    ):
+                        how = ", ".join(f"'{p.pattern}' as '{sound}'" for p, sound in readings)
+                        out.append(
+                            _variant(
+                                f"~{read}",
+                                "transliteration",
+                                f"'{variant.text}' written in another script, read with {how} (sound key {read})",
+                            )
+                        )
     return out
 
 

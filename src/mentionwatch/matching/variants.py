@@ -19,6 +19,8 @@ exactly what is matched and why:
   transposition, doubled or undoubled consonant, common phonetic spellings
   across English, Spanish, French and Portuguese: ``y/i``, ``s/z``, ``c/k``,
   ``ch/x/sh``, ``ph/f``, ``ll/y``, a final ``d/t``). The other part must be exact.
+  A given name without its final vowel is not a misspelling of it: ``Javier``
+  and ``Daniel`` are other names than ``Javiera`` and ``Daniela``.
 * ``surname`` / ``first_name``: one part alone. These are *partial* forms:
   the matcher accepts them only with supporting context (see
   ``mentionwatch.matching.context``).
@@ -224,6 +226,8 @@ def generate(subject: SubjectSpec) -> list[Variant]:
                 if len(word) < 4:
                     continue
                 for spelled, why in _edits(word):
+                    if index < len(given) and word[:-1] == spelled and word[-1] in "aeo":
+                        continue  # "Javier" is not a misspelt "Javiera": another given name
                     words = full[:index] + (spelled,) + full[index + 1 :]
                     add(" ".join(words), "misspelling", MISSPELLING, words, f"{why} in '{word}'")
         if len(surname) == 1 and len(surname[0]) >= 3:
