@@ -523,33 +523,35 @@ def _path_start(url: str) -> int:
     return url.find("/", scheme + 3 if scheme >= 0 else 0)
 
 
-def in_url_host(doc: Doc, hit: Hit) -> bool:
-    """Whether the hit is in a URL's host (``tiktok.example``): the platform, not what the post says."""
+def _url_position(doc: Doc, hit: Hit) -> tuple[str, int, int] | None:
+    """(the URL, the hit's offset in it, where its path starts) when the hit is in the URL."""
     start, _ = doc.original_span(hit.start, hit.end)
     field = doc.field_at(start)
     if field[0] != "url":
-        return False
+        return None
     url = doc.original[field[1] : field[2]]
-    path = _path_start(url)
-    return path < 0 or start - field[1] < path
+    return url, start - field[1], _path_start(url)
+
+
+def in_url_host(doc: Doc, hit: Hit) -> bool:
+    """Whether the hit is in a URL's host (``tiktok.example``): the platform, not what the post says."""
+    where = _url_position(doc, hit)
+    return where is not None and (where[2] < 0 or where[1] < where[2])
 
 
 def account_in_url(doc: Doc, hit: Hit) -> bool:
     """Whether the hit is the account segment of a social URL (``x.example/<account>/status/1``,
     ``/@<account>/video/2``): the poster, which says nothing about whom the post is about."""
-    start, _ = doc.original_span(hit.start, hit.end)
-    field = doc.field_at(start)
-    if field[0] != "url":
+    where = _url_position(doc, hit)
+    if where is None:
         return False
-    url = doc.original[field[1] : field[2]]
-    path = _path_start(url)
-    if path < 0 or start - field[1] <= path:
+    url, offset, path = where
+    if path < 0 or offset <= path:
         return False
     segments = url[path + 1 :].split("?")[0].split("/")
     if not segments or len(segments[0]) < 2:
         return False
-    first_end = field[1] + path + 1 + len(segments[0])
-    if start >= first_end:
+    if offset >= path + 1 + len(segments[0]):
         return False  # a later segment: a slug, a title
     return segments[0].startswith("@") or (len(segments) > 1 and segments[1].lower() in _ACCOUNT_PAGES)
 
