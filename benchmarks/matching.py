@@ -59,6 +59,8 @@ SETS = {
     "dev2-b": (ROOT / "tests/data/matching/dev2/config_b.yaml", ROOT / "tests/data/matching/dev2/part_b.jsonl"),
     "dev3-a": (ROOT / "tests/data/matching/dev3/config_a.yaml", ROOT / "tests/data/matching/dev3/part_a.jsonl"),
     "dev3-b": (ROOT / "tests/data/matching/dev3/config_b.yaml", ROOT / "tests/data/matching/dev3/part_b.jsonl"),
+    "dev4-a": (ROOT / "tests/data/matching/dev4/config_a.yaml", ROOT / "tests/data/matching/dev4/part_a.jsonl"),
+    "dev4-b": (ROOT / "tests/data/matching/dev4/config_b.yaml", ROOT / "tests/data/matching/dev4/part_b.jsonl"),
     "dev": (ROOT / "tests/data/matching/dev_config.yaml", ROOT / "tests/data/matching/dev.jsonl"),
     "holdout": (
         ROOT / "tests/data/matching/holdout_config.yaml",
