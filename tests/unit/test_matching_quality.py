@@ -23,12 +23,21 @@ def test_precision_and_recall_targets(name):
     assert precision >= 0.97 and recall >= 0.97, (name, precision, recall)
 
 
+def test_the_spent_blind_sets_keep_what_was_learned_from_them():
+    """The third blind set, studied for the fourth round (dev4): 0.991 / 0.935 after it."""
+    counts = bench.collections.Counter()
+    for name in ("dev4-a", "dev4-b"):
+        counts.update(bench.quality(name, *bench.SETS[name], show=False)[2])
+    precision, recall = bench._pr(counts)
+    assert precision >= 0.98 and recall >= 0.93, (precision, recall)
+
+
 def test_blind_set_floors():
-    """Recomputed on the frozen blind set (never tuned on): 0.964 / 0.911 when it was
-    frozen. The issue's target is 0.97 each and is not met yet (docs/matching.md);
-    these floors catch regressions."""
+    """Recomputed on the frozen blind set (the fourth; never tuned on): 0.925 / 0.887
+    when it was first measured. The issue's target is 0.97 each and is not met
+    (docs/matching.md); these floors catch regressions."""
     counts = bench.collections.Counter()
     for name in ("blind-a", "blind-b"):
         counts.update(bench.quality(name, *bench.SETS[name], show=False)[2])
     precision, recall = bench._pr(counts)
-    assert precision >= 0.96 and recall >= 0.90, (precision, recall)
+    assert precision >= 0.92 and recall >= 0.88, (precision, recall)
