@@ -289,3 +289,42 @@ def publish_like_the_monitor_offline(config: str) -> None:
         store.mark_published({"al_stored": "m-1"})
     finally:
         store.close()
+
+
+def test_watch_emulator_on_a_taken_port_says_so_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, port, "pt")
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "mentionwatch.cli", "watch", config, "--emulator"],
+                                capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 3 and time.monotonic() - started < 30
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_sigterm_to_the_emulator_command_stops_its_java_child(tmp_path):
+    import socket
+
+    port = free_port()
+    config = write_config(tmp_path, port, "st")
+    emulator = start(tmp_path, "pubsub", "emulator", config, name="emulator")
+    try:
+        wait_for(lambda: "Pub/Sub emulator on" in (tmp_path / "emulator.log").read_text(), 120, "the emulator")
+    finally:
+        stop(emulator, signal.SIGTERM, timeout=30)
+    assert emulator.returncode == 0 and "stopped" in (tmp_path / "emulator.log").read_text()
+
+    def port_free() -> bool:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    wait_for(port_free, 10, "the emulator's port to be released")
