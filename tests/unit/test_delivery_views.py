@@ -12,7 +12,7 @@ from mentionwatch.report import build_report
 from mentionwatch.report.html import render
 from mentionwatch.store import HistoryStore, schema
 
-NOW = dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_the_report_says_where_each_alert_stands(config, store_url):
     _, ids = config
     store = HistoryStore(store_url)
     try:
-        until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)  # alerts are decided now
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)  # alerts are decided now
         report = build_report(store, since=NOW - dt.timedelta(days=30), until=until)
     finally:
         store.close()
