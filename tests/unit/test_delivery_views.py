@@ -40,7 +40,7 @@ def sa_select_alerts():
 
 
 def test_history_has_a_delivery_column(config, capsys):
-    path, ids = config
+    path, _ = config
     assert main(["history", path, "--alerted", "--format", "jsonl"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     by_item = {r["item_id"]: r["delivery"] for r in rows}
