@@ -23,6 +23,7 @@ import typing
 from collections.abc import Mapping
 
 import apache_beam as beam
+import sqlalchemy as sa
 
 from mentionwatch.alerts.engine import params_from_config
 from mentionwatch.alerts.transform import DecideAlerts
@@ -32,9 +33,11 @@ from mentionwatch.classify.transform import ClassifyMentions
 from mentionwatch.config import LoadedConfig
 from mentionwatch.matching.transform import MatchSubjects
 from mentionwatch.pubsub.publish import PublishAlerts
-from mentionwatch.records import Alert, ClassifiedMention, Item
+from mentionwatch.records import Alert, ClassifiedMention, Item, utc_now
 from mentionwatch.runs import Totals, dead_letters_line, labels_text
 from mentionwatch.sources.transform import FeedSpec, ReadFeeds, ReadItemsFile
+from mentionwatch.store import schema
+from mentionwatch.store.db import parse_time
 from mentionwatch.store.transform import WriteDeadLetters, WriteMentionHistory
 from mentionwatch.subjects import from_config
 
@@ -235,10 +238,15 @@ class ScanSummary:
     alerts: int = 0
     published: int = 0
     pending: int = 0
+    already: int = 0
+    local: int = 0
     dead_letters: dict[str, int] = dataclasses.field(default_factory=dict)
+    letters: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (stage, ref, error)
+
+    MAX_LETTERS = 20  # listed one per line; the rest are counted
 
     @classmethod
-    def from_result(cls, result) -> ScanSummary:
+    def from_result(cls, result, letters: list[tuple[str, str, str]] | None = None) -> ScanSummary:
         totals = Totals.of(result)
         return cls(
             items=totals["mentionwatch.match", "items"],
@@ -247,16 +255,30 @@ class ScanSummary:
             alerts=totals["mentionwatch.alerts", "decided"],
             published=totals["mentionwatch.alerts", "published"],
             pending=totals["mentionwatch.alerts", "publish_failed"],
+            already=totals["mentionwatch.alerts", "already_published"],
+            local=totals["mentionwatch.alerts", "local"],
             dead_letters=totals.dead_letters(),
+            letters=letters or [],
         )
 
     def lines(self) -> list[str]:
-        return [
+        how = [f"{self.published} new, published", f"{self.already} already published before"]
+        if self.pending:
+            how.append(f"{self.pending} pending (Pub/Sub refused; republished later)")
+        if self.local:
+            how.append(f"{self.local} local only (no pubsub block: nobody is told)")
+        out = [
             f"items read      {self.items}",
             f"mentions        {self.mentions}  ({labels_text(self.labels)})",
-            f"alerts          {self.alerts}  (published {self.published}, pending {self.pending})",
+            f"alerts          {self.alerts}  ({', '.join(how)})",
             dead_letters_line(self.dead_letters),
         ]
+        for stage, ref, error in self.letters[: self.MAX_LETTERS]:
+            out.append(f"  {stage:<16} {ref[:100]}: {error.splitlines()[0][:160] if error else ''}")
+        if len(self.letters) > self.MAX_LETTERS:
+            out.append(f"  … {len(self.letters) - self.MAX_LETTERS} more: mentionwatch history sql CONFIG "
+                       '"SELECT stage, ref, error FROM dead_letters ORDER BY time DESC"')
+        return out
 
 
 def run_scan(
@@ -273,6 +295,28 @@ def run_scan(
     options = PipelineOptions(beam_args or [])
     p = beam.Pipeline(options=options)
     build_pipeline(p, loaded, input_path=input_path, output_path=output_path, emulator_host=emulator_host)
+    started = utc_now()
     result = p.run()
     result.wait_until_finish()
-    return ScanSummary.from_result(result)
+    return ScanSummary.from_result(result, _letters_since(loaded.config.store.url, started))
+
+
+def _letters_since(store_url: str, since: str) -> list[tuple[str, str, str]]:
+    """The dead letters this run wrote (stage, what failed, why; never the failing text)."""
+    from mentionwatch.store import HistoryStore, StoreUnavailable
+
+    table = schema.dead_letters
+    try:
+        store = HistoryStore(store_url, create=False)
+        try:
+            with store.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(table.c.stage, table.c.ref, table.c.error)
+                    .where(table.c.time >= parse_time(since))
+                    .order_by(table.c.time, table.c.id)
+                ).all()
+        finally:
+            store.close()
+    except (StoreUnavailable, sa.exc.SQLAlchemyError):
+        return []  # the counts above still say how many
+    return [tuple(r) for r in rows]

@@ -89,6 +89,11 @@ def test_scan_reads_feeds_in_multiprocessing_mode(tmp_path):
     rows = [json.loads(line) for line in output.read_text().splitlines()]
     assert len(rows) == 21  # every entry of the demo feeds but the one without text (6 + 7 + 4 + 4)
     assert "dead letters    2" in done.stdout
+    # Each dead letter with the feed and the error behind it; alerts counted by what became of them.
+    assert "broken-page.html: FeedError: not a feed" in done.stdout
+    assert "social-digest.json: EntryError: entry has no title and no text" in done.stdout
+    assert "local only (no pubsub block: nobody is told)" in done.stdout
+    assert "Tags {'counts'}" not in done.stderr  # no stray Beam warning
 
 
 @pytest.mark.skipif(shutil.which("gcloud") is None, reason="needs the Google Cloud CLI's Pub/Sub emulator")

@@ -50,8 +50,9 @@ class MatchSubjects(beam.PTransform):
         self._subjects = tuple(subjects)
 
     def expand(self, items):
-        out = items | "Match" >> beam.ParDo(
-            _MatchFn(self._subjects)
+        # The counts output is declared with its type, so Beam knows the tag (and says nothing).
+        out = items | "Match" >> beam.ParDo(_MatchFn(self._subjects)).with_output_types(
+            typing.Any, **{COUNTS: tuple[str, int]}
         ).with_exception_handling().with_outputs(COUNTS, main="mentions")
         return MatchResult(
             out.mentions, out.bad | "MatchErrors" >> ToDeadLetters("MatchSubjects"), out[COUNTS]

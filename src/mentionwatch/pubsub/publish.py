@@ -87,6 +87,8 @@ class _PublishBatchFn(beam.DoFn):
         self._published = Metrics.counter("mentionwatch.alerts", "published")
         self._recorded = Metrics.counter("mentionwatch.alerts", "recorded")
         self._failed = Metrics.counter("mentionwatch.alerts", "publish_failed")
+        self._already = Metrics.counter("mentionwatch.alerts", "already_published")
+        self._local = Metrics.counter("mentionwatch.alerts", "local")
 
     def setup(self):
         self._store = HistoryStore(self._store_url)
@@ -97,10 +99,12 @@ class _PublishBatchFn(beam.DoFn):
         if self._publisher is None:
             self._store.record_alerts(list(by_id.values()), status="local")
             self._recorded.inc(len(by_id))
+            self._local.inc(len(by_id))
             yield from by_id.values()
             return
         to_send = self._store.record_alerts(list(by_id.values()))
         self._recorded.inc(len(by_id))
+        self._already.inc(len(by_id) - len(to_send))  # a re-run: published before, not again
         sent, failed = self._publisher.publish([by_id[i] for i in to_send])
         self._store.mark_published(sent)
         if failed:
