@@ -3,8 +3,14 @@
 ``store_url`` is parametrized: ``sqlite`` (a file in ``tmp_path``) and
 ``postgresql`` (a fresh database per test on the server named by
 ``MENTIONWATCH_TEST_POSTGRES_URL``, dropped afterwards). The PostgreSQL
-case is marked ``integration`` and skips, saying how to get a server, when
-the variable is unset; ``.ci/run`` starts one, so CI always runs it. Locally::
+case is marked ``integration``. When the variable is unset, the first test
+that needs PostgreSQL starts a throwaway server on 127.0.0.1 for the whole
+session (``mentionwatch.store.localpg``, Debian's ``postgresql`` binaries)
+and stops it at the end; when that cannot start, the test **fails** saying
+what to install: the README's test command runs every store test or says
+why it cannot, never skips them quietly. ``MENTIONWATCH_TEST_POSTGRES=skip``
+skips them on purpose (a machine without PostgreSQL, by choice). A server of
+your own::
 
     eval "$(infra/local/postgres.sh start)"     # a throwaway server on 127.0.0.1
     .venv/bin/python -m pytest tests -k store
@@ -13,6 +19,7 @@ the variable is unset; ``.ci/run`` starts one, so CI always runs it. Locally::
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import uuid
@@ -25,14 +32,31 @@ POSTGRES_ENV = "MENTIONWATCH_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
 
 
+_session_server: list = []  # the throwaway server this session started, if any
+
+
 def _server_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(
-            f"PostgreSQL store tests need {POSTGRES_ENV} (a server this user may create databases on); "
-            'start a throwaway one with: eval "$(infra/local/postgres.sh start)"'
-        )
-    return url
+    if url:
+        return url
+    if os.environ.get("MENTIONWATCH_TEST_POSTGRES") == "skip":
+        pytest.skip("PostgreSQL store tests skipped on purpose (MENTIONWATCH_TEST_POSTGRES=skip)")
+    if not _session_server:
+        from mentionwatch.store.localpg import LocalPostgres, LocalPostgresError
+
+        server = LocalPostgres()
+        try:
+            server.start()
+        except LocalPostgresError as exc:
+            pytest.fail(
+                f"PostgreSQL store tests need a server and none could be started: {exc}. Install Debian's "
+                f"postgresql package, or set {POSTGRES_ENV} to a server this user may create databases on "
+                "(MENTIONWATCH_TEST_POSTGRES=skip skips them on purpose)",
+                pytrace=False,
+            )
+        atexit.register(server.stop)
+        _session_server.append(server)
+    return _session_server[0].url()
 
 
 @contextlib.contextmanager
