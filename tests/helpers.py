@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Route:
-    """A canned response: status, headers, body, and an optional delay."""
+    """A canned response: status, headers, body, an optional delay, and an optional drip
+    (seconds between bytes of the body: a server that never quite finishes)."""
 
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0
 
 
 class FeedServer:
@@ -73,7 +75,13 @@ class FeedServer:
                     self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 try:
-                    self.wfile.write(route.body)
+                    if route.drip:
+                        for byte in route.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(route.drip)
+                    else:
+                        self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -306,7 +306,9 @@ def poll_once(spec, state: Mapping[str, Any] | None = None, *, environ: Mapping[
     from mentionwatch.sources.poll import PollContext, poll_source
 
     def fetcher(url, **kwargs):
-        return fetch(url, timeout=timeout, max_bytes=10_000_000, user_agent="mentionwatch-test", **kwargs)
+        # The recorded redirects point at the local server: loopback is allowed for them here.
+        return fetch(url, timeout=timeout, max_bytes=10_000_000, user_agent="mentionwatch-test",
+                     allowed_networks=("127.0.0.0/8",), **kwargs)
 
     context = PollContext(fetch=fetcher, pace=lambda: None, session=Session(fetcher, environ or {}, time.monotonic),
                           rate_limit_reserve=reserve)

@@ -451,11 +451,32 @@ class Sources(_Block):
 
 
 class FetchSettings(_Block):
-    """How feeds are fetched."""
+    """How sources are fetched, and the bounds a hostile server cannot push past.
+
+    ``timeout_s`` bounds each read, ``deadline_s`` the whole response;
+    ``max_bytes`` bounds the body read and what it may decompress to. A
+    redirect is followed only to a public address; ``allow_networks`` (CIDR,
+    e.g. ``10.0.8.0/24`` for a mirror on your LAN) lists private networks a
+    redirect may reach. URLs written in this config are fetched as written.
+    """
 
     timeout_s: float = Field(default=20.0, gt=0, le=300)
+    deadline_s: float = Field(default=60.0, gt=0, le=3600)
     max_bytes: int = Field(default=10_000_000, gt=0)
     user_agent: str = "mentionwatch/0.1 (+https://github.com/mentionwatch/mentionwatch)"
+    allow_networks: tuple[str, ...] = ()
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network; write it as CIDR, e.g. 10.0.8.0/24") from None
+        return value
 
 
 # --------------------------------------------------------------------------- pubsub

@@ -63,6 +63,7 @@ from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.records import DeadLetter, Item
 from mentionwatch.runs import Totals
 from mentionwatch.sources import feeds
+from mentionwatch.sources.http import FetchPolicy
 from mentionwatch.sources.polling import (  # noqa: F401
     CheckSourceHealth,
     CommitSources,
@@ -212,7 +213,7 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     store, ingest, fetching = cfg.store.url, cfg.ingest, cfg.fetch
     specs = p | "FeedSpecs" >> beam.Create(source_specs(loaded))
     outcomes, poll_errors = specs | "PollFeeds" >> PollSources(
-        store, timeout=fetching.timeout_s, max_bytes=fetching.max_bytes, user_agent=fetching.user_agent,
+        store, policy=FetchPolicy.from_settings(fetching),
         min_interval_s=ingest.host_min_interval_s, concurrency=ingest.host_concurrency,
     )
     entries = outcomes | "Entries" >> beam.FlatMap(lambda o: list(o.entries))

@@ -35,6 +35,7 @@ from mentionwatch.matching.transform import MatchSubjects
 from mentionwatch.pubsub.publish import PublishAlerts
 from mentionwatch.records import Alert, ClassifiedMention, Item, utc_now
 from mentionwatch.runs import Totals, dead_letters_line, labels_text
+from mentionwatch.sources.http import FetchPolicy
 from mentionwatch.sources.transform import FeedSpec, ReadFeeds, ReadItemsFile
 from mentionwatch.store import schema
 from mentionwatch.store.db import parse_time
@@ -146,7 +147,7 @@ def build_pipeline(
             ReadItemsFile(input_path)
             if input_path
             else ReadFeeds(
-                feed_specs(loaded), timeout=fetch.timeout_s, max_bytes=fetch.max_bytes, user_agent=fetch.user_agent,
+                feed_specs(loaded), policy=FetchPolicy.from_settings(fetch),
                 evidence_store=cfg.store.url,  # raw bodies kept as evidence (docs/history.md)
             )
         )

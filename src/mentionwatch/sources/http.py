@@ -1,19 +1,36 @@
-"""Fetching a URL the way a polite feed reader does.
+"""Fetching a URL the way a polite, careful feed reader does.
 
 ``fetch`` returns the server's raw response body exactly as received (after
 transfer decoding), its headers and status, so the bytes can be hashed and
-kept as evidence. It supports conditional GET (ETag / Last-Modified), bounded
-reads, gzip, ``file:`` URLs (absolute, or relative to a base directory), and
+kept as evidence. It supports conditional GET (ETag / Last-Modified), gzip
+and deflate, ``file:`` URLs (absolute, or relative to a base directory), and
 turns every failure into a ``FetchError`` that says what went wrong and
 whether trying again later could help.
+
+Hostile servers are bounded (``FetchPolicy``, from the config's ``fetch:``
+block):
+
+* **size**: at most ``max_bytes`` are read, and at most ``max_bytes`` come
+  out of decompression (a 1 MB gzip bomb that expands to 1 GB stops at the
+  limit, without holding the rest in memory);
+* **time**: every read waits at most ``timeout`` seconds, and the whole
+  response at most ``deadline`` seconds (a server that drips one byte every
+  few seconds is cut off);
+* **where**: the URL the operator configured is fetched as written, but a
+  redirect is followed only to ``http``/``https`` on an address outside
+  loopback, private, link-local (cloud metadata included), shared,
+  multicast and reserved ranges, unless the network is listed in
+  ``fetch.allow_networks``. The redirect chain and the final URL are kept
+  on the result (and in the evidence store), so a body is never attributed
+  to the URL it did not come from.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import email.utils
-import gzip
 import http.client
+import ipaddress
 import pathlib
 import socket
 import time
@@ -21,7 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mentionwatch.ids import sha256_hex
 from mentionwatch.records import utc_now
@@ -71,6 +88,12 @@ class FetchResult:
     body: bytes
     fetched_at: str
     not_modified: bool = False
+    redirects: tuple[str, ...] = ()  # every URL redirected to, in order; the last one answered
+
+    @property
+    def final_url(self) -> str:
+        """The URL the body came from (``url`` unless a redirect was followed)."""
+        return self.redirects[-1] if self.redirects else self.url
 
     @property
     def sha256(self) -> str:
@@ -110,20 +133,84 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+@dataclasses.dataclass(frozen=True)
+class FetchPolicy:
+    """The bounds every fetch runs under (the config's ``fetch:`` block).
+
+    Attributes:
+      timeout: seconds any one read may wait.
+      deadline: seconds the whole response may take, headers to last byte.
+      max_bytes: the most bytes read, and the most a compressed body may expand to.
+      user_agent: the ``User-Agent`` sent.
+      allowed_networks: networks (CIDR) a redirect may lead into although
+        they are loopback or private (a feed mirror on the operator's LAN).
+    """
+
+    timeout: float = 20.0
+    deadline: float = 60.0
+    max_bytes: int = 10_000_000
+    user_agent: str = "mentionwatch"
+    allowed_networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings) -> FetchPolicy:
+        return cls(settings.timeout_s, settings.deadline_s, settings.max_bytes, settings.user_agent,
+                   tuple(settings.allow_networks))
+
+    def kwargs(self) -> dict:
+        """The keyword arguments of ``fetch`` this policy sets."""
+        return dataclasses.asdict(self)
+
+
+_BLOCKED_EXTRA = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd00:ec2::/32"))
+
+
+def address_allowed(address: str, allowed_networks: Sequence[str] = ()) -> bool:
+    """Whether a redirect may lead to ``address`` (an IP): public unicast, or in an allowed network."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback
+    if any(ip in ipaddress.ip_network(n, strict=False) for n in allowed_networks):
+        return True
+    return ip.is_global and not ip.is_multicast and not any(ip in n for n in _BLOCKED_EXTRA)
+
+
+def check_redirect(url: str, allowed_networks: Sequence[str] = ()) -> None:
+    """Raises ``FetchError`` unless a redirect to ``url`` may be followed (scheme and every address)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(url, f"redirect to a {parts.scheme or 'relative'} URL refused")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError) as exc:
+        raise FetchError(url, f"redirect target cannot be resolved: {exc}", transient=True) from None
+    for info in infos:
+        address = info[4][0]
+        if not address_allowed(address, allowed_networks):
+            raise FetchError(
+                url, f"redirect to a non-public address refused ({parts.hostname} is {address}; "
+                "fetch.allow_networks lists networks a redirect may reach)",
+            )
+
+
 def fetch(
     url: str,
     *,
     timeout: float = 20.0,
+    deadline: float | None = 60.0,
     max_bytes: int = 10_000_000,
     user_agent: str = "mentionwatch",
+    allowed_networks: Sequence[str] = (),
     etag: str | None = None,
     last_modified: str | None = None,
     headers: Mapping[str, str] | None = None,
     data: bytes | None = None,
 ) -> FetchResult:
-    """Fetches ``url`` (http, https or absolute file URL).
+    """Fetches ``url`` (http, https or absolute file URL) within the bounds described above.
 
     Args:
+      timeout, deadline, max_bytes, user_agent, allowed_networks: see ``FetchPolicy``.
       headers: extra request headers (``Authorization`` for API tokens,
         ``Accept``); they override the defaults. Their values are never put
         into errors or logs.
@@ -151,10 +238,12 @@ def fetch(
     request_headers.update(headers or {})
     request = urllib.request.Request(url, data=data, headers=request_headers, method="POST" if data is not None else "GET")
     fetched_at = utc_now()
+    started = time.monotonic()
+    redirects = _GuardedRedirects(allowed_networks)
     try:
-        opener = urllib.request.build_opener(_CredentialSafeRedirects)
+        opener = urllib.request.build_opener(redirects)
         with opener.open(request, timeout=timeout) as response:
-            raw = response.read(max_bytes + 1)
+            raw = _read_bounded(url, response, max_bytes, None if deadline is None else started + deadline)
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as exc:
@@ -188,20 +277,48 @@ def fetch(
     if declared.isdigit() and len(raw) < int(declared):
         # The connection closed early: a cut body is not a page (a retry may get it whole).
         raise FetchError(url, f"response ended after {len(raw)} of {declared} bytes", status=status, transient=True)
-    body = _decode_content(url, raw, response_headers.get("content-encoding", ""))
-    return FetchResult(url, status, response_headers, body, fetched_at)
+    body = _decode_content(url, raw, response_headers.get("content-encoding", ""), max_bytes)
+    return FetchResult(url, status, response_headers, body, fetched_at, redirects=tuple(redirects.chain))
 
 
-class _CredentialSafeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects, but never carries credentials to another origin.
+_CHUNK = 64 * 1024
+
+
+def _read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> bytes:
+    """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` (monotonic) has passed."""
+    parts, size = [], 0
+    while size <= max_bytes:
+        if deadline is not None and time.monotonic() > deadline:
+            raise FetchError(url, f"response not complete within the fetch deadline ({size} bytes read)",
+                             transient=True)
+        chunk = response.read1(min(_CHUNK, max_bytes + 1 - size)) if hasattr(response, "read1") else response.read(
+            min(_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects only to public addresses (``check_redirect``), never carrying credentials
+    to another origin, and keeps the chain.
 
     urllib copies every request header to the redirect target; a 301 from an
     API to another host (or from https to http) must not receive our token.
     """
 
+    def __init__(self, allowed_networks: Sequence[str] = ()):
+        super().__init__()
+        self.allowed_networks = tuple(allowed_networks)
+        self.chain: list[str] = []
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        newurl = urllib.parse.urljoin(req.full_url, newurl)
+        check_redirect(newurl, self.allowed_networks)
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None:
+            self.chain.append(new.full_url)
             old_origin = urllib.parse.urlsplit(req.full_url)[:2]
             if urllib.parse.urlsplit(new.full_url)[:2] != old_origin:
                 for name in ("Authorization", "Cookie"):
@@ -210,19 +327,38 @@ class _CredentialSafeRedirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _decode_content(url: str, raw: bytes, encoding: str) -> bytes:
+def _decode_content(url: str, raw: bytes, encoding: str, max_bytes: int) -> bytes:
+    """The body decoded, never more than ``max_bytes`` of it (a decompression bomb stops there)."""
     encoding = encoding.strip().lower()
-    try:
-        if encoding == "gzip":
-            return gzip.decompress(raw)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise FetchError(url, f"cannot decode {encoding} body: {exc}") from None
-    return raw
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return raw
+    attempts = (16 + zlib.MAX_WBITS,) if encoding != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    for wbits in attempts:
+        try:
+            return _inflate(url, raw, wbits, max_bytes)
+        except zlib.error as exc:
+            error = exc
+    raise FetchError(url, f"cannot decode {encoding} body: {error}") from None
+
+
+def _inflate(url: str, data: bytes, wbits: int, max_bytes: int) -> bytes:
+    out, size = [], 0
+    while data:  # gzip allows several members one after another
+        inflater = zlib.decompressobj(wbits)
+        pending = data
+        while pending:
+            chunk = inflater.decompress(pending, max_bytes + 1 - size)
+            out.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(url, f"body larger than {max_bytes} bytes once decompressed")
+            pending = inflater.unconsumed_tail
+            if not chunk and not pending:
+                break
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        data = inflater.unused_data if wbits == 16 + zlib.MAX_WBITS else b""
+    return b"".join(out)
 
 
 def _fetch_file(url: str, max_bytes: int) -> FetchResult:

@@ -47,7 +47,7 @@ from apache_beam.metrics import Metrics
 from mentionwatch.records import DeadLetter, Item
 from mentionwatch.sources import health
 from mentionwatch.sources.base import Session, SourceSpec
-from mentionwatch.sources.http import fetch
+from mentionwatch.sources.http import FetchPolicy, fetch
 from mentionwatch.store.evidence import keeping_evidence  # raw pages kept as evidence (docs/history.md)
 from mentionwatch.sources.poll import (
     DEFERRED,
@@ -96,10 +96,9 @@ class HostPacer:
 class _PollHostFn(beam.DoFn):
     """Polls the sources of one host: cap, interval, deferral, pages, credentials."""
 
-    def __init__(self, store_url: str, *, timeout: float, max_bytes: int, user_agent: str,
-                 min_interval_s: float, concurrency: int):
+    def __init__(self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int):
         self._store_url = store_url
-        self._fetch_args = {"timeout": timeout, "max_bytes": max_bytes, "user_agent": user_agent}
+        self._fetch_args = policy.kwargs()
         self._min_interval_s = min_interval_s
         self._concurrency = concurrency
         self._fetched = Metrics.counter("mentionwatch.ingest", "feeds_fetched")
@@ -163,13 +162,9 @@ def _isolated_poll(spec: SourceSpec, state, context: PollContext) -> PollOutcome
 class PollSources(beam.PTransform):
     """SourceSpec → PollOutcome (every source, every status); failures also to ``errors``."""
 
-    def __init__(self, store_url: str, *, timeout: float, max_bytes: int, user_agent: str,
-                 min_interval_s: float, concurrency: int):
+    def __init__(self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int):
         super().__init__()
-        self._fn = _PollHostFn(
-            store_url, timeout=timeout, max_bytes=max_bytes, user_agent=user_agent,
-            min_interval_s=min_interval_s, concurrency=concurrency,
-        )
+        self._fn = _PollHostFn(store_url, policy=policy, min_interval_s=min_interval_s, concurrency=concurrency)
 
     def expand(self, specs):
         out = (

@@ -23,7 +23,7 @@ from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.records import Item
 from mentionwatch.sources import feeds
 from mentionwatch.sources.base import FeedSpec, Request, Session, SourceSpec
-from mentionwatch.sources.http import FetchResult, fetch
+from mentionwatch.sources.http import FetchPolicy, FetchResult, fetch
 from mentionwatch.sources.registry import get_source
 
 
@@ -35,10 +35,8 @@ class SourceResult(typing.NamedTuple):
 class _FetchFn(beam.DoFn):
     """Fetches one feed; with an evidence store, keeps the raw body as evidence first."""
 
-    def __init__(self, timeout: float, max_bytes: int, user_agent: str, evidence_store: str | None = None):
-        self._timeout = timeout
-        self._max_bytes = max_bytes
-        self._user_agent = user_agent
+    def __init__(self, policy: FetchPolicy, evidence_store: str | None = None):
+        self._policy = policy
         self._evidence_store = evidence_store
         self._fetched = Metrics.counter("mentionwatch.fetch", "feeds_fetched")
 
@@ -54,7 +52,7 @@ class _FetchFn(beam.DoFn):
             self._store.close()
 
     def _fetch(self, url: str, **kwargs) -> FetchResult:
-        return fetch(url, timeout=self._timeout, max_bytes=self._max_bytes, user_agent=self._user_agent, **kwargs)
+        return fetch(url, **self._policy.kwargs(), **kwargs)
 
     def process(self, spec: SourceSpec):
         # The source's first (newest) page, with its credentials when the environment has them.
@@ -88,9 +86,9 @@ class FetchFeeds(beam.PTransform):
     evidence (``mentionwatch.store.evidence``) before it is parsed.
     """
 
-    def __init__(self, *, timeout: float, max_bytes: int, user_agent: str, evidence_store: str | None = None):
+    def __init__(self, *, policy: FetchPolicy, evidence_store: str | None = None):
         super().__init__()
-        self._fn = _FetchFn(timeout, max_bytes, user_agent, evidence_store)
+        self._fn = _FetchFn(policy, evidence_store)
 
     def expand(self, specs):
         fetched, failed = specs | "Fetch" >> beam.ParDo(self._fn).with_exception_handling()
@@ -117,12 +115,11 @@ class ReadFeeds(beam.PTransform):
     """Fetches, parses and normalises every feed; one error output for all three steps."""
 
     def __init__(
-        self, specs: typing.Sequence[FeedSpec], *, timeout: float, max_bytes: int, user_agent: str,
-        evidence_store: str | None = None,
+        self, specs: typing.Sequence[FeedSpec], *, policy: FetchPolicy, evidence_store: str | None = None,
     ):
         super().__init__()
         self._specs = list(specs)
-        self._fetch = FetchFeeds(timeout=timeout, max_bytes=max_bytes, user_agent=user_agent, evidence_store=evidence_store)
+        self._fetch = FetchFeeds(policy=policy, evidence_store=evidence_store)
 
     def expand(self, pbegin):
         specs = pbegin | "FeedSpecs" >> beam.Create(self._specs)

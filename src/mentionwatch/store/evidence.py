@@ -115,6 +115,8 @@ def record_fetch(store: HistoryStore, result, source: str) -> str:
                 "fetch_id": fetch_id(result.url, sha), "url": result.url, "source": source, "sha256": sha,
                 "size": len(result.body), "status": result.status, "headers": dict(result.headers),
                 "first_fetched_at": fetched, "last_fetched_at": fetched, "fetch_count": 1,
+                "final_url": result.final_url if getattr(result, "redirects", ()) else None,
+                "redirects": list(result.redirects) if getattr(result, "redirects", ()) else None,
             }],
         )
     return sha
@@ -305,6 +307,8 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
         "fetches": [
             {
                 "url": f["url"], "source": f["source"], "status": f["status"], "headers": f["headers"],
+                # The body came from final_url when the request was redirected (every hop in redirects).
+                "final_url": f.get("final_url") or f["url"], "redirects": f.get("redirects") or [],
                 "first_fetched_at": _iso(f["first_fetched_at"]), "last_fetched_at": _iso(f["last_fetched_at"]),
                 "fetch_count": f["fetch_count"], "sha256": f["sha256"], "size": f["size"],
                 "file": raw_files.get(f["sha256"]),
