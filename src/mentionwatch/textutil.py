@@ -7,8 +7,7 @@ import re
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table td th tr ul".split()
+    ["address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"]
 )
 _SKIP_TAGS = frozenset(("script", "style", "template", "noscript"))
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -66,3 +65,25 @@ def excerpt(text: str, limit: int = 280) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
     return cut + "…"
+
+
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` when it is an absolute http(s) URL with no control characters, else ``""``.
+
+    The one URL policy for links that came from content: applied when an
+    item is made from a feed entry and again when an alert is read for a
+    notification, so a ``javascript:`` link never becomes a link in an email
+    and a URL with a line break never adds lines to a message.
+    """
+    if not url:
+        return ""
+    url = url.strip()
+    if _URL_CONTROL.search(url):
+        return ""
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() not in ("http", "https") or not rest.startswith("//") or len(rest) <= 2:
+        return ""
+    return url.replace(" ", "%20")

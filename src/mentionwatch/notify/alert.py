@@ -22,6 +22,7 @@ from typing import Any
 
 from mentionwatch.records import SCHEMA_VERSION, SEVERITIES
 from mentionwatch.store.derive import domain_of
+from mentionwatch.textutil import safe_url
 
 
 class UnreadableAlert(ValueError):
@@ -111,7 +112,7 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
         harassment_type=data.get("harassment_type") or None,
         kind=str(data.get("kind") or "mention"),
         count=count,
-        url=str(data.get("url") or ""),
+        url=safe_url(str(data.get("url") or "")),  # a hostile publisher's link never reaches a message
         source=str(data.get("source") or ""),
         title=str(data.get("title") or ""),
         excerpt=str(data.get("excerpt") or ""),
@@ -119,7 +120,7 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
         created_at=data.get("created_at") or None,
         content_warning=bool(data.get("content_warning", True)),
         evidence_ref=str(data.get("evidence_ref") or ""),
-        related_urls=tuple(str(u) for u in related if u)
+        related_urls=tuple(u for u in (safe_url(str(u)) for u in related if u) if u)
         if isinstance(related, (list, tuple))
         else (),
         body=dict(data),

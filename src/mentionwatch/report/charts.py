@@ -108,12 +108,17 @@ def types_chart(counts: Mapping[str, int], types: Sequence[str]) -> Chart:
     )
 
 
+def _plain(text: str) -> str:
+    """Text from the history shown as written: matplotlib reads ``$…$`` as math (and fails on a lone ``$``)."""
+    return text.replace("$", r"\$")
+
+
 def repromotion_chart(domains: Sequence[Mapping], sources: Sequence[Mapping]) -> Chart:
     """Two panels: the domains and the sources re-promoting the most."""
     figure = _figure(height=4.6)
     left, right = figure.subplots(1, 2)
     for axes, rows, color, what in ((left, domains, DOMAIN_COLOR, "domains"), (right, sources, SOURCE_COLOR, "sources")):
-        keys = [str(r["key"])[:32] for r in rows][::-1]
+        keys = [_plain(str(r["key"])[:32]) for r in rows][::-1]
         values = [r["count"] for r in rows][::-1]
         bars = axes.barh(keys, values, color=color, label=f"re-promotion mentions by {what[:-1]}", height=0.6)
         axes.set_ylim(-0.6, max(len(keys), 5) - 0.4)  # a lone bar stays a bar, not a block
@@ -145,9 +150,9 @@ def timeline_chart(
     names, colors = [], []
     for index, (subject, points) in enumerate(sorted(series.items())):
         color = SUBJECT_COLORS[index % len(SUBJECT_COLORS)]
-        axes.plot([p[0] for p in points], [p[1] for p in points], color=color, linewidth=1.4, label=f"{subject}",
+        axes.plot([p[0] for p in points], [p[1] for p in points], color=color, linewidth=1.4, label=_plain(subject),
                   drawstyle="steps-post")
-        names.append(subject)
+        names.append(_plain(subject))
         colors.append(color)
     for n, episode in enumerate(episodes):
         axes.axvspan(episode.start, episode.end, color=EPISODE_COLOR, alpha=0.45,

@@ -31,7 +31,7 @@ import feedparser
 from mentionwatch.ids import item_id, sha256_hex
 from mentionwatch.records import Item
 from mentionwatch.sources.http import FetchResult
-from mentionwatch.textutil import html_to_text
+from mentionwatch.textutil import html_to_text, safe_url
 
 _log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def entry_to_item(entry: RawEntry) -> Item:
     return Item(
         id=item_id(entry.id_scope or entry.feed_url, guid),
         source=entry.source,
-        url=entry.link,
+        url=safe_url(entry.link),  # only http(s), no control characters (docs/security.md)
         title=title,
         text=text,
         author=entry.author,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import pathlib
+import re
 import tempfile
 
 from mentionwatch.notify.channels.base import (
@@ -24,6 +25,15 @@ from mentionwatch.notify.render import Notification
 _PERMANENT = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR}
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _name(part: str) -> str:
+    """A plain file name: letters, digits, ``_ . -`` only, never ``.``/``..`` or empty."""
+    cleaned = _UNSAFE.sub("_", part).strip(".") or "_"
+    return cleaned[:120]
+
+
 class FileChannel(Channel):
     type = "file"
 
@@ -32,9 +42,12 @@ class FileChannel(Channel):
         self.directory = directory
 
     def path_for(self, notification: Notification) -> pathlib.Path:
-        return (
-            self.directory / notification.recipient / f"{notification.kind}-{notification.id}.txt"
-        )
+        """``<directory>/<recipient>/<kind>-<id>.txt``; every part made a plain file name, so an id
+        from a hostile publisher (``x/../../etc``) can never leave the directory."""
+        path = self.directory / _name(notification.recipient) / f"{_name(notification.kind)}-{_name(notification.id)}.txt"
+        if self.directory.resolve() not in path.resolve().parents:
+            raise PermanentDeliveryError(f"refusing to write outside {self.directory}: {path}")
+        return path
 
     def send(self, notification: Notification) -> DeliveryReceipt:
         path = self.path_for(notification)
