@@ -1242,6 +1242,13 @@ def parse_config(text: str, name: str = "<config>") -> Config:
     """Validates config text; ``name`` is used in error messages."""
     try:
         node = yaml.compose(text, Loader=_Loader)
+        expanded = _expanded_size(node, {})
+        if expanded > MAX_EXPANDED_VALUES:
+            raise ConfigError([Problem(
+                name, None, "",
+                f"the file expands to {expanded:,} values through YAML aliases (at most {MAX_EXPANDED_VALUES:,}):"
+                " write the values out, or use fewer nested aliases",
+            )])
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -1266,6 +1273,27 @@ def parse_config(text: str, name: str = "<config>") -> Config:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+MAX_EXPANDED_VALUES = 100_000  # far above any real config; an alias bomb of 400 bytes expands to billions
+
+
+def _expanded_size(node: yaml.Node | None, memo: dict[int, int]) -> int:
+    """How many values the document holds once every alias is expanded (counted without expanding)."""
+    if node is None:
+        return 0
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a node that contains itself (a recursive alias) counts once
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
 
 
 def _index_positions(
