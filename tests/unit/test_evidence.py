@@ -166,7 +166,8 @@ def test_an_extra_file_or_a_missing_one_fails(store, tmp_path):
     export_alert(store, alert.alert_id, str(out))
     with zipfile.ZipFile(out, "a") as archive:
         archive.writestr("raw/extra.txt", b"planted")
-    assert any("not in the manifest" in p for p in verify_pack(str(out)).problems)
+    report = verify_pack(str(out))
+    assert not report.ok and any("raw/extra.txt" in p for p in report.problems)
     assert not verify_pack(str(tmp_path / "missing.zip")).ok
 
 

@@ -33,6 +33,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import urllib.parse
 import zipfile
 import zlib
@@ -360,8 +361,48 @@ class VerifyReport:
     alert_id: str = ""
 
 
+MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one member of a pack (raw bodies are at most fetch.max_bytes)
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+_LAYOUT = re.compile(r"(manifest\.json|SHA256SUMS|README\.txt|raw/[0-9a-f]{64}\.[a-z0-9]{1,8})")
+
+
+def _member_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, int]:
+    """(SHA-256, size) of one member, streamed: never more than a chunk in memory, never past the limit."""
+    digest, size = hashlib.sha256(), 0
+    with archive.open(info) as member:
+        while chunk := member.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_MEMBER_BYTES:
+                raise ValueError(f"larger than {MAX_MEMBER_BYTES} bytes")
+            digest.update(chunk)
+    return digest.hexdigest(), size
+
+
+def _manifest_shape(manifest: Any) -> str | None:
+    """What is wrong with the manifest's shape, or None."""
+    if not isinstance(manifest, dict):
+        return "is not a JSON object"
+    for key in ("files", "fetches", "items"):
+        rows = manifest.get(key, [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            return f"'{key}' is not a list of objects"
+    if not all(isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str) for f in manifest.get("files", [])):
+        return "an entry of 'files' has no 'path' and 'sha256' text"
+    if not isinstance(manifest.get("alert") or {}, dict):
+        return "'alert' is not an object"
+    return None
+
+
 def verify_pack(path: str) -> VerifyReport:
-    """Recomputes every hash in an evidence pack; any mismatch is a problem."""
+    """Recomputes every hash in an evidence pack; any mismatch is a problem.
+
+    A pack is read as untrusted: members are hashed as streams (a zip of
+    gigabyte members costs time, not memory) and a member larger than
+    ``MAX_MEMBER_BYTES`` is a problem, not a crash; a manifest of the wrong
+    shape, and member names outside the pack's layout (``../x``, absolute
+    paths, anything but ``raw/<sha256>.<ext>`` and the three top files), are
+    problems too.
+    """
     problems: list[str] = []
     checked: list[str] = []
     try:
@@ -369,59 +410,78 @@ def verify_pack(path: str) -> VerifyReport:
     except (OSError, zipfile.BadZipFile) as exc:
         return VerifyReport(False, (), (f"not a readable zip: {exc}",))
     with archive:
-        names = archive.namelist()
-        contents: dict[str, bytes] = {}
-        for name in names:
+        infos = {info.filename: info for info in archive.infolist()}
+        names = list(infos)
+        digests: dict[str, tuple[str, int]] = {}
+        for name, info in infos.items():
+            if not _LAYOUT.fullmatch(name):
+                problems.append(f"{name!r}: not a file an evidence pack holds (expected raw/<sha256>.<ext> or "
+                                f"{MANIFEST}, {SUMS}, {README})")
+                continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                problems.append(f"{name}: declares {info.file_size} bytes (more than {MAX_MEMBER_BYTES}); not read")
+                continue
             try:
-                contents[name] = archive.read(name)
-            except (zipfile.BadZipFile, zlib.error, OSError) as exc:  # a CRC mismatch means changed bytes
+                digests[name] = _member_digest(archive, info)
+            except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:  # CRC: changed bytes
                 problems.append(f"{name}: cannot be read back ({exc})")
-    if MANIFEST not in contents:
-        return VerifyReport(False, (), (*problems, f"no {MANIFEST} in the pack"))
-    manifest_bytes = contents[MANIFEST]
+        if MANIFEST not in digests:
+            return VerifyReport(False, (), (*problems, f"no readable {MANIFEST} in the pack"))
+        if infos[MANIFEST].file_size > MAX_MANIFEST_BYTES:
+            return VerifyReport(False, (), (*problems, f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes"))
+        manifest_bytes = archive.read(MANIFEST)
+        sums_text = archive.read(SUMS).decode("utf-8", "replace") if SUMS in digests else None
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return VerifyReport(False, (), (*problems, f"{MANIFEST} is not valid JSON: {exc}"))
+    wrong = _manifest_shape(manifest)
+    if wrong:
+        return VerifyReport(False, (), (*problems, f"{MANIFEST} {wrong}"), sha256_hex(manifest_bytes))
     if manifest.get("format") != FORMAT:
         problems.append(f"{MANIFEST}: format {manifest.get('format')!r}, expected {FORMAT!r}")
 
+    def sha(name: str) -> str | None:
+        return digests[name][0] if name in digests else None
+
     listed = {}
     for entry in manifest.get("files", []):
-        name, expected = entry.get("path"), entry.get("sha256")
+        name, expected = entry["path"], entry["sha256"]
         listed[name] = expected
-        if name not in contents:
+        if name not in digests:
             problems.append(f"{name}: listed in the manifest but missing")
             continue
-        actual = sha256_hex(contents[name])
+        actual, size = digests[name]
         checked.append(name)
         if actual != expected:
             problems.append(f"{name}: SHA-256 is {actual}, the manifest says {expected}")
-        if entry.get("size") is not None and entry["size"] != len(contents[name]):
-            problems.append(f"{name}: {len(contents[name])} bytes, the manifest says {entry['size']}")
+        if entry.get("size") is not None and entry["size"] != size:
+            problems.append(f"{name}: {size} bytes, the manifest says {entry['size']}")
     for fetch in manifest.get("fetches", []):
-        if fetch.get("file") and listed.get(fetch["file"]) not in (None, fetch.get("sha256")):
-            problems.append(f"{fetch['file']}: does not hold the body fetched from {fetch.get('url')} ({fetch.get('sha256')})")
-        if fetch.get("file") and fetch["file"] in contents and sha256_hex(contents[fetch["file"]]) != fetch.get("sha256"):
-            problems.append(f"{fetch['file']}: its SHA-256 is not the fetched body's {fetch.get('sha256')}")
+        file = fetch.get("file")
+        if file and listed.get(file) not in (None, fetch.get("sha256")):
+            problems.append(f"{file}: does not hold the body fetched from {fetch.get('url')} ({fetch.get('sha256')})")
+        if file and file in digests and sha(file) != fetch.get("sha256"):
+            problems.append(f"{file}: its SHA-256 is not the fetched body's {fetch.get('sha256')}")
     for item in manifest.get("items", []):
-        if item.get("raw_file") and item["raw_file"] in contents and sha256_hex(contents[item["raw_file"]]) != item.get("raw_sha256"):
-            problems.append(f"{item['raw_file']}: its SHA-256 is not item {item.get('item_id')}'s raw reference")
+        file = item.get("raw_file")
+        if file and file in digests and sha(file) != item.get("raw_sha256"):
+            problems.append(f"{file}: its SHA-256 is not item {item.get('item_id')}'s raw reference")
 
-    if SUMS in contents:
+    if sums_text is not None:
         checked.append(SUMS)
-        for line in contents[SUMS].decode("utf-8", "replace").splitlines():
+        for line in sums_text.splitlines():
             if not line.strip():
                 continue
             digest, _, name = line.partition("  ")
-            if name not in contents:
-                problems.append(f"{SUMS}: lists {name}, which is missing")
-            elif sha256_hex(contents[name]) != digest:
-                problems.append(f"{name}: SHA-256 is {sha256_hex(contents[name])}, {SUMS} says {digest}")
+            if name not in digests:
+                problems.append(f"{SUMS}: lists {name!r}, which is missing")
+            elif sha(name) != digest:
+                problems.append(f"{name}: SHA-256 is {sha(name)}, {SUMS} says {digest}")
     else:
         problems.append(f"no {SUMS} in the pack")
     for name in names:
-        if name not in listed and name not in (MANIFEST, SUMS):
+        if name not in listed and name not in (MANIFEST, SUMS) and _LAYOUT.fullmatch(name):
             problems.append(f"{name}: in the zip but not in the manifest")
-    alert_id = (manifest.get("alert") or {}).get("alert_id", "")
+    alert_id = str((manifest.get("alert") or {}).get("alert_id", ""))
     return VerifyReport(not problems, tuple(checked), tuple(problems), sha256_hex(manifest_bytes), alert_id)
