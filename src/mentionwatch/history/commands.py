@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 
 from mentionwatch.records import HARASSMENT_TYPES, LABELS, SEVERITIES
@@ -167,17 +168,19 @@ def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
     if args.format == "parquet" and not args.out:
         raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
     _open_existing(url).close()  # it exists and its schema is current (or the error says what to run)
+    stream = iter_readonly(url, query, timeout_s=args.timeout)
     try:
-        stream = iter_readonly(url, query)
         names = list(next(stream))
         limit = args.limit if args.limit is not None else (1000 if args.format == "table" and not args.out else None)
-        rows = (row for n, row in enumerate(stream) if limit is None or n < limit)
+        rows = itertools.islice(stream, limit)  # stops reading (and the query) at the limit
         if args.format == "parquet":
             count = export.write_sql_parquet(names, list(rows), args.out)
         else:
             count = export.write_records(export.rows_to_records(names, rows), names, args.format, args.out)
     except ReadOnlySQLError as exc:
         raise cli.CommandError(f"history sql: {exc}", cli.EXIT_FAILED) from None
+    finally:
+        stream.close()  # a query cut off at the limit stops here
     if args.out:
         print(f"{count} row{'s' if count != 1 else ''} written to {args.out} ({args.format})")
     return cli.EXIT_OK
@@ -447,7 +450,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--show-text", action="store_true", help="include title and text (content warning: abusive text)")
     p.add_argument("--format", choices=formats, default="table")
     p.add_argument("--out", help="write to this file (required for parquet)")
-    p.add_argument("--limit", type=int, help="at most this many rows (table default: 100)")
+    p.add_argument("--limit", type=int, help="at most this many rows (table default: 100; history sql: 1000)")
+    p.add_argument("--timeout", type=float, default=120.0, help="history sql: stop a query after this many seconds")
     p.set_defaults(func=cmd_history, beam=True)  # beam=True: extra words are accepted (see _history)
 
     evidence = commands.add_parser("evidence", help="evidence packs: raw pages as fetched, hashed, for an alert")

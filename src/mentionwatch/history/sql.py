@@ -8,7 +8,9 @@ Three layers keep it read-only, any one of which is enough on its own:
    (``mode=ro``) with ``PRAGMA query_only``; PostgreSQL sessions start with
    ``default_transaction_read_only`` and the statement runs inside
    ``SET TRANSACTION READ ONLY``;
-3. PostgreSQL statements time out after ``timeout_s``.
+3. statements time out after ``timeout_s`` (PostgreSQL: ``statement_timeout``;
+   SQLite: a progress handler interrupts the query), so a runaway cross
+   join or recursive CTE stops with an error instead of running forever.
 
 Any attempt to change something fails with ``ReadOnlySQLError`` and the
 database's own message.
@@ -17,6 +19,7 @@ database's own message.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,25 +79,38 @@ def run_readonly(url: str, sql: str, *, limit: int | None = None) -> tuple[list[
     return columns, rows
 
 
-def iter_readonly(url: str, sql: str) -> Iterator[Sequence[Any]]:
-    """Yields the column names, then each row (streamed)."""
+def iter_readonly(url: str, sql: str, *, timeout_s: float = 120.0) -> Iterator[Sequence[Any]]:
+    """Yields the column names, then each row (streamed: stop iterating and the query stops)."""
     statement = check_statement(sql)
-    engine = readonly_engine(url)
+    engine = readonly_engine(url, timeout_s=timeout_s)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            else:
+                deadline = time.monotonic() + timeout_s
+                # Called every 10,000 SQLite VM steps; a non-zero answer interrupts the query.
+                connection.connection.driver_connection.set_progress_handler(
+                    lambda: int(time.monotonic() > deadline), 10_000
+                )
             try:
                 result = connection.execution_options(yield_per=2000).exec_driver_sql(_escape_percent(engine, statement))
+                if not result.returns_rows:
+                    raise ReadOnlySQLError("the statement returned no rows (history sql is for queries)")
+                yield list(result.keys())
+                for row in result:
+                    yield tuple(row)
             except sa.exc.DBAPIError as exc:
-                raise ReadOnlySQLError(str(exc.orig).strip().splitlines()[0]) from None
-            if not result.returns_rows:
-                raise ReadOnlySQLError("the statement returned no rows (history sql is for queries)")
-            yield list(result.keys())
-            for row in result:
-                yield tuple(row)
+                raise ReadOnlySQLError(_reason(exc, timeout_s)) from None
     finally:
         engine.dispose()
+
+
+def _reason(exc: sa.exc.DBAPIError, timeout_s: float) -> str:
+    message = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    if "interrupted" in message or "statement timeout" in message:
+        return f"the query ran longer than {timeout_s:g} s and was stopped ({message})"
+    return message
 
 
 def _escape_percent(engine: sa.Engine, statement: str) -> str:
