@@ -51,6 +51,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 import typing
 from collections.abc import Sequence
@@ -74,6 +75,8 @@ from mentionwatch.sources.polling import (  # noqa: F401
 from mentionwatch.sources.registry import source_specs
 from mentionwatch.store import HistoryStore
 from mentionwatch.store.transform import WriteDeadLetters
+
+_log = logging.getLogger(__name__)
 
 ERRORS = "errors"
 ITEM_SCHEMA_VERSION = 1
@@ -124,10 +127,38 @@ def decode_items(data: bytes) -> list[Item]:
 
 
 class _ReadOutboxFn(beam.DoFn):
-    """Items recorded before this run that still need (re)delivery; exhausted ones dead-lettered."""
+    """Items recorded before this run that still need (re)delivery; exhausted ones dead-lettered,
+    and the operator told on the dead-letters topic (``kind=items_given_up``)."""
 
-    def __init__(self, store_url: str, *, redeliver_after_s: float, max_attempts: int, retention_days: int, run_started: float):
+    def _tell_operator(self, exhausted: Sequence[Item]) -> None:
+        ids = [i.id for i in exhausted]
+        _log.warning(
+            "%d item(s) were not confirmed by the monitor after %d deliveries; redelivery stopped, kept as dead "
+            "letters (a slow monitor still processes them when they arrive): %s",
+            len(ids), self._max_attempts, ", ".join(ids[:10]),
+        )
+        if not self._notices_topic:
+            return
+        from mentionwatch.pubsub.clients import publisher_client
+
+        body = json.dumps({
+            "kind": "items_given_up", "count": len(ids), "item_ids": ids[:1000], "attempts": self._max_attempts,
+            "what_to_do": "check that the monitor is running and keeping up (mentionwatch watch shows it); the items "
+                          "are in the dead_letters table with their payload",
+        }).encode()
+        client = publisher_client(self._emulator_host)
+        try:
+            client.publish(self._notices_topic, body, kind="items_given_up").result(timeout=30)
+        except Exception as exc:  # noqa: BLE001 - the WARNING above and the dead letters already say it
+            _log.warning("could not publish the items-given-up notice: %s", type(exc).__name__)
+        finally:
+            client.stop()
+
+    def __init__(self, store_url: str, *, redeliver_after_s: float, max_attempts: int, retention_days: int, run_started: float,
+                 notices_topic: str | None = None, emulator_host: str | None = None):
         self._store_url = store_url
+        self._notices_topic = notices_topic
+        self._emulator_host = emulator_host
         self._redeliver_after_s = redeliver_after_s
         self._max_attempts = max_attempts
         self._retention_days = retention_days
@@ -147,6 +178,8 @@ class _ReadOutboxFn(beam.DoFn):
         finally:
             store.close()
         self._redelivered.inc(len(due))
+        if exhausted:
+            self._tell_operator(exhausted)
         yield from due
         for item in exhausted:
             yield beam.pvalue.TaggedOutput(
@@ -231,6 +264,7 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
             _ReadOutboxFn(
                 store, redeliver_after_s=ingest.redeliver_after_s, max_attempts=ingest.max_attempts,
                 retention_days=ingest.seen_retention_days, run_started=run_started or time.time(),
+                notices_topic=cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters), emulator_host=emulator_host,
             )
         ).with_outputs(ERRORS, main="due")
     )

@@ -5,6 +5,7 @@ import textwrap
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from helpers import Route
 from mentionwatch.config import LoadedConfig, parse_config
@@ -12,7 +13,7 @@ from mentionwatch.ingest import decode_items, encode_items, run_ingest
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.records import Item
-from mentionwatch.store import HistoryStore
+from mentionwatch.store import HistoryStore, schema
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +66,26 @@ def config(tmp_path, name, emulator, feeds, redeliver_after_s=120, min_interval=
     path.write_text(text)
     loaded = LoadedConfig(parse_config(text, str(path)), path)
     ensure_resources(loaded.config.pubsub, emulator.endpoint)
+    settings = loaded.config.pubsub
+    subscriber = subscriber_client(emulator.endpoint)
+    try:  # the operator's view of the dead-letters topic, for the notices
+        subscriber.create_subscription(request={"name": settings.subscription_path(f"{name}-dead-sub"),
+                                                "topic": settings.topic_path(settings.topics.dead_letters)})
+    finally:
+        subscriber.close()
     return loaded
+
+
+def pull_notices(loaded, emulator) -> list[dict]:
+    settings = loaded.config.pubsub
+    name = settings.topics.dead_letters.removesuffix("-dead")
+    subscriber = subscriber_client(emulator.endpoint)
+    try:
+        response = subscriber.pull(request={"subscription": settings.subscription_path(f"{name}-dead-sub"),
+                                            "max_messages": 100}, timeout=10)
+        return [json.loads(m.message.data) for m in response.received_messages]
+    finally:
+        subscriber.close()
 
 
 def drain(loaded, emulator) -> list[list[Item]]:
@@ -166,3 +186,12 @@ def test_unconfirmed_items_are_redelivered_then_dead_lettered(tmp_path, pubsub_e
     store = HistoryStore(loaded.config.store.url)
     assert store.count("dead_letters", stage="PublishItems") == 1
     assert [len(items) for _, items in drain(loaded, pubsub_emulator)] == [1, 1]
+    # Given up is not processed: a monitor that is only slow still processes the item when it comes.
+    (item_id,) = [r.ref for r in store.engine.connect().execute(
+        sa.select(schema.dead_letters.c.ref).where(schema.dead_letters.c.stage == "PublishItems"))]
+    assert store.processed_item_ids([item_id]) == set()
+    time.sleep(1.1)
+    assert run_ingest(loaded, emulator_host=pubsub_emulator.endpoint).redelivered == 0  # and it is not redelivered
+    # The operator was told on the dead-letters topic.
+    notices = pull_notices(loaded, pubsub_emulator)
+    assert any(n.get("kind") == "items_given_up" and item_id in n["item_ids"] for n in notices)

@@ -646,7 +646,8 @@ class HistoryStore:
         table = schema.item_outbox
         cutoff = _now() - dt.timedelta(seconds=redeliver_after_s)
         query = sa.select(table.c.payload, table.c.attempts).where(
-            table.c.processed_at.is_(None), sa.or_(table.c.published_at.is_(None), table.c.published_at <= cutoff)
+            table.c.processed_at.is_(None), table.c.given_up_at.is_(None),
+            sa.or_(table.c.published_at.is_(None), table.c.published_at <= cutoff),
         )
         if first_seen_before is not None:
             query = query.where(table.c.first_seen_at < first_seen_before)
@@ -657,12 +658,13 @@ class HistoryStore:
         return due, exhausted
 
     def give_up_items(self, item_ids: Sequence[str]) -> None:
-        """Stops redelivering items (after they were dead-lettered)."""
+        """Stops redelivering items (they are dead-lettered and the operator is told). They are not
+        marked processed: a monitor that is only slow still processes and confirms them."""
         if not item_ids:
             return
         table = schema.item_outbox
         with self.engine.begin() as connection:
-            connection.execute(table.update().where(table.c.item_id.in_(list(item_ids))).values(processed_at=_now()))
+            connection.execute(table.update().where(table.c.item_id.in_(list(item_ids))).values(given_up_at=_now()))
 
     def set_mentions_expected(self, counts: Mapping[str, int]) -> None:
         """The monitor records how many subjects each item mentions, then confirms what it can."""
@@ -712,12 +714,15 @@ class HistoryStore:
             )
 
     def purge_seen(self, retention_days: int) -> int:
-        """Forgets processed items first seen more than ``retention_days`` ago."""
+        """Forgets processed (or given-up) items first seen more than ``retention_days`` ago."""
         table = schema.item_outbox
         cutoff = _now() - dt.timedelta(days=retention_days)
         with self.engine.begin() as connection:
             result = connection.execute(
-                table.delete().where(table.c.first_seen_at < cutoff, table.c.processed_at.is_not(None))
+                table.delete().where(
+                    table.c.first_seen_at < cutoff,
+                    sa.or_(table.c.processed_at.is_not(None), table.c.given_up_at.is_not(None)),
+                )
             )
             return result.rowcount or 0
 

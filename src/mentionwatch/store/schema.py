@@ -237,6 +237,9 @@ item_outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("mentions_expected", sa.Integer),
     sa.Column("processed_at", Timestamp),
+    # Redelivery stopped after the last attempt (a dead letter and an operator notice said so);
+    # the monitor may still confirm it, so this is not "processed".
+    sa.Column("given_up_at", Timestamp),
 )
 sa.Index("ix_item_outbox_unprocessed", item_outbox.c.processed_at, item_outbox.c.published_at)
 sa.Index("ix_item_outbox_seen", item_outbox.c.first_seen_at)
