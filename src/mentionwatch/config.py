@@ -110,9 +110,10 @@ _SOURCE_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def _credential_env(value: str | None) -> str | None:
     if value is not None and not _SOURCE_ENV_NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an environment variable name; give the NAME of the variable that "
-            "holds the credential (e.g. REDDIT_CLIENT_SECRET), never the credential itself"
+        raise ValueError(  # the value is not repeated: it may be the credential itself
+            "this is not an environment variable name (the value is not shown, in case it is the credential); "
+            "give the NAME of the variable that holds the credential (e.g. REDDIT_CLIENT_SECRET), never the "
+            "credential itself"
         )
     return value
 
@@ -754,9 +755,9 @@ def _time_zone(value: str | None) -> str | None:
 
 def _env_name(value: str | None) -> str | None:
     if value is not None and not _ENV_NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an environment variable name; give the NAME of the variable "
-            "that holds the secret (e.g. MENTIONWATCH_SMTP_PASSWORD), never the secret itself"
+        raise ValueError(  # the value is not repeated: it may be the secret itself
+            "this is not an environment variable name (the value is not shown, in case it is the secret); give "
+            "the NAME of the variable that holds the secret (e.g. MENTIONWATCH_SMTP_PASSWORD), never the secret itself"
         )
     return value
 
@@ -798,6 +799,13 @@ class SmtpServer(_Block):
         if (self.username_env is None) != (self.password_env is None):
             missing = "password_env" if self.password_env is None else "username_env"
             raise _fail("SmtpServer", [((missing,), "set both username_env and password_env, or neither", None)])
+        if self.security == "none" and self.username_env and self.host not in ("localhost", "127.0.0.1", "::1"):
+            raise _fail("SmtpServer", [((
+                "security",),
+                "security: none would send the login in clear text over the network; use starttls or ssl "
+                "(none is for a relay on this machine, or one without a login)",
+                None,
+            )])
         return self
 
     @property
@@ -809,7 +817,7 @@ _CHANNEL_FIELDS = {
     "console": set(),
     "file": {"directory"},
     "email": {"to", "html"},
-    "webhook": {"url", "format", "secret_env", "timeout_s"},
+    "webhook": {"url", "url_env", "format", "secret_env", "timeout_s"},
 }
 
 
@@ -822,7 +830,9 @@ class ChannelSettings(_Block):
     * ``email``: sends through ``notify.smtp`` to the addresses in ``to``.
     * ``webhook``: POSTs to ``url``: ``format: json`` (signed with the key in
       the environment variable ``secret_env``), ``slack`` or ``discord``
-      (their incoming-webhook payloads).
+      (their incoming-webhook payloads). A Slack or Discord webhook URL is a
+      secret itself: give ``url_env``, the environment variable holding it,
+      instead of ``url``. A URL never carries a login (``user:pass@``).
 
     ``name`` tells two channels of one type apart; it defaults to the type.
     """
@@ -833,11 +843,12 @@ class ChannelSettings(_Block):
     to: tuple[str, ...] = ()
     html: bool = True
     url: str | None = None
+    url_env: str | None = None
     format: Literal["json", "slack", "discord"] = "json"
     secret_env: str | None = None
     timeout_s: float = Field(default=10.0, gt=0, le=120)
 
-    @field_validator("secret_env")
+    @field_validator("secret_env", "url_env")
     @classmethod
     def _secret_env_name(cls, value: str | None) -> str | None:
         return _env_name(value)
@@ -862,8 +873,13 @@ class ChannelSettings(_Block):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None:
             parsed = urlparse(value)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise ValueError(f"webhook url must be http:// or https:// with a host, got {value!r}")
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError("webhook url must be http:// or https:// with a host")
+            if parsed.username or parsed.password:
+                raise ValueError(
+                    "a webhook url must not carry a login (user:password@): put the whole URL in an environment "
+                    "variable and name it with url_env"
+                )
         return value
 
     @model_validator(mode="after")
@@ -873,8 +889,9 @@ class ChannelSettings(_Block):
             problems.append(((name,), f"'{name}' does not apply to a {self.type} channel", None))
         if self.type == "email" and not self.to:
             problems.append((("type",), "an email channel needs 'to': the address(es) to send to", self.type))
-        if self.type == "webhook" and self.url is None:
-            problems.append((("type",), "a webhook channel needs 'url': the address to POST to", self.type))
+        if self.type == "webhook" and (self.url is None) == (self.url_env is None):
+            problems.append((("type",), "a webhook channel needs 'url' (the address to POST to) or 'url_env' (the "
+                                        "environment variable holding it), one of the two", self.type))
         if self.type == "webhook" and self.format == "json" and self.secret_env is None:
             problems.append((
                 ("type",),
@@ -1340,7 +1357,10 @@ def _problem_from_error(err: dict[str, Any], positions: dict[tuple[Any, ...], in
         message = "required but missing"
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if "input" in err and kind not in ("value_error", "model_type", "dict_type", "list_type", "tuple_type"):
+        secretive = bool(loc) and isinstance(loc[-1], str) and (loc[-1].endswith("_env") or loc[-1] == "url")
+        if "input" in err and not secretive and kind not in (
+            "value_error", "model_type", "dict_type", "list_type", "tuple_type"
+        ):
             shown = repr(err["input"])
             if len(shown) <= 80 and not message.endswith(shown):
                 message += f" (got {shown})"

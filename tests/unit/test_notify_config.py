@@ -72,8 +72,7 @@ def test_channel_mistakes_point_at_the_line():
         "c.yaml:8: notify.recipients[0].channels[0].type: a json webhook needs 'secret_env': the environment "
         "variable holding the key that signs every request (X-Mentionwatch-Signature)",
         "c.yaml:11: notify.recipients[0].channels[1].to: 'to' does not apply to a console channel",
-        "c.yaml:13: notify.recipients[0].channels[2].url: webhook url must be http:// or https:// with a host, "
-        "got 'ftp://hooks.example/x'",
+        "c.yaml:13: notify.recipients[0].channels[2].url: webhook url must be http:// or https:// with a host",
     ]
 
 
@@ -91,8 +90,9 @@ def test_secrets_are_named_never_written():
               channels: [{type: email, to: [dana@example.org]}]
         """)
     assert len(found) == 1 and found[0].startswith(
-        "c.yaml:8: notify.smtp.password_env: 'hunter2!' is not an environment variable name"
+        "c.yaml:8: notify.smtp.password_env: this is not an environment variable name"
     )
+    assert "hunter2" not in found[0]  # the value may be the secret: never repeated
 
 
 def test_cross_field_checks_keep_their_lines():

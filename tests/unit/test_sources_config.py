@@ -18,7 +18,7 @@ def problems(sources: str) -> list[str]:
 @pytest.mark.parametrize(
     "sources, expected",
     [
-        ("reddit:\n  - {query: x, client_id_env: 'abc def'}", "c.yaml:5: sources.reddit[0].client_id_env: 'abc def' is not an environment variable name"),
+        ("reddit:\n  - {query: x, client_id_env: 'abc def'}", "c.yaml:5: sources.reddit[0].client_id_env: this is not an environment variable name"),
         ("reddit:\n  - {query: x, client_id_env: A}", "set both client_id_env and client_secret_env"),
         ("reddit:\n  - {listing: new}", "needs 'query' (a search) or 'subreddit'"),
         ("reddit:\n  - {query: x, listing: comments}", "a search is always sorted by new"),

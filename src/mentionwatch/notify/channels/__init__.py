@@ -86,7 +86,6 @@ def build_channel(
             if spec.secret_env
             else None
         )
-        return WebhookChannel(
-            spec.key, spec.url, fmt=spec.format, secret=secret, timeout=spec.timeout_s
-        )
+        url = spec.url or _secret(env, spec.url_env, "webhook URL", f"{where}.url_env")
+        return WebhookChannel(spec.key, url, fmt=spec.format, secret=secret, timeout=spec.timeout_s)
     raise ChannelSetupError(f"{where}: unknown channel type {spec.type!r}")

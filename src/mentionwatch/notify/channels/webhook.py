@@ -147,7 +147,8 @@ class WebhookChannel(Channel):
 
     def send(self, notification: Notification) -> DeliveryReceipt:
         request = self.request(notification)
-        host = urlparse(self.url).netloc
+        parts = urlparse(self.url)  # errors name the host only: a path or a login can be the secret itself
+        host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         try:
             with _OPENER.open(request, timeout=self._timeout) as response:
                 response.read(65536)
