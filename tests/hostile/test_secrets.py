@@ -71,3 +71,20 @@ def test_smtp_without_tls_and_with_a_login_is_refused_unless_the_relay_is_local(
     channels = "        - {type: email, to: [dana@example.org]}\n"
     assert "login in clear text" in problems(channels, smtp.format(host="mail.example.org"))
     parse_config(BASE + channels + smtp.format(host="127.0.0.1"))  # a relay on this machine
+
+
+def test_a_webhook_that_drips_its_answer_cannot_hold_notify():
+    import time
+
+    server = FeedServer().start()
+    try:
+        server.routes["/slow"] = Route(b"ok" * 200, drip=0.2)
+        channel = WebhookChannel("hook", server.url("/slow"), fmt="discord", secret=None, timeout=1)
+        note = Notification(id="al_x", kind="immediate", recipient="dana", severity="critical", title="t",
+                            text="hidden", html="", items=(), created_at="2026-12-03T00:00:00Z")
+        started = time.monotonic()
+        with pytest.raises(TransientDeliveryError, match="did not finish its answer within 1 s"):
+            channel.send(note)
+        assert time.monotonic() - started < 3
+    finally:
+        server.stop()

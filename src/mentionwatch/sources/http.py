@@ -243,7 +243,7 @@ def fetch(
     try:
         opener = urllib.request.build_opener(redirects)
         with opener.open(request, timeout=timeout) as response:
-            raw = _read_bounded(url, response, max_bytes, None if deadline is None else started + deadline)
+            raw = read_bounded(url, response, max_bytes, None if deadline is None else started + deadline)
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as exc:
@@ -284,7 +284,7 @@ def fetch(
 _CHUNK = 64 * 1024
 
 
-def _read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> bytes:
+def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> bytes:
     """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` (monotonic) has passed."""
     parts, size = [], 0
     while size <= max_bytes:

@@ -37,6 +37,7 @@ from mentionwatch.notify.channels.base import (
     TransientDeliveryError,
 )
 from mentionwatch.notify.render import Notification
+from mentionwatch.sources.http import FetchError, read_bounded
 
 SIGNATURE_HEADER = "X-Mentionwatch-Signature"
 TIMESTAMP_HEADER = "X-Mentionwatch-Timestamp"
@@ -151,8 +152,11 @@ class WebhookChannel(Channel):
         host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         try:
             with _OPENER.open(request, timeout=self._timeout) as response:
-                response.read(65536)
+                # The answer is read within timeout_s in all: a receiver that drips it cannot hold notify.
+                read_bounded(host, response, 65536, time.monotonic() + self._timeout)
                 status = response.status
+        except FetchError as exc:
+            raise TransientDeliveryError(f"webhook {host} did not finish its answer within {self._timeout:g} s") from exc
         except urllib.error.HTTPError as exc:
             status = exc.code
             retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
