@@ -189,3 +189,35 @@ def scan_with_peak(config, output) -> tuple[float, float, subprocess.CompletedPr
     seconds = time.monotonic() - started
     peak_kb = int(done.stdout.rsplit("PEAK_KB", 1)[1].split()[0])
     return peak_kb / 1024, seconds, done
+
+
+def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.2):  # one header byte at a time, never the blank line
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="within the fetch deadline") as caught:
+            fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/feed", timeout=5, deadline=2)
+    finally:
+        stop.set()
+        listener.close()
+    assert caught.value.transient and time.monotonic() - started < 4

@@ -2,8 +2,8 @@
 clear by SMTP (issue 15, item 9)."""
 
 import pytest
-
 from helpers import FeedServer, Route
+
 from mentionwatch.config import ConfigError, parse_config
 from mentionwatch.notify.channels import TransientDeliveryError, build_channel
 from mentionwatch.notify.channels.webhook import WebhookChannel
@@ -34,7 +34,7 @@ def problems(channels: str, extra: str = "") -> str:
 def test_validate_never_echoes_a_secret_written_where_a_variable_name_belongs():
     text = problems(f"        - {{type: webhook, url: 'https://hooks.example/x', secret_env: '{SECRET}'}}\n")
     assert "not an environment variable name" in text and SECRET not in text
-    text = problems(f"        - {{type: webhook, url: 'https://hooks.example/x', secret_env: 12345}}\n")
+    text = problems("        - {type: webhook, url: 'https://hooks.example/x', secret_env: 12345}\n")
     assert "12345" not in text
 
 

@@ -27,12 +27,14 @@ block):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
 import http.client
 import ipaddress
 import pathlib
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -240,9 +242,10 @@ def fetch(
     fetched_at = utc_now()
     started = time.monotonic()
     redirects = _GuardedRedirects(allowed_networks)
+    watchdog = _Watchdog(deadline)
     try:
-        opener = urllib.request.build_opener(redirects)
-        with opener.open(request, timeout=timeout) as response:
+        opener = urllib.request.build_opener(redirects, *watchdog.handlers())
+        with watchdog, opener.open(request, timeout=timeout) as response:
             raw = read_bounded(url, response, max_bytes, None if deadline is None else started + deadline)
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -261,15 +264,17 @@ def fetch(
         ) from None
     except (socket.timeout, TimeoutError):
         raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
-        raise FetchError(url, f"cannot connect: {reason}", transient=True) from None
-    except (OSError, ValueError) as exc:  # connection reset mid-body, bad chunking, ...
-        raise FetchError(url, f"connection failed: {exc}", transient=True) from None
-    except http.client.HTTPException as exc:  # body shorter than Content-Length, bad status line
-        raise FetchError(url, f"connection failed: {type(exc).__name__}", transient=True) from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        if watchdog.fired:  # the deadline closed the connection, whatever it was waiting for
+            raise FetchError(url, f"response not complete within the fetch deadline ({deadline:g} s)",
+                             transient=True) from None
+        if isinstance(exc, urllib.error.URLError):
+            if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+                raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
+            raise FetchError(url, f"cannot connect: {exc.reason}", transient=True) from None
+        if isinstance(exc, http.client.HTTPException):  # body shorter than Content-Length, bad status line
+            raise FetchError(url, f"connection failed: {type(exc).__name__}", transient=True) from None
+        raise FetchError(url, f"connection failed: {exc}", transient=True) from None  # reset mid-body, ...
 
     if len(raw) > max_bytes:
         raise FetchError(url, f"response larger than {max_bytes} bytes", status=status)
@@ -298,6 +303,57 @@ def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> 
         parts.append(chunk)
         size += len(chunk)
     return b"".join(parts)
+
+
+class _Watchdog:
+    """Closes the connections of one fetch when its deadline passes, whatever they are waiting for
+    (a server that sends its headers a byte at a time is cut off too); a context manager."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+        self.fired = False
+        self._connections: list[http.client.HTTPConnection] = []
+        self._timer: threading.Timer | None = None
+
+    def _connection(self, cls):
+        def make(host, **kwargs):
+            connection = cls(host, **kwargs)
+            self._connections.append(connection)
+            return connection
+
+        return make
+
+    def handlers(self) -> list[urllib.request.BaseHandler]:
+        watchdog = self
+
+        class Http(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(watchdog._connection(http.client.HTTPConnection), req)
+
+        class Https(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(watchdog._connection(http.client.HTTPSConnection), req,
+                                    context=self._context)
+
+        return [Http(), Https()]
+
+    def _fire(self) -> None:
+        self.fired = True
+        for connection in self._connections:
+            if connection.sock is not None:
+                with contextlib.suppress(OSError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:  # noqa: PYI034 - a private helper, never subclassed
+        if self.deadline is not None:
+            self._timer = threading.Timer(self.deadline, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
