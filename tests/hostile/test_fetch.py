@@ -221,3 +221,34 @@ def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
         stop.set()
         listener.close()
     assert caught.value.transient and time.monotonic() - started < 4
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server):
+    """50,000 entries, invalid UTF-8, a 1 MB entry, a brotli body (never decompressed: mentionwatch does
+    not ask for brotli) beside the good feed: bounded, and the good feed's threat still alerts."""
+    many = "".join(f"<item><guid>n{i}</guid><title>note {i}</title><description>weather {i}</description></item>"
+                   for i in range(50_000))
+    feed_server.routes["/many.xml"] = Route(f'<rss version="2.0"><channel><title>m</title>{many}</channel></rss>'.encode())
+    feed_server.routes["/bad-utf8.xml"] = Route(
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>\xff\xfe\xc3</title><item><guid>u</guid>'
+        b"<title>Dana Reyes \xe9t\xe9 \xff</title><description>ok</description></item></channel></rss>")
+    feed_server.routes["/big-entry.xml"] = Route(
+        b'<rss version="2.0"><channel><title>b</title><item><guid>big</guid><title>Dana Reyes essay</title><description>'
+        + b"Dana Reyes gave a talk about radio. " * 30_000 + b"</description></item></channel></rss>")
+    feed_server.routes["/brotli.xml"] = Route(bytes(range(256)) * 400, headers={"Content-Encoding": "br"})
+    feed_server.routes["/good.xml"] = Route(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title><item><title>post</title>'
+        b"<guid>g1</guid><link>https://forum.example/g1</link><description>Dana Reyes, I know where you live. "
+        b"Tonight I will come and kill you.</description></item></channel></rss>")
+    config = tmp_path / "odd.yaml"
+    names = ("many", "bad-utf8", "big-entry", "brotli", "good")
+    feeds = "".join(f'\n    - {{url: "{feed_server.url(f"/{n}.xml")}", name: {n}}}' for n in names)
+    config.write_text(f"subjects:\n  - name: Dana Reyes\nsources:\n  feeds:{feeds}\n"
+                      f'store: {{url: "sqlite:///{tmp_path}/history.db"}}\n')
+    peak, seconds, done = scan_with_peak(config, tmp_path / "out.jsonl")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "harassment 1" in done.stdout  # the good feed's threat
+    assert "brotli.xml" in done.stdout  # its undecodable body is a dead letter, named
+    assert seconds < 120 and peak < 2048, (seconds, peak)  # the model alone is about 1.5 GB
