@@ -199,15 +199,16 @@ def main() -> int:
     print(f"mentionwatch latency benchmark; work dir {work}; poll interval {POLL_INTERVAL:g} s; {os.cpu_count()} CPUs")
     with PubSubEmulator(port=port, project=settings.project) as emulator:
         env = dict(os.environ, PUBSUB_EMULATOR_HOST=emulator.endpoint, MENTIONWATCH_LOG_DIR=str(work))
-        watch = subprocess.Popen(
-            [sys.executable, "-m", "mentionwatch.cli", "watch", str(config_path)],
-            env=env, stdout=open(work / "watch.out", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        )
         # A tap of its own on the alerts topic: the subscription notify reads must not be shared.
+        # (Created before watch starts: nothing may fail between starting watch and the try that stops it.)
         tap = settings.subscription_path("bench-alerts-tap")
         ensure_resources(settings, emulator.endpoint)
         subscriber_client(emulator.endpoint).create_subscription(
             request={"name": tap, "topic": settings.topic_path(settings.topics.alerts)}, timeout=30
+        )
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "mentionwatch.cli", "watch", str(config_path)],
+            env=env, stdout=open(work / "watch.out", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
         )
         receiver = AlertReceiver(tap, emulator.endpoint)
         receiver.start()

@@ -3,9 +3,10 @@
 benchmarks/classifier_quality.py prints the full report and checks the
 targets of issue 12 (macro-F1 >= 0.90, threat and doxxing recall >= 0.95,
 type accuracy >= 0.85, benign false alarms <= 5 %, non-English macro-F1 >=
-0.85). These floors are the figures measured when the model was shipped,
-rounded down; the false-alarm target is not met yet (9.2 %), so its floor
-guards against getting worse (docs/model-card.md).
+0.85) on the second blind set. These floors are the figures measured when
+the model was shipped, rounded down; the false-alarm target is not met yet
+(14 of 272 = 5.1 %), so its floor guards against getting worse
+(docs/model-card.md).
 """
 
 import pathlib
@@ -36,6 +37,6 @@ def test_blind_set_macro_f1_and_recall_of_threats_and_doxxing(result):
 
 
 def test_blind_set_non_english_and_false_alarms(result):
-    assert result["non_english"]["macro_f1"] >= 0.92, result["non_english"]["macro_f1"]
+    assert result["non_english"]["macro_f1"] >= 0.91, result["non_english"]["macro_f1"]
     wrong, benign = result["false_alarms"]
-    assert wrong / benign <= 0.10, (wrong, benign)
+    assert wrong / benign <= 0.06, (wrong, benign)
