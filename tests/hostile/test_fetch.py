@@ -168,7 +168,8 @@ def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_go
     assert "once decompressed" in done.stdout and "fetch deadline" in done.stdout
     assert "non-public address refused" in done.stdout
     assert internal.requests == []
-    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is the model: about 1.5 GB).
+    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is mostly the model: about 1,000 MB).
+    print(f"peak RSS: hostile scan {peak:.0f} MB, normal scan {baseline:.0f} MB, {seconds:.1f} s")
     assert seconds < 60 and peak < baseline + 200, (seconds, peak, baseline)
 
 
@@ -251,4 +252,5 @@ def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "harassment 1" in done.stdout  # the good feed's threat
     assert "brotli.xml" in done.stdout  # its undecodable body is a dead letter, named
-    assert seconds < 120 and peak < 2048, (seconds, peak)  # the model alone is about 1.5 GB
+    print(f"peak RSS: {peak:.0f} MB, {seconds:.1f} s")
+    assert seconds < 120 and peak < 1536, (seconds, peak)  # a normal scan with the model: about 1,000 MB

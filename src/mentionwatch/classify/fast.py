@@ -10,7 +10,10 @@ base encoder with the model's adapter merged:
    adapter, export encoder + mean pooling + L2 norm to ONNX (opset 17);
 2. fuse (``onnxruntime.transformers.optimizer``: Attention, SkipLayerNorm,
    BiasGelu) and quantize weights per channel to int8 with ``reduce_range``
-   (7-bit weights: without AVX-VNNI the u8×s8 kernels saturate otherwise);
+   (7-bit weights: without AVX-VNNI the u8×s8 kernels saturate otherwise),
+   the word embeddings too (two thirds of the weights: the file shrinks from
+   428 to 132 MB and a loaded classifier from about 1.45 GB to 0.8 GB); the
+   feed-forward output projections stay fp32 (their inputs carry outliers);
 3. **verify** against torch fp32 on fixed probe texts: the embeddings'
    cosine must average ≥ ``MEAN_COSINE`` with none below ``MIN_COSINE``, and
    at least ``SAME_CLASS`` of the probes must get the same top class, or the
@@ -41,7 +44,7 @@ import numpy as np
 
 _log = logging.getLogger(__name__)
 
-FAST_FORMAT = "mentionwatch-int8/2"
+FAST_FORMAT = "mentionwatch-int8/3"
 _FFN_OUTPUT = re.compile(r"layer\.\d+/output/dense/MatMul")
 MIN_COSINE = 0.95
 MEAN_COSINE = 0.98
@@ -71,15 +74,17 @@ def cache_root() -> pathlib.Path:
 
 def model_key(model_dir: pathlib.Path, manifest) -> str:
     """Content hash of everything the int8 model is built from."""
-    import onnxruntime
-    import torch
+    import importlib.metadata
 
+    import onnxruntime
+
+    torch_version = importlib.metadata.version("torch")  # without importing torch (hundreds of MB)
     digest = hashlib.sha256(FAST_FORMAT.encode())
     for name in ("mentionwatch-model.json", manifest.head, manifest.adapter):
         if name:
             digest.update((model_dir / name).read_bytes())
     digest.update(json.dumps(dict(manifest.base), sort_keys=True).encode())
-    digest.update(f"ort={onnxruntime.__version__};torch={torch.__version__};max_length={manifest.max_length}".encode())
+    digest.update(f"ort={onnxruntime.__version__};torch={torch_version};max_length={manifest.max_length}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -109,16 +114,21 @@ class OnnxEncoder:
 
 
 def _threads() -> int:
-    try:
-        import torch
+    """torch's default (one per core, or OMP_NUM_THREADS), without importing torch when it is not loaded."""
+    import sys
 
-        return max(1, torch.get_num_threads())
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return max(1, os.cpu_count() or 1)
+    if "torch" in sys.modules:
+        return max(1, sys.modules["torch"].get_num_threads())
+    configured = os.environ.get("OMP_NUM_THREADS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, os.cpu_count() or 1)
 
 
 def _sha256(path: pathlib.Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:  # streamed: the model file is over 100 MB
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _export(encoder: Any, path: pathlib.Path) -> None:
@@ -180,7 +190,9 @@ def build_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, 
         per_channel=True,
         reduce_range=True,
         weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Attention"],
+        # The word embeddings (250,002 × 384, two thirds of the weights) are int8 too: the model
+        # file and the memory it takes drop by about 290 MB.
+        op_types_to_quantize=["MatMul", "Attention", "Gather", "EmbedLayerNormalization"],
         nodes_to_exclude=keep_fp32,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
