@@ -122,9 +122,18 @@ def test_a_server_that_drips_its_body_is_cut_at_the_deadline(feed_server):
 # ----------------------------------------------------------------------- a whole scan, bounded
 
 
+@pytest.fixture(scope="module")
+def fast_path_built():
+    """Builds (once per machine) the cached int8 model, so the scans measured below only load it."""
+    from mentionwatch.classify.model import load_classifier
+
+    load_classifier("shipped", runtime="auto")
+
+
 @pytest.mark.slow
 @pytest.mark.model
-def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_good_feed(tmp_path, feed_server):
+def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_good_feed(tmp_path, feed_server,
+                                                                                        fast_path_built):
     internal = FeedServer().start()
     try:
         internal.routes["/admin"] = Route(b"<rss><channel><item><title>Dana Reyes internal</title></item></channel></rss>")
@@ -226,7 +235,7 @@ def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server):
+def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server, fast_path_built):
     """50,000 entries, invalid UTF-8, a 1 MB entry, a brotli body (never decompressed: mentionwatch does
     not ask for brotli) beside the good feed: bounded, and the good feed's threat still alerts."""
     many = "".join(f"<item><guid>n{i}</guid><title>note {i}</title><description>weather {i}</description></item>"
