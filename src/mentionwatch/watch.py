@@ -52,7 +52,8 @@ from mentionwatch.store.retention import RetentionPolicy, apply_retention
 _log = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 24 * 3600  # how often watch applies the retention policy
-PUBSUB_DEADLINE_S = 3.0  # each Pub/Sub admin call per cycle, retries included: an outage shows at once
+PUBSUB_DEADLINE_S = 1.5  # each Pub/Sub admin call per cycle, retries included: an outage shows at once,
+# and Ctrl-C is never kept waiting behind it
 
 
 def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStore) -> tuple[int, int]:
@@ -111,10 +112,16 @@ class DeliveryThread:
             self._stop.wait(min(30.0, 2.0 ** min(failures, 5)))
         self.state = "stopped"
 
-    def stop(self, timeout: float = 1.0) -> None:
-        self._stop.set()
+    def request_stop(self) -> None:
+        self._stop.set()  # retries give up, the stream closes; join() waits for it
+
+    def join(self, timeout: float = 1.0) -> None:
         if self._thread is not None:
             self._thread.join(timeout)  # a daemon thread: one stuck in a network call cannot hold the exit
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self.request_stop()
+        self.join(timeout)
 
 
 class MonitorProcess:
@@ -307,9 +314,12 @@ def run_watch(
     finally:
         print("" if not tty else "\n", end="", file=out)
         print("stopping: " + ("delivery, " if notifier else "") + "monitor…", file=out, flush=True)
+        stopping = time.monotonic()
         if notifier is not None:
-            notifier.stop()
+            notifier.request_stop()  # both wind down at once
         monitor.stop()
+        if notifier is not None:
+            notifier.join(max(0.1, 1.0 - (time.monotonic() - stopping)))
         try:
             print(pending_summary(store), file=out, flush=True)
         except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:

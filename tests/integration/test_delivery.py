@@ -258,6 +258,7 @@ def test_watch_says_pubsub_is_unreachable_within_5_s_and_stops_within_3_s(tmp_pa
     finally:
         seconds = stop(watch, timeout=20)
     output = (tmp_path / "watch.log").read_text()
+    print(f"stopped in {seconds:.2f} s")
     assert seconds <= 3.0, f"watch took {seconds:.1f} s to stop after SIGINT:\n{output[-2000:]}"
     assert watch.returncode == 0 and "stopped cleanly" in output
     assert f"127.0.0.1:{port}" in output and "retrying every 2 s" in output
