@@ -274,6 +274,9 @@ def run_watch(
     store = HistoryStore(cfg.store.url)
     log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
     monitor = MonitorProcess(str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None)
+    if deliver and cfg.notify is not None:
+        with contextlib.suppress(PubSubUnavailable):  # the subscription delivery reads; the loop retries
+            ensure_resources(cfg.pubsub, host, timeout=PUBSUB_DEADLINE_S)
     notifier = DeliveryThread(loaded, host).start() if deliver and cfg.notify is not None else None
     started_at = dt.datetime.now(dt.UTC)
     handlers = {}
