@@ -79,7 +79,11 @@ class DeliveryThread:
         self._loaded, self._host = loaded, host
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.state = "starting"
+        self.state = "waiting for Pub/Sub"
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
 
     def start(self) -> DeliveryThread:
         self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
@@ -118,10 +122,6 @@ class DeliveryThread:
     def join(self, timeout: float = 1.0) -> None:
         if self._thread is not None:
             self._thread.join(timeout)  # a daemon thread: one stuck in a network call cannot hold the exit
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self.request_stop()
-        self.join(timeout)
 
 
 class MonitorProcess:
@@ -274,10 +274,7 @@ def run_watch(
     store = HistoryStore(cfg.store.url)
     log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
     monitor = MonitorProcess(str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None)
-    if deliver and cfg.notify is not None:
-        with contextlib.suppress(PubSubUnavailable):  # the subscription delivery reads; the loop retries
-            ensure_resources(cfg.pubsub, host, timeout=PUBSUB_DEADLINE_S)
-    notifier = DeliveryThread(loaded, host).start() if deliver and cfg.notify is not None else None
+    notifier = DeliveryThread(loaded, host) if deliver and cfg.notify is not None else None
     started_at = dt.datetime.now(dt.UTC)
     handlers = {}
     if threading.current_thread() is threading.main_thread():
@@ -291,6 +288,8 @@ def run_watch(
             note = ""
             try:
                 ensure_resources(cfg.pubsub, host, timeout=PUBSUB_DEADLINE_S)
+                if notifier is not None and not notifier.started:
+                    notifier.start()  # once the subscription it reads exists
                 state = monitor.ensure_running()
                 republish_pending(loaded, host, store)
                 summary = run_ingest(loaded, emulator_host=host)

@@ -6,10 +6,13 @@ a redirect from one 127.0.0.1 port to another, refused because loopback is
 not an allowed redirect target unless the config says so.
 """
 
+import contextlib
 import gzip
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zlib
 
@@ -201,10 +204,10 @@ def scan_with_peak(config, output) -> tuple[float, float, subprocess.CompletedPr
     return peak_kb / 1024, seconds, done
 
 
-def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
-    import socket
-    import threading
-
+@contextlib.contextmanager
+def dripping_server(first: bytes, drip: bytes, every: float):
+    """A raw server on 127.0.0.1 that sends ``first``, then ``drip`` every ``every`` s, never finishing;
+    yields its URL."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -214,22 +217,27 @@ def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
         connection, _ = listener.accept()
         with connection:
             connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\n")
-            while not stop.wait(0.2):  # one header byte at a time, never the blank line
+            connection.sendall(first)
+            while not stop.wait(every):
                 try:
-                    connection.sendall(b"X")
+                    connection.sendall(drip)
                 except OSError:
                     return
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    started = time.monotonic()
+    threading.Thread(target=serve, daemon=True).start()
     try:
-        with pytest.raises(FetchError, match="within the fetch deadline") as caught:
-            fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/feed", timeout=5, deadline=2)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
     finally:
         stop.set()
         listener.close()
+
+
+def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
+    started = time.monotonic()
+    # One header byte at a time, never the blank line that ends the headers.
+    with dripping_server(b"HTTP/1.1 200 OK\r\n", b"X", 0.2) as url, \
+            pytest.raises(FetchError, match="within the fetch deadline") as caught:
+        fetch(url, timeout=5, deadline=2)
     assert caught.value.transient and time.monotonic() - started < 4
 
 
@@ -263,3 +271,11 @@ def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server,
     assert "brotli.xml" in done.stdout  # its undecodable body is a dead letter, named
     print(f"peak RSS: {peak:.0f} MB, {seconds:.1f} s")
     assert seconds < 120 and peak < 1536, (seconds, peak)  # a normal scan with the model: about 1,000 MB
+
+
+def test_a_body_without_a_length_cut_at_the_deadline_is_not_taken_for_a_whole_page():
+    """HTTP/1.0, no Content-Length: the body ends when the connection closes, and the deadline's
+    watchdog closing it must read as a cut-off, not as the end of the page."""
+    first = b"HTTP/1.0 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss>"
+    with dripping_server(first, b" ", 0.3) as url, pytest.raises(FetchError, match="within the fetch deadline"):
+        fetch(url, timeout=5, deadline=1.5)

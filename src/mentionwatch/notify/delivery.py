@@ -34,17 +34,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch.store import schema
+from mentionwatch.store.db import parse_time
 
-UTC = dt.UTC
 UNDELIVERED = ("published", "delivering", "failed")
 NOT_RECEIVED = "none"  # notify_received.via of a row that only records an overdue notice
 STATES = ("waiting", "local", "published", "delivering", "queued", "delivered", "failed", "unrouted")
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +135,7 @@ def alert_deliveries(
     deliveries: dict[str, list[Delivery]] = {i: [] for i in ids}
     sent = schema.notify_deliveries
     for r in connection.execute(sa.select(sent).where(sent.c.ref.in_(ids))).all():
-        deliveries[r.ref].append(Delivery(r.recipient, r.channel, r.status, _utc(r.updated_at)))
+        deliveries[r.ref].append(Delivery(r.recipient, r.channel, r.status, parse_time(r.updated_at)))
     queue = schema.notify_digest_queue
     queued = connection.execute(sa.select(queue).where(queue.c.alert_id.in_(ids))).all()
     digests = {r.digest_id for r in queued if r.digest_id}
@@ -153,10 +147,10 @@ def alert_deliveries(
         reached = by_digest.get(r.digest_id or "", [])
         if r.status == "sent" and reached:
             deliveries[r.alert_id] += [
-                Delivery(d.recipient, d.channel, d.status, _utc(d.updated_at), r.digest_id) for d in reached
+                Delivery(d.recipient, d.channel, d.status, parse_time(d.updated_at), r.digest_id) for d in reached
             ]
         else:
-            deliveries[r.alert_id].append(Delivery(r.recipient, "digest", "queued", _utc(r.due_at), r.digest_id))
+            deliveries[r.alert_id].append(Delivery(r.recipient, "digest", "queued", parse_time(r.due_at), r.digest_id))
     out = []
     for r in rows:
         mine = tuple(deliveries[r.alert_id])
@@ -168,8 +162,8 @@ def alert_deliveries(
                 label=r.label,
                 harassment_type=r.harassment_type,
                 severity=r.severity,
-                created_at=_utc(r.created_at),
-                published_at=_utc(r.published_at),
+                created_at=parse_time(r.created_at),
+                published_at=parse_time(r.published_at),
                 state=_state(r.status, got, mine),
                 received_via=got.via if got is not None and got.via != NOT_RECEIVED else None,
                 deliveries=mine,

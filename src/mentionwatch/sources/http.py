@@ -290,14 +290,18 @@ _CHUNK = 64 * 1024
 
 
 def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> bytes:
-    """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` (monotonic) has passed."""
+    """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` (monotonic) has passed.
+
+    A body that ends after the deadline is given up too: the fetch's watchdog shuts the connection at
+    the deadline, and a body without a length then simply stops, which must not pass for a whole page.
+    """
+    read = getattr(response, "read1", response.read)
     parts, size = [], 0
     while size <= max_bytes:
+        chunk = read(min(_CHUNK, max_bytes + 1 - size))
         if deadline is not None and time.monotonic() > deadline:
             raise FetchError(url, f"response not complete within the fetch deadline ({size} bytes read)",
                              transient=True)
-        chunk = response.read1(min(_CHUNK, max_bytes + 1 - size)) if hasattr(response, "read1") else response.read(
-            min(_CHUNK, max_bytes + 1 - size))
         if not chunk:
             break
         parts.append(chunk)
