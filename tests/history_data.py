@@ -57,3 +57,15 @@ def load(store) -> dict[str, str]:
     alerts = [make_alert(c) for c in first if c.mention.item.id[3:] in ALERTED]
     store.record_alerts(alerts, status="local")
     return {c.mention.item.id[3:]: c.mention.id for c in first}
+
+
+def write_config(store_url: str, tmp_path, store_extra: str = "") -> str:
+    """Writes the history into the store at ``store_url`` and a config naming it; returns the config's path."""
+    from mentionwatch.store import HistoryStore
+
+    store = HistoryStore(store_url)
+    load(store)
+    store.close()
+    path = tmp_path / "config.yaml"
+    path.write_text(f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n{store_extra}")
+    return str(path)

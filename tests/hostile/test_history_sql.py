@@ -4,11 +4,10 @@
 import time
 
 import pytest
-from history_data import load
+from history_data import write_config
 
 from mentionwatch.cli import main
 from mentionwatch.history.sql import ReadOnlySQLError, iter_readonly
-from mentionwatch.store import HistoryStore
 
 pytestmark = pytest.mark.hostile
 
@@ -17,12 +16,7 @@ RUNAWAY = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELEC
 
 @pytest.fixture
 def config(store_url, tmp_path):
-    store = HistoryStore(store_url)
-    load(store)
-    store.close()
-    path = tmp_path / "config.yaml"
-    path.write_text(f"subjects:\n  - name: Dana Reyes\nstore:\n  url: {store_url}\n")
-    return str(path), store_url
+    return write_config(store_url, tmp_path), store_url
 
 
 def test_an_endless_recursive_query_is_stopped_at_the_timeout(config):

@@ -5,7 +5,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from history_data import load
+from history_data import write_config
 
 from mentionwatch.cli import main
 from mentionwatch.store import HistoryStore
@@ -15,15 +15,7 @@ from mentionwatch.store.migrate import downgrade, head_revision
 
 @pytest.fixture
 def config(store_url, tmp_path):
-    store = HistoryStore(store_url)
-    load(store)
-    store.close()
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        "subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\n"
-        f"store:\n  url: {store_url}\n  retention: {{raw_days: 7, history_days: 30}}\n"
-    )
-    return str(path)
+    return write_config(store_url, tmp_path, "  retention: {raw_days: 7, history_days: 30}\n")
 
 
 def run(capsys, *argv):
