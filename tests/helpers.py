@@ -181,6 +181,11 @@ def classified_mention(item_id, label, harassment_type=None, title="", text="tex
     return ClassifiedMention(Mention(item, subject, (Span("text", 0, 4, "Dana", "dana"),)), result)
 
 
+# Two threats the shipped model classifies as such: the live-feed tests append them.
+THREAT_A = "Dana Reyes, I know where you live. Tonight I will come and kill you."
+THREAT_B = "Dana Reyes you will be dead by Friday, I promise I will shoot you myself."
+
+
 class LiveFeed:
     """An RSS feed whose entries the test appends; honours If-None-Match."""
 

@@ -19,7 +19,7 @@ import textwrap
 import time
 
 import pytest
-from helpers import LiveFeed
+from helpers import THREAT_A, THREAT_B, LiveFeed
 
 from mentionwatch.config import load_config
 from mentionwatch.notify import delivery
@@ -33,8 +33,6 @@ from mentionwatch.store import HistoryStore
 pytestmark = [pytest.mark.integration]
 
 ABUSE = "I know where you live and I will hurt you"
-THREAT_A = "Dana Reyes, I know where you live. Tonight I will come and kill you."
-THREAT_B = "Dana Reyes you will be dead by Friday, I promise I will shoot you myself."
 NOTIFY = """
 notify:
   recipients:

@@ -17,7 +17,7 @@ import textwrap
 import time
 
 import pytest
-from helpers import LiveFeed
+from helpers import THREAT_A, THREAT_B, LiveFeed
 
 from mentionwatch.config import load_config
 from mentionwatch.pubsub.clients import subscriber_client
@@ -25,8 +25,6 @@ from mentionwatch.pubsub.emulator import PubSubEmulator, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.model, pytest.mark.slow]
 
-THREAT_A = "Dana Reyes, I know where you live. Tonight I will come and kill you."
-THREAT_B = "Dana Reyes you will be dead by Friday, I promise I will shoot you myself."
 PROMO = "NEW Dana Reyes Hotel Room Tape 2026 - full video leaked, watch free in HD now"
 BENIGN = "Dana Reyes hosted a lovely charity softball game for the kids on Saturday."
 
