@@ -366,13 +366,17 @@ class Notifier:
             "%d alert(s) published more than %.0f s ago have not reached anyone: %s (mentionwatch alerts status CONFIG)",
             len(late), after, ", ".join(f"{a.alert_id} ({a.state})" for a in late[:10]),
         )
-        notice = render_overdue_notice(late, after_s=after, now=now)
+        self._tell_operator(render_overdue_notice(late, after_s=after, now=now))
+        self.store.mark_noticed([a.alert_id for a in late], now)
+
+    def _tell_operator(self, notice: Notification) -> None:
+        """Sends a notice on every operator channel; a failure is logged (the caller's WARNING has
+        already told the operator in the log)."""
         for operator in self._operator:
             try:
                 operator.send(notice)
-            except Exception as exc:  # noqa: BLE001 - the log line above already told the operator
+            except Exception as exc:  # noqa: BLE001 - nothing else to do
                 _log.error("could not notify the operator via %s: %s", operator.key, exc)
-        self.store.mark_noticed([a.alert_id for a in late], now)
 
     # ------------------------------------------------------------------ delivery
 
@@ -535,13 +539,7 @@ class Notifier:
             error=error,
             now=now,
         )
-        for operator in self._operator:
-            try:
-                operator.send(notice)
-            except (
-                Exception
-            ) as exc:  # the log line above already told the operator; nothing else to do
-                _log.error("could not notify the operator via %s: %s", operator.key, exc)
+        self._tell_operator(notice)
 
     # ------------------------------------------------------------------ digests
 
