@@ -130,30 +130,6 @@ class _ReadOutboxFn(beam.DoFn):
     """Items recorded before this run that still need (re)delivery; exhausted ones dead-lettered,
     and the operator told on the dead-letters topic (``kind=items_given_up``)."""
 
-    def _tell_operator(self, exhausted: Sequence[Item]) -> None:
-        ids = [i.id for i in exhausted]
-        _log.warning(
-            "%d item(s) were not confirmed by the monitor after %d deliveries; redelivery stopped, kept as dead "
-            "letters (a slow monitor still processes them when they arrive): %s",
-            len(ids), self._max_attempts, ", ".join(ids[:10]),
-        )
-        if not self._notices_topic:
-            return
-        from mentionwatch.pubsub.clients import publisher_client
-
-        body = json.dumps({
-            "kind": "items_given_up", "count": len(ids), "item_ids": ids[:1000], "attempts": self._max_attempts,
-            "what_to_do": "check that the monitor is running and keeping up (mentionwatch watch shows it); the items "
-                          "are in the dead_letters table with their payload",
-        }).encode()
-        client = publisher_client(self._emulator_host)
-        try:
-            client.publish(self._notices_topic, body, kind="items_given_up").result(timeout=30)
-        except Exception as exc:  # noqa: BLE001 - the WARNING above and the dead letters already say it
-            _log.warning("could not publish the items-given-up notice: %s", type(exc).__name__)
-        finally:
-            client.stop()
-
     def __init__(self, store_url: str, *, redeliver_after_s: float, max_attempts: int, retention_days: int, run_started: float,
                  notices_topic: str | None = None, emulator_host: str | None = None):
         self._store_url = store_url
@@ -189,6 +165,29 @@ class _ReadOutboxFn(beam.DoFn):
                     error=f"not confirmed by the monitor after {self._max_attempts} deliveries",
                 ),
             )
+
+    def _tell_operator(self, exhausted: Sequence[Item]) -> None:
+        ids = [i.id for i in exhausted]
+        _log.warning(
+            "%d item(s) were not confirmed by the monitor after %d deliveries; redelivery stopped, kept as dead "
+            "letters (a slow monitor still processes them when they arrive): %s",
+            len(ids), self._max_attempts, ", ".join(ids[:10]),
+        )
+        if not self._notices_topic:
+            return
+        from mentionwatch.pubsub.clients import publisher_client
+        from mentionwatch.pubsub.publish import publish_notice
+
+        body = json.dumps({
+            "kind": "items_given_up", "count": len(ids), "item_ids": ids[:1000], "attempts": self._max_attempts,
+            "what_to_do": "check that the monitor is running and keeping up (mentionwatch watch shows it); the items "
+                          "are in the dead_letters table with their payload",
+        }).encode()
+        client = publisher_client(self._emulator_host)
+        try:
+            publish_notice(client, self._notices_topic, body, "items-given-up notice", kind="items_given_up")
+        finally:
+            client.stop()
 
 
 class _PublishItemsFn(beam.DoFn):

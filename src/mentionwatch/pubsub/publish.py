@@ -44,6 +44,17 @@ def encode(alert: Alert) -> bytes:
     return json.dumps(alert.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
+def publish_notice(client, topic: str, body: bytes, what: str, **attributes: str) -> bool:
+    """Publishes one operator notice (source health, items given up) and waits for Pub/Sub's answer;
+    a refusal is logged, never raised (the caller has logged the notice itself)."""
+    try:
+        client.publish(topic, body, **attributes).result(timeout=30)
+    except Exception as exc:  # noqa: BLE001 - the client raises many types; all mean "not published"
+        _log.warning("could not publish the %s to %s: %s", what, topic, type(exc).__name__)
+        return False
+    return True
+
+
 class AlertPublisher:
     """Publishes alerts to one topic and waits for Pub/Sub's acknowledgement.
 

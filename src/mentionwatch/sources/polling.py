@@ -281,12 +281,9 @@ class _CheckHealthFn(beam.DoFn):
             from mentionwatch.pubsub.clients import publisher_client
 
             self._client = publisher_client(self._emulator_host)
-        try:
-            self._client.publish(self._topic, notice.body, **notice.attributes).result(timeout=30)
-        except Exception as exc:
-            _log.warning("could not publish the source health notice to %s: %s", self._topic, type(exc).__name__)
-            return False
-        return True
+        from mentionwatch.pubsub.publish import publish_notice
+
+        return publish_notice(self._client, self._topic, notice.body, "source health notice", **notice.attributes)
 
     def process(self, spec: SourceSpec):
         now = dt.datetime.now(dt.timezone.utc)
