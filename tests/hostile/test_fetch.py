@@ -180,9 +180,10 @@ def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_go
     assert "once decompressed" in done.stdout and "fetch deadline" in done.stdout
     assert "non-public address refused" in done.stdout
     assert internal.requests == []
-    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is mostly the model: about 1,000 MB).
+    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is mostly Beam and the int8 model:
+    # about 780 MB), and the whole run stays under the 1 GB the issue sets for every hostile scan.
     print(f"peak RSS: hostile scan {peak:.0f} MB, normal scan {baseline:.0f} MB, {seconds:.1f} s")
-    assert seconds < 60 and peak < baseline + 200, (seconds, peak, baseline)
+    assert seconds < 60 and peak < min(baseline + 200, 1024), (seconds, peak, baseline)
 
 
 def scan_with_peak(config, output) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -270,7 +271,7 @@ def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server,
     assert "harassment 1" in done.stdout  # the good feed's threat
     assert "brotli.xml" in done.stdout  # its undecodable body is a dead letter, named
     print(f"peak RSS: {peak:.0f} MB, {seconds:.1f} s")
-    assert seconds < 120 and peak < 1536, (seconds, peak)  # a normal scan with the model: about 1,000 MB
+    assert seconds < 60 and peak < 1024, (seconds, peak)  # a normal scan with the int8 model: about 780 MB
 
 
 def test_a_body_without_a_length_cut_at_the_deadline_is_not_taken_for_a_whole_page():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import pathlib
 import shutil
+import subprocess
+import sys
 
 import apache_beam as beam
 import numpy as np
@@ -192,3 +194,19 @@ def test_the_converted_encoder_is_refused_when_its_source_changes(tmp_path, monk
     monkeypatch.setenv("MENTIONWATCH_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(e5.EncoderUnavailable, match="SHA-256"):
         e5.encoder_dir(e5.SOURCE_SHA256)
+
+
+def test_the_fast_path_classifies_without_importing_torch(int8_model):
+    """Torch costs about 220 MB of every scan; the int8 path (through Beam's RunInference
+    imports and the tokenizer) must not load it. ``int8_model`` has built the cached model."""
+    program = (
+        "import sys\n"
+        "from mentionwatch.classify.transform import ClassifyMentions\n"
+        "from mentionwatch.classify.model import load_classifier\n"
+        "model = load_classifier('shipped', runtime='onnx-int8')\n"
+        "model.predict_proba(['Marit Oyelaran, I will find you.'])\n"
+        "print(model.runtime.name, sorted(m for m in ('torch', 'onnx', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["onnx-int8", "[]"], done.stdout

@@ -293,6 +293,26 @@ def load_encoder(encoder_path: str, model_dir: pathlib.Path, manifest: Manifest,
     return encoder.eval()
 
 
+def load_tokenizer(encoder_path: str):
+    """The encoder's tokenizer, offline.
+
+    A directory with a ``tokenizer.json`` loads through the fast tokenizer class
+    directly: importing ``AutoTokenizer`` reaches transformers' model
+    configuration, which imports torch (about 220 MB resident) even when the int8
+    fast path never needs it. Anything else goes through ``AutoTokenizer``.
+    """
+    try:
+        if (pathlib.Path(encoder_path) / "tokenizer.json").is_file():
+            from transformers import PreTrainedTokenizerFast
+
+            return PreTrainedTokenizerFast.from_pretrained(encoder_path, local_files_only=True)
+        from transformers import AutoTokenizer  # importing it loads torch
+
+        return AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot load the tokenizer of {encoder_path!r} offline: {exc}") from None
+
+
 def load_classifier(
     name: str = SHIPPED, *, batch_size: int = 32, max_length: int | None = None, runtime: str = "torch"
 ) -> MentionClassifier:
@@ -331,12 +351,7 @@ def load_classifier(
             f"{len(manifest.classes)} classes"
         )
 
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"cannot load the tokenizer of {encoder_path!r} offline: {exc}") from None
+    tokenizer = load_tokenizer(encoder_path)
     encoder_runtime = None
     if runtime in ("auto", "onnx-int8"):
         from mentionwatch.classify import fast

@@ -56,7 +56,7 @@ from mentionwatch.classify import metrics, synth
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.inputs import url_words
 from mentionwatch.classify.labels import CLASSES, label_scores
-from mentionwatch.classify.model import FORMAT, MANIFEST, base_encoder_dir
+from mentionwatch.classify.model import FORMAT, MANIFEST, base_encoder_dir, load_tokenizer
 
 _log = logging.getLogger(__name__)
 
@@ -357,7 +357,6 @@ def run(settings: TrainSettings) -> dict:
     """Trains, calibrates, evaluates and writes the model directory; returns the evaluation."""
     import torch
     from safetensors.numpy import save_file
-    from transformers import AutoTokenizer
 
     started = time.time()
     torch.manual_seed(settings.seed)
@@ -379,7 +378,7 @@ def run(settings: TrainSettings) -> dict:
     val = [r for k in range(settings.eval_renders) for r in render_all(parts["val"], settings.seed * 100 + k, True, settings.url_rate)]
     test = [r for k in range(settings.eval_renders) for r in render_all(parts["test"], settings.seed * 1000 + k, True, settings.url_rate)]
 
-    tokenizer = AutoTokenizer.from_pretrained(base_encoder_dir(_base_block(settings), settings.out), local_files_only=True)
+    tokenizer = load_tokenizer(base_encoder_dir(_base_block(settings), settings.out))
     encoder, adapted, norms = _lora_encoder(settings)
     head = torch.nn.Linear(encoder.config.hidden_size, len(CLASSES))
     counts = collections.Counter(t.cls for t in parts["train"])
