@@ -19,6 +19,7 @@ import zlib
 import pytest
 from helpers import FeedServer, Route
 
+from mentionwatch.sources import http as http_module
 from mentionwatch.sources.http import FetchError, address_allowed, check_redirect, fetch
 
 pytestmark = [pytest.mark.hostile, pytest.mark.integration]
@@ -97,6 +98,24 @@ def test_a_redirect_to_another_local_port_is_refused_by_default(feed_server):
         assert internal.requests == []  # never reached
         allowed = fetch(feed_server.url("/feed"), allowed_networks=["127.0.0.0/8"])
         assert allowed.final_url == internal.url("/secret") and allowed.redirects == (internal.url("/secret"),)
+    finally:
+        internal.stop()
+
+
+def test_a_name_that_resolves_differently_when_connecting_is_refused(feed_server, monkeypatch):
+    """DNS rebinding: the redirect target's name looked public when checked, then led to loopback.
+    Simulated by letting the first check pass; the connected address is checked again."""
+    internal = FeedServer().start()
+    try:
+        internal.routes["/secret"] = Route(b"<rss><channel><title>internal</title></channel></rss>")
+        feed_server.routes["/feed"] = Route(status=302, headers={"Location": internal.url("/secret")})
+        monkeypatch.setattr(http_module, "check_redirect", lambda url, allowed=(): None)
+        with pytest.raises(FetchError, match=r"non-public address refused \(127.0.0.1 connected to 127.0.0.1"):
+            fetch(feed_server.url("/feed"))
+        assert internal.requests == []  # connected, refused before a byte was sent
+        assert fetch(feed_server.url("/feed"), allowed_networks=["127.0.0.0/8"]).final_url == internal.url("/secret")
+        feed_server.routes["/plain"] = Route(b"<rss/>")
+        assert fetch(feed_server.url("/plain")).body == b"<rss/>"  # the URL the operator wrote: fetched as written
     finally:
         internal.stop()
 

@@ -319,9 +319,15 @@ class _Watchdog:
         self._connections: list[http.client.HTTPConnection] = []
         self._timer: threading.Timer | None = None
 
-    def _connection(self, cls):
+    def _connection(self, cls, req):
+        allowed = getattr(req, _CHECK_PEER, None)
+        if allowed is not None and (req.has_proxy() or getattr(req, "_tunnel_host", None)):
+            allowed = None  # through a proxy the peer is the proxy, which resolves the name itself
+
         def make(host, **kwargs):
             connection = cls(host, **kwargs)
+            if allowed is not None:
+                connection._create_connection = _peer_checked(req.full_url, allowed)
             self._connections.append(connection)
             return connection
 
@@ -332,11 +338,11 @@ class _Watchdog:
 
         class Http(urllib.request.HTTPHandler):
             def http_open(self, req):
-                return self.do_open(watchdog._connection(http.client.HTTPConnection), req)
+                return self.do_open(watchdog._connection(http.client.HTTPConnection, req), req)
 
         class Https(urllib.request.HTTPSHandler):
             def https_open(self, req):
-                return self.do_open(watchdog._connection(http.client.HTTPSConnection), req,
+                return self.do_open(watchdog._connection(http.client.HTTPSConnection, req), req,
                                     context=self._context)
 
         return [Http(), Https()]
@@ -360,6 +366,32 @@ class _Watchdog:
             self._timer.cancel()
 
 
+_CHECK_PEER = "_mentionwatch_allowed_networks"
+
+
+def _peer_checked(url: str, allowed_networks: Sequence[str]):
+    """``socket.create_connection`` that refuses a connected address ``address_allowed`` refuses.
+
+    ``check_redirect`` resolves the target before urllib connects, and a name
+    can answer differently the second time (DNS rebinding); checking the
+    address actually connected to, before a byte is sent (before TLS too),
+    closes that gap.
+    """
+
+    def create_connection(address, *args, **kwargs):
+        sock = socket.create_connection(address, *args, **kwargs)
+        peer = sock.getpeername()[0]
+        if not address_allowed(peer, allowed_networks):
+            sock.close()
+            raise FetchError(
+                url, f"redirect to a non-public address refused ({address[0]} connected to {peer}; "
+                "fetch.allow_networks lists networks a redirect may reach)",
+            )
+        return sock
+
+    return create_connection
+
+
 class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
     """Follows redirects only to public addresses (``check_redirect``), never carrying credentials
     to another origin, and keeps the chain.
@@ -378,6 +410,7 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
         check_redirect(newurl, self.allowed_networks)
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None:
+            setattr(new, _CHECK_PEER, self.allowed_networks)  # checked again once connected (DNS rebinding)
             self.chain.append(new.full_url)
             old_origin = urllib.parse.urlsplit(req.full_url)[:2]
             if urllib.parse.urlsplit(new.full_url)[:2] != old_origin:
