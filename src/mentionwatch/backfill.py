@@ -148,9 +148,7 @@ def build_pipeline(
     source = p | "ReadStoredItems" >> (items or ReadStoredItems(cfg.store.url, since=since, until=until))
     subjects = from_config(cfg.subjects, cfg.sources)
     matched = source | "MatchSubjects" >> MatchSubjects(subjects)
-    handler = model_handler or MentionModelHandler(
-        cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
-    )
+    handler = model_handler or MentionModelHandler.from_settings(cfg.model)
     classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
     # Bigger write batches than the streaming sink's: a bulk job, fewer commits.
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url, max_batch=5000)

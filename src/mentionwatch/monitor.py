@@ -135,9 +135,7 @@ class MonitorItems(beam.PTransform):
             | "BatchCounts" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
             | "RecordExpected" >> beam.ParDo(_RecordExpectedFn(store))
         )
-        handler = self._handler or MentionModelHandler(
-            cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
-        )
+        handler = self._handler or MentionModelHandler.from_settings(cfg.model)
         classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(self._loaded))
         stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(store)
         decided = stored.written | "DecideAlerts" >> DecideAlerts(

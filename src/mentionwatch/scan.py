@@ -155,9 +155,7 @@ def build_pipeline(
         source, source_errors = result.items, result.errors
 
     matched = source | "MatchSubjects" >> MatchSubjects(from_config(cfg.subjects, cfg.sources))
-    handler = model_handler or MentionModelHandler(
-        cfg.model.name, batch_size=cfg.model.batch_size, max_length=cfg.model.max_length, runtime=cfg.model.runtime
-    )
+    handler = model_handler or MentionModelHandler.from_settings(cfg.model)
     classified = (
         matched.mentions
         | "SpreadMentions" >> beam.Reshuffle()

@@ -6,6 +6,8 @@ import random
 
 from mentionwatch.classify import metrics, synth
 from mentionwatch.classify.handler import MentionModelHandler
+from mentionwatch.classify.model import BATCH_TOKENS, plan_passes
+from mentionwatch.config import parse_config
 from mentionwatch.classify.train import load_templates, render_all, split
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -67,8 +69,25 @@ def test_metrics_report_counts_types_and_confusion():
     assert "macro-F1" in metrics.format_report("x", result)
 
 
-def test_handler_pickles_without_a_model_and_batches_in_model_sized_steps():
+def test_handler_pickles_without_a_model_and_takes_texts_a_thousand_at_a_time():
     handler = MentionModelHandler("shipped", batch_size=32, runtime="onnx-int8")
     clone = pickle.loads(pickle.dumps(handler))
-    assert clone._runtime == "onnx-int8"
-    assert handler.batch_elements_kwargs()["min_batch_size"] == 32
+    assert clone._runtime == "onnx-int8" and clone._batch_tokens == BATCH_TOKENS
+    assert handler.batch_elements_kwargs()["min_batch_size"] == 1024
+
+
+def test_handler_from_settings_carries_the_model_block():
+    model = parse_config("subjects: [{name: A B}]\nmodel: {batch_size: 8, batch_tokens: 256, runtime: torch}\n").model
+    handler = MentionModelHandler.from_settings(model)
+    assert (handler._batch_size, handler._batch_tokens, handler._runtime) == (8, 256, "torch")
+
+
+def test_passes_hold_at_most_the_texts_and_padded_tokens_allowed():
+    lengths = [5] * 40 + [40] * 30 + [100, 128, 1100]
+    passes = plan_passes(lengths, batch_size=32, batch_tokens=1024)
+    assert [i for p in passes for i in range(len(lengths))[p]] == list(range(len(lengths)))  # each once, in order
+    for p in passes:
+        chunk = lengths[p]
+        assert len(chunk) <= 32 and (len(chunk) == 1 or len(chunk) * max(chunk) <= 1024), chunk
+    assert [len(lengths[p]) for p in passes] == [32, 25, 13, 2, 1]  # a text wider than the budget runs alone
+    assert plan_passes([], 32) == []

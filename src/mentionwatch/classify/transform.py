@@ -16,13 +16,13 @@ from collections.abc import Mapping
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from apache_beam.ml.inference.base import (
+
+from mentionwatch.classify.beam_inference import (
     KeyedModelHandler,
     ModelHandler,
     PredictionResult,
     RunInference,
 )
-
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.handler import InferenceFailure
 from mentionwatch.classify.inputs import model_input

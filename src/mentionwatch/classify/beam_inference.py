@@ -1,0 +1,34 @@
+"""Beam's inference API (``RunInference``, ``ModelHandler``), imported without torch.
+
+``apache_beam.ml.inference.base`` tries to import its optional ``ModelManager``
+(for ``use_model_manager=True``, which mentionwatch never sets), and that module
+imports torch and scipy at module level: about 220 MB of resident memory and a
+second of start-up in every scan, although the int8 fast path classifies
+without torch. Beam treats the module as optional: when the import fails,
+``ModelManager`` stays ``None`` and is imported where it is needed. Marking it
+absent before the first Beam ML import keeps torch out until a torch model
+loads. The same ``except`` branch also drops Beam's handle on ``resource``
+(it reads peak memory when a model loads, and warns without it), so it is put
+back. Import Beam's inference names from here.
+"""
+
+import sys
+
+sys.modules.setdefault("apache_beam.ml.inference.model_manager", None)
+
+from apache_beam.ml.inference import base
+from apache_beam.ml.inference.base import (
+    KeyedModelHandler,
+    ModelHandler,
+    PredictionResult,
+    RunInference,
+)
+
+try:
+    import resource
+except ImportError:  # not on this platform; Beam copes without it
+    resource = None
+if base.resource is None:
+    base.resource = resource
+
+__all__ = ["KeyedModelHandler", "ModelHandler", "PredictionResult", "RunInference"]
