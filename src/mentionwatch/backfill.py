@@ -79,7 +79,7 @@ class _ReadStoredItemsFn(beam.DoFn):
 
     def process(self, _):
         from mentionwatch.store import schema
-        from mentionwatch.store.db import parse_time
+        from mentionwatch.timeutil import iso_z
 
         items, outbox = schema.items, schema.item_outbox
         fetched = sa.func.coalesce(items.c.fetched_at, items.c.stored_at)
@@ -91,16 +91,12 @@ class _ReadStoredItemsFn(beam.DoFn):
             .order_by(outbox.c.item_id)
         )
 
-        def iso(value):
-            moment = parse_time(value)
-            return moment.isoformat().replace("+00:00", "Z") if moment else None
-
         with self._store.engine.connect() as connection:
             for row in connection.execution_options(yield_per=self._batch).execute(stored).mappings():
                 self._read.inc()
                 yield Item(
                     id=row["id"], source=row["source"], url=row["url"], title=row["title"], text=row["text"],
-                    author=row["author"], published_at=iso(row["published_at"]), fetched_at=iso(row["fetched_at"]),
+                    author=row["author"], published_at=iso_z(row["published_at"], "auto"), fetched_at=iso_z(row["fetched_at"], "auto"),
                     language=row["language"], raw_ref=row["raw_ref"],
                 )
             for payload in connection.execution_options(yield_per=self._batch).execute(remembered).scalars():

@@ -28,7 +28,6 @@ items already done, and content-derived ids make any repeat harmless.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import typing
 from collections.abc import Sequence
 
@@ -49,6 +48,7 @@ from mentionwatch.scan import resolve_thresholds
 from mentionwatch.store import HistoryStore
 from mentionwatch.store.transform import WriteDeadLetters, WriteMentionHistory
 from mentionwatch.subjects import from_config
+from mentionwatch.timeutil import iso_z, utc_now_iso
 
 
 class MonitorOutputs(typing.NamedTuple):
@@ -68,12 +68,8 @@ def _decode(message) -> list[Item]:
     data = getattr(message, "data", message)
     items = decode_items(data)
     publish_time = getattr(message, "publish_time", None)
-    published = (
-        publish_time.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        if publish_time is not None
-        else None
-    )
-    observed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    published = iso_z(publish_time)
+    observed = utc_now_iso("microseconds")
     return [dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed) for i in items]
 
 

@@ -14,9 +14,10 @@ serialised shape changes incompatibly.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+
+from mentionwatch.timeutil import utc_now_iso
 
 SCHEMA_VERSION = 1
 
@@ -34,7 +35,7 @@ SEVERITIES = ("none", "low", "medium", "high", "critical")
 
 def utc_now() -> str:
     """The current time as an ISO-8601 UTC string with a ``Z`` suffix."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_now_iso()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,9 +38,9 @@ from mentionwatch.runs import Totals, dead_letters_line, labels_text
 from mentionwatch.sources.http import FetchPolicy
 from mentionwatch.sources.transform import FeedSpec, ReadFeeds, ReadItemsFile
 from mentionwatch.store import schema
-from mentionwatch.store.db import parse_time
 from mentionwatch.store.transform import WriteDeadLetters, WriteMentionHistory
 from mentionwatch.subjects import from_config
+from mentionwatch.timeutil import parse_time
 
 
 class ScanOutputs(typing.NamedTuple):

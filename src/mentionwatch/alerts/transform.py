@@ -28,7 +28,6 @@ from mentionwatch.alerts.engine import PolicyEngine, PolicyParams, SubjectState
 from mentionwatch.deadletter import ToDeadLetters, from_exception
 from mentionwatch.records import ClassifiedMention
 
-
 ERRORS = "errors"
 
 

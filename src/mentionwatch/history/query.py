@@ -24,10 +24,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch.alerts.policy import mask
-from mentionwatch.records import SEVERITIES
 from mentionwatch.notify import delivery
+from mentionwatch.records import SEVERITIES
 from mentionwatch.store import schema
-from mentionwatch.store.db import parse_time
+from mentionwatch.timeutil import parse_time
 
 COLUMNS = (
     "occurred_at", "subject", "label", "harassment_type", "severity", "score", "source", "domain", "author", "url",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from mentionwatch.timeutil import iso_z, parse_time
+
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -20,23 +22,15 @@ def parse_moment(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
     if match:
         return now - dt.timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
     try:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_time(value.strip())
     except ValueError:
         raise ValueError(
             f"{value!r} is not a time: use a duration before now (30d, 12h, 2w, 90m) or an ISO date "
             "(2026-11-01, 2026-11-01T08:00:00Z)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
 
 
 def iso(moment: dt.datetime | None) -> str | None:
     """An aware or naive-UTC datetime as ``2026-11-22T08:00:00Z`` (None stays None)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    moment = moment.astimezone(dt.timezone.utc)
-    text = moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")
-    return text.replace("+00:00", "Z")
+    moment = parse_time(moment)
+    return None if moment is None else iso_z(moment, "milliseconds" if moment.microsecond else "seconds")

@@ -23,22 +23,19 @@ from typing import Any
 from mentionwatch.records import SCHEMA_VERSION, SEVERITIES
 from mentionwatch.store.derive import domain_of
 from mentionwatch.textutil import safe_url
+from mentionwatch.timeutil import parse_time
 
 
 class UnreadableAlert(ValueError):
     """The message is not an alert this version can deliver; the text says why (never the content)."""
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
+def _time_or_none(value: object) -> dt.datetime | None:
+    """A time from the message, or None when it is missing or not a time (alerts come from outside)."""
     try:
-        moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        return parse_time(value) if isinstance(value, str) else None
+    except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +63,7 @@ class IncomingAlert:
     @property
     def when(self) -> dt.datetime | None:
         """When it was posted (or, failing that, when the alert was made)."""
-        return parse_time(self.published_at) or parse_time(self.created_at)
+        return _time_or_none(self.published_at) or _time_or_none(self.created_at)
 
     @property
     def where(self) -> str:

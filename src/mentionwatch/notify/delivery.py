@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch.store import schema
-from mentionwatch.store.db import parse_time
+from mentionwatch.timeutil import parse_time
 
 UNDELIVERED = ("published", "delivering", "failed")
 NOT_RECEIVED = "none"  # notify_received.via of a row that only records an overdue notice

@@ -27,6 +27,7 @@ from typing import Any
 from mentionwatch.ids import sha256_hex
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.records import SEVERITIES
+from mentionwatch.timeutil import iso_z
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,10 +209,6 @@ def _highest(alerts: Sequence[IncomingAlert]) -> str:
     )
 
 
-def _now_iso(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 # --------------------------------------------------------------------------- immediate
 
 IMMEDIATE_TEXT = Template(
@@ -306,7 +303,7 @@ def render_immediate(alert: IncomingAlert, reader: Reader, now: dt.datetime) -> 
         text=text,
         html=page,
         items=(facts(alert, reader),),
-        created_at=_now_iso(now),
+        created_at=iso_z(now),
     )
 
 
@@ -490,7 +487,7 @@ def render_digest(
             footer=_esc(footer).replace("\n", "<br>"),
         ),
         items=tuple(facts(a, reader) for a in alerts),
-        created_at=_now_iso(now),
+        created_at=iso_z(now),
     )
 
 
@@ -551,7 +548,7 @@ def render_operator_notice(
                 "error": error,
             },
         ),
-        created_at=_now_iso(now),
+        created_at=iso_z(now),
     )
 
 
@@ -588,5 +585,5 @@ def render_overdue_notice(alerts: Sequence[Any], *, after_s: float, now: dt.date
             {"alert_id": a.alert_id, "subject": a.subject, "label": a.label, "severity": a.severity, "state": a.state}
             for a in alerts
         ),
-        created_at=_now_iso(now),
+        created_at=iso_z(now),
     )

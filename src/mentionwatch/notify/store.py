@@ -34,14 +34,9 @@ from mentionwatch.notify import delivery
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.store import schema
 from mentionwatch.store.db import HistoryStore
+from mentionwatch.timeutil import parse_time
 
 UTC = dt.UTC
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def digest_id(recipient: str, alert_ids: Sequence[str]) -> str:
@@ -60,12 +55,12 @@ class NotifyStore(HistoryStore):
     def mark_received(self, alert_id: str, *, via: str, outcome: str, now: dt.datetime) -> None:
         """Records that the delivery side took ``alert_id`` in (the first time counts)."""
         table = schema.notify_received
-        row = {"alert_id": alert_id, "via": via, "outcome": outcome, "received_at": _utc(now), "noticed_at": None}
+        row = {"alert_id": alert_id, "via": via, "outcome": outcome, "received_at": parse_time(now), "noticed_at": None}
         with self.transaction() as connection:
             connection.execute(  # a row written by an overdue notice only says the operator was told
                 table.update()
                 .where(table.c.alert_id == alert_id, table.c.via == delivery.NOT_RECEIVED)
-                .values(via=via, outcome=outcome, received_at=_utc(now))
+                .values(via=via, outcome=outcome, received_at=parse_time(now))
             )
             connection.execute(self.upsert_statement(table, ["alert_id"]), [row])
 
@@ -73,24 +68,24 @@ class NotifyStore(HistoryStore):
         """Published alerts not taken in yet: (alert id, stored body), oldest first."""
         with self.transaction() as connection:
             return delivery.unreceived(
-                connection, published_before=_utc(published_before), published_since=_utc(published_since)
+                connection, published_before=parse_time(published_before), published_since=parse_time(published_since)
             )
 
     def overdue(self, *, published_before: dt.datetime, published_since: dt.datetime) -> list[delivery.AlertDelivery]:
         """Published alerts nobody has been told about in time, not yet reported to the operator."""
         with self.transaction() as connection:
             return delivery.overdue(
-                connection, published_before=_utc(published_before), published_since=_utc(published_since)
+                connection, published_before=parse_time(published_before), published_since=parse_time(published_since)
             )
 
     def mark_noticed(self, alert_ids: Sequence[str], now: dt.datetime) -> None:
         """The operator was told these alerts were overdue: once is enough."""
         table = schema.notify_received
-        rows = [{"alert_id": a, "via": delivery.NOT_RECEIVED, "outcome": "routed", "received_at": _utc(now), "noticed_at": _utc(now)}
+        rows = [{"alert_id": a, "via": delivery.NOT_RECEIVED, "outcome": "routed", "received_at": parse_time(now), "noticed_at": parse_time(now)}
                 for a in alert_ids]
         self._upsert(table, rows, ["alert_id"])  # alerts never taken in get a row that says so
         with self.transaction() as connection:
-            connection.execute(table.update().where(table.c.alert_id.in_(list(alert_ids))).values(noticed_at=_utc(now)))
+            connection.execute(table.update().where(table.c.alert_id.in_(list(alert_ids))).values(noticed_at=parse_time(now)))
 
     # ------------------------------------------------------------------ deliveries
 
@@ -125,7 +120,7 @@ class NotifyStore(HistoryStore):
             "attempts": attempts,
             "detail": detail[:2000],
             "last_error": error[:2000] if error else None,
-            "updated_at": _utc(now),
+            "updated_at": parse_time(now),
         }
         self._upsert(
             schema.notify_deliveries,
@@ -162,8 +157,8 @@ class NotifyStore(HistoryStore):
             "severity": alert.severity,
             "body": dict(alert.body),
             "reason": reason,
-            "queued_at": _utc(now),
-            "due_at": _utc(due_at),
+            "queued_at": parse_time(now),
+            "due_at": parse_time(due_at),
             "status": "queued",
             "digest_id": None,
             "sent_at": None,
@@ -180,7 +175,7 @@ class NotifyStore(HistoryStore):
             .order_by(table.c.recipient)
         )
         if now is not None:
-            statement = statement.where(table.c.due_at <= _utc(now))
+            statement = statement.where(table.c.due_at <= parse_time(now))
         with self.transaction() as connection:
             return list(connection.execute(statement).scalars())
 
@@ -230,7 +225,7 @@ class NotifyStore(HistoryStore):
             connection.execute(
                 table.update()
                 .where(table.c.digest_id == digest)
-                .values(status="sent", sent_at=_utc(now))
+                .values(status="sent", sent_at=parse_time(now))
             )
 
     def queue(self, **where: Any) -> list[dict[str, Any]]:
@@ -247,7 +242,7 @@ class NotifyStore(HistoryStore):
             value = connection.execute(
                 sa.select(sa.func.max(table.c.sent_at)).where(table.c.recipient == recipient)
             ).scalar_one_or_none()
-        return _utc(value)
+        return parse_time(value)
 
     # ------------------------------------------------------------------ dead letters
 
@@ -272,7 +267,7 @@ class NotifyStore(HistoryStore):
             "error": error[:2000],
             "attempts": attempts,
             "payload": dict(payload),
-            "time": _utc(now),
+            "time": parse_time(now),
             "resolved_at": None,
         }
         self._upsert(
@@ -305,7 +300,7 @@ class NotifyStore(HistoryStore):
         table = schema.notify_dead_letters
         with self.transaction() as connection:
             connection.execute(
-                table.update().where(table.c.id == letter_id).values(resolved_at=_utc(now))
+                table.update().where(table.c.id == letter_id).values(resolved_at=parse_time(now))
             )
 
     def note_dead_letter_attempt(
@@ -316,5 +311,5 @@ class NotifyStore(HistoryStore):
             connection.execute(
                 table.update()
                 .where(table.c.id == letter_id)
-                .values(error=error[:2000], attempts=table.c.attempts + attempts, time=_utc(now))
+                .values(error=error[:2000], attempts=table.c.attempts + attempts, time=parse_time(now))
             )

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch.store import schema
-from mentionwatch.store.db import parse_time
+from mentionwatch.timeutil import parse_time
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 

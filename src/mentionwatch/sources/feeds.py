@@ -32,6 +32,7 @@ from mentionwatch.ids import item_id, sha256_hex
 from mentionwatch.records import Item
 from mentionwatch.sources.http import FetchResult
 from mentionwatch.textutil import html_to_text, safe_url
+from mentionwatch.timeutil import iso_z
 
 _log = logging.getLogger(__name__)
 
@@ -162,8 +163,7 @@ def _parse_json_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
 def _struct_to_iso(value: time.struct_time | None) -> str | None:
     if value is None:
         return None
-    moment = dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_z(dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC))
 
 
 _RAW_DATE_PREFIX = "raw:"
@@ -194,8 +194,7 @@ def epoch_timestamp(value: Any) -> str | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         if _EPOCH_MIN <= value <= _EPOCH_MAX:
-            moment = dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
-            return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+            return iso_z(dt.datetime.fromtimestamp(int(value), dt.UTC))
     return _RAW_DATE_PREFIX + f"epoch {value!r}"
 
 
@@ -231,11 +230,9 @@ def parse_iso_timestamp(value: str) -> str:
     if offset == "-00:00":
         raise EntryError(f"malformed timestamp {value!r} (-00:00 is not an ISO-8601 offset)")
     try:
-        moment = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}{'+00:00' if offset == 'Z' else offset}")
-        utc = moment.astimezone(dt.timezone.utc)
+        return iso_z(f"{match['date']}T{match['time']}{offset}")
     except (ValueError, OverflowError):
         raise EntryError(f"malformed timestamp {value!r} (not a real date and time)") from None
-    return utc.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def entry_to_item(entry: RawEntry) -> Item:

@@ -29,19 +29,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mentionwatch.sources.base import SourceSpec
+from mentionwatch.timeutil import iso_z, parse_time
 
 OK, NEW, FAILING, SILENT, DEFERRED = "ok", "new", "failing", "silent", "deferred"
 UNHEALTHY = (FAILING, SILENT)
 REMIND_AFTER = dt.timedelta(hours=24)
 SCHEMA_VERSION = 1
-
-
-def _aware(moment: Any) -> dt.datetime | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,13 +55,13 @@ def assess(state: Mapping[str, Any] | None, *, expected_update_period_s: float |
         error = (state.get("last_error") or "").splitlines()[0][:300] if state.get("last_error") else "unknown error"
         return Health(FAILING, f"{failures} polls in a row failed; last: {error}")
     if expected_update_period_s:
-        since = _aware(state.get("last_item_at")) or _aware(state.get("first_poll_at"))
+        since = parse_time(state.get("last_item_at")) or parse_time(state.get("first_poll_at"))
         if since is not None and (now - since).total_seconds() > expected_update_period_s:
             hours = (now - since).total_seconds() / 3600
             what = "no new item" if state.get("last_item_at") else "no item ever"
             return Health(SILENT, f"{what} for {hours:.1f} h (expected at least one every "
                                   f"{expected_update_period_s / 3600:.1f} h)")
-    next_fetch = _aware(state.get("next_fetch_at"))
+    next_fetch = parse_time(state.get("next_fetch_at"))
     if next_fetch is not None and next_fetch > now:
         return Health(DEFERRED, f"waiting until {next_fetch.isoformat(timespec='seconds')} (Retry-After / rate limit)")
     if failures:
@@ -96,7 +89,7 @@ def decide(spec: SourceSpec, row: Mapping[str, Any] | None, health: Health, *, n
     notice; deferred and new change nothing.
     """
     previous = (row or {}).get("health_state") or OK
-    alerted_at = _aware((row or {}).get("health_alerted_at"))
+    alerted_at = parse_time((row or {}).get("health_alerted_at"))
     if health.state in UNHEALTHY:
         if previous == health.state and alerted_at is not None and now - alerted_at < REMIND_AFTER:
             return None
@@ -115,21 +108,16 @@ def decide(spec: SourceSpec, row: Mapping[str, Any] | None, health: Health, *, n
         "source_kind": spec.kind,
         "source_url": spec.url,
         "consecutive_failures": int((row or {}).get("consecutive_failures") or 0),
-        "last_success_at": _iso((row or {}).get("last_success_at")),
-        "last_item_at": _iso((row or {}).get("last_item_at")),
+        "last_success_at": iso_z((row or {}).get("last_success_at")),
+        "last_item_at": iso_z((row or {}).get("last_item_at")),
         "items_per_day": None if items_per_day is None else round(items_per_day, 2),
-        "time": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "time": iso_z(now),
     }
     attributes = {"kind": "source_health", "state": health.state, "event": event, "source": spec.name[:1000]}
     line = f"source {spec.name!r} ({spec.kind}) is {health.state}: {health.reason}"
     if event == "recovered":
         line = f"source {spec.name!r} ({spec.kind}) recovered: {health.reason}"
     return Notice(health.state, event, json.dumps(body, ensure_ascii=False).encode("utf-8"), attributes, line)
-
-
-def _iso(moment: Any) -> str | None:
-    aware = _aware(moment)
-    return None if aware is None else aware.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def status_rows(specs: list[SourceSpec], states: Mapping[str, Mapping[str, Any]],
@@ -145,13 +133,13 @@ def status_rows(specs: list[SourceSpec], states: Mapping[str, Mapping[str, Any]]
             "kind": spec.kind,
             "state": health.state,
             "reason": health.reason,
-            "last_success_at": _iso((row or {}).get("last_success_at")),
-            "last_item_at": _iso((row or {}).get("last_item_at")),
+            "last_success_at": iso_z((row or {}).get("last_success_at")),
+            "last_item_at": iso_z((row or {}).get("last_item_at")),
             "consecutive_failures": int((row or {}).get("consecutive_failures") or 0),
             "items_total": int((row or {}).get("items_total") or 0),
             "items_per_day": round(per_day.get(spec.url, 0.0), 2),
-            "next_fetch_at": _iso((row or {}).get("next_fetch_at")),
-            "last_truncated_at": _iso((row or {}).get("last_truncated_at")),
+            "next_fetch_at": iso_z((row or {}).get("next_fetch_at")),
+            "last_truncated_at": iso_z((row or {}).get("last_truncated_at")),
             "last_error": ((row or {}).get("last_error") or "")[:300] or None,
             "url": spec.url,
         })
@@ -161,7 +149,7 @@ def status_rows(specs: list[SourceSpec], states: Mapping[str, Mapping[str, Any]]
 def _age(iso: str | None, now: dt.datetime) -> str:
     if not iso:
         return "never"
-    seconds = (now - _aware(iso)).total_seconds()
+    seconds = (now - parse_time(iso)).total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds / size:.0f}{unit} ago"

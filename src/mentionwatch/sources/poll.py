@@ -39,6 +39,7 @@ from mentionwatch.sources.base import PageError, RateLimit, Session, SourceSpec
 from mentionwatch.sources.feeds import EntryError, FeedError, RawEntry
 from mentionwatch.sources.http import FetchError, FetchResult
 from mentionwatch.sources.registry import get_source
+from mentionwatch.timeutil import parse_time
 
 _log = logging.getLogger(__name__)
 
@@ -128,14 +129,6 @@ class PollContext:
     rate_limit_reserve: float = 2.0
 
 
-def _aware(moment: Any) -> dt.datetime | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _retry_after(exc: FetchError, limit: RateLimit | None) -> float | None:
     if exc.retry_after is not None:
         return exc.retry_after
@@ -148,7 +141,7 @@ def poll_source(spec: SourceSpec, state: Mapping[str, Any], ctx: PollContext) ->
     """Polls one source once (see the module docstring for the steps)."""
     source = get_source(spec.kind)
     now = ctx.now()
-    next_fetch = _aware(state.get("next_fetch_at"))
+    next_fetch = parse_time(state.get("next_fetch_at"))
     if (next_fetch is not None and next_fetch > now) or ctx.gate.blocked(now):
         return PollOutcome(spec, DEFERRED)
     cursor = state.get("cursor")

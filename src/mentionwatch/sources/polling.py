@@ -48,7 +48,6 @@ from mentionwatch.records import DeadLetter, Item
 from mentionwatch.sources import health
 from mentionwatch.sources.base import Session, SourceSpec
 from mentionwatch.sources.http import FetchPolicy, fetch
-from mentionwatch.store.evidence import keeping_evidence  # raw pages kept as evidence (docs/history.md)
 from mentionwatch.sources.poll import (
     DEFERRED,
     FAILED,
@@ -58,6 +57,9 @@ from mentionwatch.sources.poll import (
     PollContext,
     PollOutcome,
     poll_source,
+)
+from mentionwatch.store.evidence import (
+    keeping_evidence,  # raw pages kept as evidence (docs/history.md)
 )
 
 _log = logging.getLogger(__name__)

@@ -23,9 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mentionwatch import timeutil
 from mentionwatch.alerts.policy import severity
 from mentionwatch.records import Alert, ClassifiedMention, DeadLetter, Item
 from mentionwatch.store import derive, schema
+from mentionwatch.timeutil import parse_time
 
 _log = logging.getLogger(__name__)
 
@@ -51,23 +53,6 @@ class StoreSchemaError(StoreUnavailable):
     unusable store (preflight, the CLI) reports this too; the message names
     the command that fixes it.
     """
-
-
-def parse_time(value: str | dt.datetime | None) -> dt.datetime | None:
-    """ISO-8601 (``Z`` or offset) → aware UTC datetime; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _use_wal(cursor, wait_s: float = 30.0) -> None:
@@ -195,7 +180,7 @@ class HistoryStore:
         return list(rows.values())
 
     def write_items(self, items: Iterable[Item]) -> None:
-        self._upsert(schema.items, self._item_rows(items, _now()), ["id"])
+        self._upsert(schema.items, self._item_rows(items, timeutil.now()), ["id"])
 
     _MENTION_UPDATE = (
         "label", "harassment_type", "score", "scores", "spans", "signals", "thresholds", "classified_at",
@@ -249,7 +234,7 @@ class HistoryStore:
         """
         if not classified:
             return
-        now = _now()
+        now = timeutil.now()
         rows = {}
         for entry in classified:
             result = entry.classification
@@ -301,7 +286,7 @@ class HistoryStore:
             "kind": alert.kind,
             "count": alert.count,
             "attempts": 0,
-            "created_at": parse_time(alert.created_at) or _now(),
+            "created_at": parse_time(alert.created_at) or timeutil.now(),
             "group_key": extra.get("group_key"),
             "leader_id": extra.get("leader_id"),
             "release_at": extra.get("release_at"),
@@ -328,7 +313,7 @@ class HistoryStore:
                     .where(table.c.alert_id == alert.alert_id, table.c.status.in_(("held", "pending")))
                     # The caller is about to publish it: release_at starts pending_alerts' grace
                     # clock, and a failure from an earlier attempt no longer stands.
-                    .values(status=status, body=alert.to_json(), count=alert.count, release_at=_now(), last_error=None)
+                    .values(status=status, body=alert.to_json(), count=alert.count, release_at=timeutil.now(), last_error=None)
                 )
             settled = set(
                 connection.execute(
@@ -369,14 +354,14 @@ class HistoryStore:
             connection.execute(
                 table.update()
                 .where(table.c.mention_id.in_(list(mention_ids)), table.c.decided_at.is_(None))
-                .values(decided_at=_now())
+                .values(decided_at=timeutil.now())
             )
 
     def mark_published(self, message_ids: Mapping[str, str]) -> None:
         """Marks alerts published, with the Pub/Sub message id of each."""
         if not message_ids:
             return
-        now = _now()
+        now = timeutil.now()
         table = schema.alerts
         with self.engine.begin() as connection:
             for alert_id, message_id in message_ids.items():
@@ -401,7 +386,7 @@ class HistoryStore:
         if not letters:
             return
         rows = [
-            {"stage": d.stage, "ref": d.ref, "error": d.error, "time": parse_time(d.time) or _now(), "payload": d.payload}
+            {"stage": d.stage, "ref": d.ref, "error": d.error, "time": parse_time(d.time) or timeutil.now(), "payload": d.payload}
             for d in letters
         ]
         try:
@@ -425,7 +410,7 @@ class HistoryStore:
         ``held_grace_s`` have passed after its release time (before that, the
         running monitor's own timer releases it).
         """
-        now = now or _now()
+        now = now or timeutil.now()
         held_due = now - dt.timedelta(seconds=held_grace_s)
         pending_due = now - dt.timedelta(seconds=pending_grace_s)
         table = schema.alerts
@@ -489,7 +474,7 @@ class HistoryStore:
         insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name]
         connection.execute(
             insert(table)
-            .values(feed_url=url, name=name, kind=kind, consecutive_failures=0, items_total=0, first_poll_at=_now())
+            .values(feed_url=url, name=name, kind=kind, consecutive_failures=0, items_total=0, first_poll_at=timeutil.now())
             .on_conflict_do_nothing(index_elements=["feed_url"])
         )
 
@@ -513,7 +498,7 @@ class HistoryStore:
         stopped at its page limit short of the cursor.
         """
         table = schema.feed_state
-        now = _now()
+        now = timeutil.now()
         values: dict[str, Any] = {
             "last_status": status, "last_fetch_at": now, "last_success_at": now,
             "consecutive_failures": 0, "last_error": None,
@@ -545,7 +530,7 @@ class HistoryStore:
         (they are recorded; the cursor is not moved).
         """
         table = schema.feed_state
-        now = _now()
+        now = timeutil.now()
         values: dict[str, Any] = {
             "last_status": status, "last_fetch_at": now, "last_failure_at": now,
             "consecutive_failures": table.c.consecutive_failures + 1, "last_error": error[:2000],
@@ -577,7 +562,7 @@ class HistoryStore:
         urls = list(urls)
         if not urls:
             return {}
-        now = now or _now()
+        now = now or timeutil.now()
         first_day = (now - dt.timedelta(days=days - 1)).date()
         daily, states = schema.source_daily_items, schema.feed_state
         with self.engine.connect() as connection:
@@ -613,7 +598,7 @@ class HistoryStore:
         with self.engine.connect() as connection:
             seen = set(connection.execute(sa.select(table.c.item_id).where(table.c.item_id.in_(list(unique)))).scalars())
         fresh = [item for key, item in unique.items() if key not in seen]
-        now = _now()
+        now = timeutil.now()
         rows = [
             {"item_id": i.id, "source": i.source, "payload": i.to_json(), "first_seen_at": now, "attempts": 0}
             for i in fresh
@@ -629,7 +614,7 @@ class HistoryStore:
             connection.execute(
                 table.update()
                 .where(table.c.item_id.in_(list(item_ids)))
-                .values(published_at=_now(), attempts=table.c.attempts + 1)
+                .values(published_at=timeutil.now(), attempts=table.c.attempts + 1)
             )
 
     def items_to_deliver(
@@ -644,7 +629,7 @@ class HistoryStore:
         deliveries already.
         """
         table = schema.item_outbox
-        cutoff = _now() - dt.timedelta(seconds=redeliver_after_s)
+        cutoff = timeutil.now() - dt.timedelta(seconds=redeliver_after_s)
         query = sa.select(table.c.payload, table.c.attempts).where(
             table.c.processed_at.is_(None), table.c.given_up_at.is_(None),
             sa.or_(table.c.published_at.is_(None), table.c.published_at <= cutoff),
@@ -664,7 +649,7 @@ class HistoryStore:
             return
         table = schema.item_outbox
         with self.engine.begin() as connection:
-            connection.execute(table.update().where(table.c.item_id.in_(list(item_ids))).values(given_up_at=_now()))
+            connection.execute(table.update().where(table.c.item_id.in_(list(item_ids))).values(given_up_at=timeutil.now()))
 
     def set_mentions_expected(self, counts: Mapping[str, int]) -> None:
         """The monitor records how many subjects each item mentions, then confirms what it can."""
@@ -699,7 +684,7 @@ class HistoryStore:
                     outbox.c.mentions_expected.is_not(None),
                     outbox.c.mentions_expected <= decided,
                 )
-                .values(processed_at=_now())
+                .values(processed_at=timeutil.now())
             )
 
     def processed_item_ids(self, item_ids: Sequence[str]) -> set[str]:
@@ -716,7 +701,7 @@ class HistoryStore:
     def purge_seen(self, retention_days: int) -> int:
         """Forgets processed (or given-up) items first seen more than ``retention_days`` ago."""
         table = schema.item_outbox
-        cutoff = _now() - dt.timedelta(days=retention_days)
+        cutoff = timeutil.now() - dt.timedelta(days=retention_days)
         with self.engine.begin() as connection:
             result = connection.execute(
                 table.delete().where(

@@ -46,7 +46,8 @@ from mentionwatch import __version__
 from mentionwatch.ids import _digest, sha256_hex
 from mentionwatch.records import DeadLetter, utc_now
 from mentionwatch.store import schema
-from mentionwatch.store.db import HistoryStore, StoreUnavailable, parse_time
+from mentionwatch.store.db import HistoryStore, StoreUnavailable
+from mentionwatch.timeutil import iso_z, parse_time
 
 _log = logging.getLogger(__name__)
 
@@ -189,11 +190,6 @@ class ExportResult:
     zip_sha256: str
 
 
-def _iso(value) -> str | None:
-    moment = parse_time(value) if value is not None else None
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 def _extension(headers: Mapping[str, str]) -> str:
     kind = str(headers.get("content-type", "")).split(";")[0].strip().lower()
     if "json" in kind:
@@ -283,7 +279,7 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
         "alert": {
             "alert_id": alert["alert_id"], "kind": alert["kind"], "subject": alert["subject"], "label": alert["label"],
             "harassment_type": alert["harassment_type"], "severity": alert["severity"], "status": alert["status"],
-            "count": alert["count"], "created_at": _iso(alert["created_at"]), "published_at": _iso(alert["published_at"]),
+            "count": alert["count"], "created_at": iso_z(alert["created_at"], "auto"), "published_at": iso_z(alert["published_at"], "auto"),
             "pubsub_message_id": alert["message_id"], "url": body.get("url"), "source": body.get("source"),
             "related_urls": list(body.get("related_urls") or []), "grouped_alerts": sorted(m.alert_id for m in members),
         },
@@ -293,14 +289,14 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
                 "harassment_type": m["harassment_type"], "severity": m["severity"], "score": m["score"],
                 "scores": m["scores"], "thresholds": m["thresholds"], "signals": m["signals"], "spans": m["spans"],
                 "model": {"id": m["model_id"], "version": m["model_version"]},
-                "classified_at": _iso(m["classified_at"]), "current": bool(m["is_current"]),
+                "classified_at": iso_z(m["classified_at"], "auto"), "current": bool(m["is_current"]),
             }
             for m in mention_rows
         ],
         "items": [
             {
                 "item_id": i["id"], "source": i["source"], "url": i["url"], "author": i["author"],
-                "published_at": _iso(i["published_at"]), "fetched_at": _iso(i["fetched_at"]),
+                "published_at": iso_z(i["published_at"], "auto"), "fetched_at": iso_z(i["fetched_at"], "auto"),
                 "raw_sha256": i["raw_ref"] or None, "raw_file": raw_files.get(i["raw_ref"]),
             }
             for i in item_rows
@@ -310,7 +306,7 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
                 "url": f["url"], "source": f["source"], "status": f["status"], "headers": f["headers"],
                 # The body came from final_url when the request was redirected (every hop in redirects).
                 "final_url": f.get("final_url") or f["url"], "redirects": f.get("redirects") or [],
-                "first_fetched_at": _iso(f["first_fetched_at"]), "last_fetched_at": _iso(f["last_fetched_at"]),
+                "first_fetched_at": iso_z(f["first_fetched_at"], "auto"), "last_fetched_at": iso_z(f["last_fetched_at"], "auto"),
                 "fetch_count": f["fetch_count"], "sha256": f["sha256"], "size": f["size"],
                 "file": raw_files.get(f["sha256"]),
             }
