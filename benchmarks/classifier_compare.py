@@ -37,7 +37,7 @@ from mentionwatch.classify.labels import label_scores
 from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir
 from mentionwatch.classify.train import (
     DEFAULT_TRAINING_DATA,
-    _expected,
+    expected_label,
     load_templates,
     render_all,
     split,
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
         for name, rendered in subsets.items():
             probs = classifier.predict_proba([r.text for r in rendered])
             predicted = [decide(label_scores(row, classifier.classes), thresholds) for row in probs]
-            result = metrics.report([_expected(r.cls) for r in rendered], predicted)
+            result = metrics.report([expected_label(r.cls) for r in rendered], predicted)
             labels = "  ".join(f"{k} P {v['precision']:.3f} R {v['recall']:.3f}" for k, v in result["per_label"].items())
             types = "  ".join(f"{k} {v:.3f}/{result['type_exact_recall'][k]:.3f}" for k, v in result["type_recall"].items())
             print(f"  {name:<8} test templates, n={result['n']:<5} macro-F1 {result['macro_f1']:.3f}   {labels}")

@@ -16,32 +16,21 @@ import sys
 from collections.abc import Sequence
 
 from mentionwatch import __version__
-from mentionwatch.config import ConfigError, LoadedConfig, load_config
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_ENV = 0, 1, 2, 3
-
-
-class CommandError(Exception):
-    """A command cannot run; ``code`` is the exit status."""
-
-    def __init__(self, message: str, code: int = EXIT_ENV):
-        super().__init__(message)
-        self.code = code
-
-
-def _load(path: str) -> LoadedConfig:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        count = len(exc.problems)
-        raise CommandError(f"{exc}\n{count} problem{'s' if count != 1 else ''} in {path}", EXIT_CONFIG) from None
-
+from mentionwatch.command import (
+    EXIT_CONFIG,
+    EXIT_ENV,
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    load_config_file,
+)
+from mentionwatch.config import LoadedConfig
 
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_validate(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     cfg = loaded.config
     kinds = collections.Counter(kind for kind, _index, _block in cfg.sources.polled())
     if cfg.sources.jetstream is not None:
@@ -66,7 +55,7 @@ def _pubsub_host(loaded: LoadedConfig) -> str | None:
 def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.scan import PreflightError, preflight, run_scan
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     if args.input and not os.path.isfile(args.input):
         raise CommandError(f"--input {args.input}: file not found", EXIT_CONFIG)
     host = _pubsub_host(loaded)
@@ -87,7 +76,7 @@ def cmd_ingest(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.ingest import run_ingest
     from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     host = _pubsub_host(loaded)
     try:
@@ -105,7 +94,7 @@ def cmd_monitor(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.monitor import run_monitor
     from mentionwatch.scan import PreflightError, preflight
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     _require_pubsub(loaded)
     host = _pubsub_host(loaded)
     try:
@@ -150,7 +139,7 @@ def _say_if_emulator_unreachable(loaded: LoadedConfig, interval: float) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     _require_pubsub(loaded)
     if not args.emulator:
         _say_if_emulator_unreachable(loaded, args.interval or loaded.config.ingest.poll_interval_s)
@@ -174,7 +163,7 @@ def _require_pubsub(loaded: LoadedConfig):
 def cmd_pubsub_up(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.pubsub.admin import PubSubUnavailable, ensure_resources
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     host = _pubsub_host(loaded)
     try:
@@ -195,7 +184,7 @@ def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.pubsub.admin import ensure_resources
     from mentionwatch.pubsub.emulator import EmulatorError, PubSubEmulator
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     host, port = settings.emulator_host.rsplit(":", 1)
     stop = threading.Event()
@@ -220,7 +209,7 @@ def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 def cmd_pubsub_pull(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.alerts.receive import format_alert, masked, pull_alerts
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     alerts = pull_alerts(settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait, consume=args.ack)
     for alert in alerts:
@@ -238,7 +227,7 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
     from mentionwatch.pubsub.publish import AlertPublisher
     from mentionwatch.store import HistoryStore
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     store = HistoryStore(loaded.config.store.url)
     pending = store.pending_alerts()
@@ -259,7 +248,7 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
 def cmd_demo(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.demo import run_demo
 
-    return run_demo(_load(args.config), out_dir=args.out, beam_args=list(beam_args))
+    return run_demo(load_config_file(args.config), out_dir=args.out, beam_args=list(beam_args))
 
 
 def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
@@ -273,7 +262,7 @@ def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.pubsub.admin import PubSubUnavailable
     from mentionwatch.store import StoreUnavailable
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     if loaded.config.notify is None or loaded.config.pubsub is None:
         block = "notify" if loaded.config.notify is None else "pubsub"
         raise CommandError(f"{loaded.path}: has no '{block}' block; notify needs both 'pubsub' and 'notify' (docs/alerts.md)", EXIT_CONFIG)
@@ -323,7 +312,7 @@ def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int
     from mentionwatch.matching.variants import generate, words_of
     from mentionwatch.subjects import from_config
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     strength_note = {
         "full": "matches unless the item shows another person",
         "initials": "a configured one matches as written; a generated one needs one tie to her",
@@ -383,7 +372,7 @@ def cmd_sources_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.sources.registry import source_specs
     from mentionwatch.store import HistoryStore, StoreUnavailable
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     specs = source_specs(loaded)
     now = dt.datetime.now(dt.timezone.utc)
     try:
@@ -412,7 +401,7 @@ def cmd_sources_jetstream(args: argparse.Namespace, _extra: Sequence[str]) -> in
     from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable
     from mentionwatch.sources.jetstream import run_jetstream
 
-    loaded = _load(args.config)
+    loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     if loaded.config.sources.jetstream is None:
         raise CommandError(f"{loaded.path}: has no 'sources.jetstream' block (docs/sources.md)", EXIT_CONFIG)

@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Sequence
 
 from mentionwatch.alerts.receive import format_alert, pull_alerts
-from mentionwatch.cli import EXIT_CONFIG, EXIT_ENV, EXIT_FAILED, EXIT_OK, CommandError
+from mentionwatch.command import EXIT_CONFIG, EXIT_ENV, EXIT_FAILED, EXIT_OK, CommandError
 from mentionwatch.config import LoadedConfig, StoreSettings
 from mentionwatch.pubsub.admin import PubSubUnavailable, ensure_resources
 from mentionwatch.pubsub.emulator import EmulatorError, PubSubEmulator

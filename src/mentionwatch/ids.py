@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 
 
-def _digest(*parts: str, length: int = 24) -> str:
+def digest(*parts: str, length: int = 24) -> str:
+    """Hex SHA-256 of ``parts``, each length-prefixed, cut to ``length`` characters."""
     h = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8")
@@ -24,16 +25,25 @@ def _digest(*parts: str, length: int = 24) -> str:
 
 def item_id(source: str, guid: str) -> str:
     """Id of an item: its source plus the entry's guid (or link, or content)."""
-    return "it_" + _digest("item", source, guid)
+    return "it_" + digest("item", source, guid)
 
 
 def mention_id(subject: str, item: str) -> str:
-    return "mn_" + _digest("mention", subject, item)
+    return "mn_" + digest("mention", subject, item)
 
 
 def alert_id(subject: str, item: str, label: str) -> str:
-    return "al_" + _digest("alert", subject, item, label)
+    return "al_" + digest("alert", subject, item, label)
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks (model files are hundreds of MB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()

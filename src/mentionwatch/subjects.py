@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from mentionwatch.config import Sources, Subject
+if TYPE_CHECKING:  # the config validates forms with the matcher, which uses these specs
+    from mentionwatch.config import Sources, Subject
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import Route
+
 from mentionwatch.config import LoadedConfig, parse_config
 from mentionwatch.ingest import decode_items, encode_items, run_ingest
 from mentionwatch.pubsub.admin import ensure_resources

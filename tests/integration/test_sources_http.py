@@ -1,8 +1,8 @@
 """fetch() additions for API sources: request headers, POST bodies, redirects, short bodies."""
 
 import pytest
-
 from helpers import FeedServer, Route
+
 from mentionwatch.sources.http import FetchError, fetch
 
 pytestmark = pytest.mark.integration

@@ -9,12 +9,12 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
+from helpers import T0
+from helpers import classified_mention as mention
 
 from mentionwatch.alerts.engine import PileOnParams, PolicyParams
 from mentionwatch.alerts.transform import DecideAlerts
 from mentionwatch.store import HistoryStore
-from helpers import T0
-from helpers import classified_mention as mention
 
 pytestmark = pytest.mark.pipeline
 

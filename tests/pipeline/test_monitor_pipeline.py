@@ -9,8 +9,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to
-
 from helpers import T0
+
 from mentionwatch.config import LoadedConfig, parse_config
 from mentionwatch.ingest import encode_items
 from mentionwatch.monitor import MonitorItems

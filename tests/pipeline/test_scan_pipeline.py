@@ -7,8 +7,8 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to, is_not_empty
-
 from helpers import Route
+
 from mentionwatch.config import LoadedConfig, parse_config
 from mentionwatch.records import Item
 from mentionwatch.scan import build_pipeline

@@ -1,10 +1,10 @@
 """The streaming alert policy's timeline, without a pipeline."""
 
 import pytest
-
-from mentionwatch.alerts.engine import PileOnParams, PolicyEngine, PolicyParams, SubjectState
 from helpers import T0
 from helpers import classified_mention as mention
+
+from mentionwatch.alerts.engine import PileOnParams, PolicyEngine, PolicyParams, SubjectState
 
 PARAMS = PolicyParams(
     burst_window_s=600,

@@ -7,8 +7,8 @@ import random
 from mentionwatch.classify import metrics, synth
 from mentionwatch.classify.handler import MentionModelHandler
 from mentionwatch.classify.model import BATCH_TOKENS, plan_passes
-from mentionwatch.config import parse_config
 from mentionwatch.classify.train import load_templates, render_all, split
+from mentionwatch.config import parse_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WRITTEN = ROOT / "pipelines" / "data" / "written"

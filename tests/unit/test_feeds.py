@@ -5,7 +5,13 @@ import json
 import pytest
 
 from mentionwatch.ids import item_id
-from mentionwatch.sources.feeds import EntryError, FeedError, entry_to_item, item_from_input, parse_feed
+from mentionwatch.sources.feeds import (
+    EntryError,
+    FeedError,
+    entry_to_item,
+    item_from_input,
+    parse_feed,
+)
 from mentionwatch.sources.http import FetchResult
 from mentionwatch.textutil import excerpt, html_to_text
 

@@ -9,7 +9,7 @@ from history_data import write_config
 
 from mentionwatch.cli import main
 from mentionwatch.store import HistoryStore
-from mentionwatch.store.db import make_engine
+from mentionwatch.store.engine import make_engine
 from mentionwatch.store.migrate import downgrade, head_revision
 
 

@@ -1,12 +1,11 @@
 """fetch() against a real HTTP server on 127.0.0.1 and against files."""
 
 import gzip
-
-import pytest
-
 import hashlib
 
+import pytest
 from helpers import Route
+
 from mentionwatch.sources.http import FetchError, fetch, parse_retry_after, resolve_url
 
 

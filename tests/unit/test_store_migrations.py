@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from mentionwatch.store import HistoryStore, schema
-from mentionwatch.store.db import StoreSchemaError, make_engine
+from mentionwatch.store.engine import StoreSchemaError, make_engine
 from mentionwatch.store.migrate import (
     current_revision,
     differences,

@@ -59,7 +59,7 @@ def apply_adapter(encoder, path: pathlib.Path) -> int:
     """Loads an adapter file and merges it into ``encoder``."""
     from safetensors.numpy import load_file
 
-    from mentionwatch.classify.model import ModelLoadError
+    from mentionwatch.classify.common import ModelLoadError
 
     try:
         tensors = load_file(str(path))

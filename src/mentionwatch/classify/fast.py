@@ -42,6 +42,9 @@ from typing import Any
 
 import numpy as np
 
+from mentionwatch.classify.common import cache_root, softmax
+from mentionwatch.ids import sha256_file
+
 _log = logging.getLogger(__name__)
 
 FAST_FORMAT = "mentionwatch-int8/3"
@@ -65,11 +68,6 @@ PROBES = (
 
 class FastPathUnavailable(RuntimeError):
     """The int8 runtime cannot be used here (not installed, failed to build or to verify)."""
-
-
-def cache_root() -> pathlib.Path:
-    configured = os.environ.get("MENTIONWATCH_CACHE_DIR")
-    return pathlib.Path(configured).expanduser() if configured else pathlib.Path.home() / ".cache" / "mentionwatch"
 
 
 def model_key(model_dir: pathlib.Path, manifest) -> str:
@@ -123,14 +121,6 @@ def _threads() -> int:
     return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, os.cpu_count() or 1)
 
 
-def _sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:  # streamed: the model file is over 100 MB
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _export(encoder: Any, path: pathlib.Path) -> None:
     import torch
 
@@ -169,7 +159,7 @@ def build_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, 
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
 
-    from mentionwatch.classify.model import TorchEncoder, _softmax, load_encoder
+    from mentionwatch.classify.encoder import TorchEncoder, load_encoder
 
     encoder = load_encoder(encoder_path, model_dir, manifest, attn_implementation="eager")
     config = encoder.config
@@ -213,10 +203,10 @@ def build_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, 
         "format": FAST_FORMAT,
         "model_id": manifest.model_id,
         "version": manifest.version,
-        "sha256": _sha256(quantized),
+        "sha256": sha256_file(quantized),
         "min_cosine": float(cosine.min()),
         "mean_cosine": float(cosine.mean()),
-        "same_class": _same_class(reference, fast, manifest, model_dir, _softmax),
+        "same_class": _same_class(reference, fast, manifest, model_dir, softmax),
         "hidden_size": config.hidden_size,
     }
 
@@ -275,6 +265,6 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
             f"same class {meta.get('same_class'):.2f})"
         )
     path = final / "model-int8.onnx"
-    if not path.is_file() or _sha256(path) != meta.get("sha256"):
+    if not path.is_file() or sha256_file(path) != meta.get("sha256"):
         raise FastPathUnavailable(f"{path} is missing or was modified; delete {final} to rebuild it")
     return OnnxEncoder(path, int(meta["hidden_size"]))

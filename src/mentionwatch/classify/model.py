@@ -17,7 +17,6 @@ Runtime model built from the same weights (``classify.fast``).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.metadata
 import importlib.resources
 import json
@@ -29,15 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from mentionwatch.classify.common import ModelLoadError, softmax
+from mentionwatch.classify.encoder import TorchEncoder, load_encoder
+from mentionwatch.ids import sha256_file
+
 _log = logging.getLogger(__name__)
 
 MANIFEST = "mentionwatch-model.json"
 FORMAT = "mentionwatch-classifier/1"
 SHIPPED = "shipped"
-
-
-class ModelLoadError(RuntimeError):
-    """The configured model cannot be loaded; the message says why and what to do."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,14 +103,6 @@ def resolve_model_dir(name: str) -> pathlib.Path:
     return directory
 
 
-def _sha256_file(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
     """Finds the encoder weights offline and verifies them.
 
@@ -165,41 +156,13 @@ def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
         weights = path / "model.safetensors"
         if not weights.is_file():
             raise ModelLoadError(f"encoder weights {weights} are missing")
-        actual = _sha256_file(weights)
+        actual = sha256_file(weights)
         if actual != expected:
             raise ModelLoadError(
                 f"encoder weights {weights} have SHA-256 {actual}, expected {expected}: "
                 "the file was modified or a different package version is installed"
             )
     return str(path)
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
-
-
-class TorchEncoder:
-    """The reference runtime: the transformers encoder in fp32, mean-pooled and L2-normalised."""
-
-    name = "torch"
-
-    def __init__(self, encoder: Any):
-        self.encoder = encoder
-        self.hidden_size = encoder.config.hidden_size
-
-    def pooled(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        import torch
-
-        with torch.inference_mode():
-            ids = torch.from_numpy(input_ids)
-            attention = torch.from_numpy(mask)
-            hidden = self.encoder(input_ids=ids, attention_mask=attention).last_hidden_state
-            weights = attention.unsqueeze(-1).to(hidden.dtype)
-            summed = (hidden * weights).sum(dim=1)
-            pooled = summed / weights.sum(dim=1).clamp(min=1)
-            return torch.nn.functional.normalize(pooled, dim=1).numpy()
 
 
 # Padded tokens per forward pass. Passes are cut from length-sorted texts when one more
@@ -292,31 +255,10 @@ class MentionClassifier:
         """Class probabilities, one row per text, columns in ``classes`` order."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return _softmax(self.head_logits(self.embed(texts)))
+        return softmax(self.head_logits(self.embed(texts)))
 
 
 RUNTIMES = ("auto", "torch", "onnx-int8")
-
-
-def load_encoder(encoder_path: str, model_dir: pathlib.Path, manifest: Manifest, *, attn_implementation: str | None = None):
-    """The transformers encoder with the model's adapter merged, in eval mode."""
-    import transformers
-    from transformers import AutoModel
-
-    transformers.utils.logging.disable_progress_bar()
-    kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    try:
-        encoder = AutoModel.from_pretrained(encoder_path, local_files_only=True, **kwargs)
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(
-            f"cannot load encoder {encoder_path!r} offline: {exc}. Use a local directory, "
-            "or download the model once into the Hugging Face cache before running"
-        ) from None
-    if manifest.adapter:
-        from mentionwatch.classify.adapter import apply_adapter
-
-        apply_adapter(encoder, model_dir / manifest.adapter)
-    return encoder.eval()
 
 
 def load_tokenizer(encoder_path: str):

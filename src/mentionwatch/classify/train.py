@@ -287,7 +287,8 @@ def _predict(encoder, head, tokenizer, texts: Sequence[str], max_length: int, ba
 # --------------------------------------------------------------------------- calibration
 
 
-def _expected(cls: str) -> tuple[str, str | None]:
+def expected_label(cls: str) -> tuple[str, str | None]:
+    """The (label, harassment type) a training class stands for."""
     return ("harassment", cls) if cls not in ("benign", "re_promotion") else (cls, None)
 
 
@@ -320,7 +321,7 @@ def _objective(result: dict) -> float:
 
 def calibrate(probs: np.ndarray, rendered: Sequence[Rendered]) -> tuple[dict, dict]:
     """Grid search on validation for the decision's thresholds; returns (thresholds, result)."""
-    expected = [_expected(r.cls) for r in rendered]
+    expected = [expected_label(r.cls) for r in rendered]
     best = None
     grid = [round(x, 2) for x in np.arange(0.2, 0.81, 0.05)]
     for th in grid:
@@ -347,10 +348,6 @@ def calibrate(probs: np.ndarray, rendered: Sequence[Rendered]) -> tuple[dict, di
 
 
 # --------------------------------------------------------------------------- job
-
-
-def _sha256(path: pathlib.Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run(settings: TrainSettings) -> dict:
@@ -430,7 +427,7 @@ def run(settings: TrainSettings) -> dict:
     val_probs = _predict(encoder, head, tokenizer, [r.text for r in val], settings.max_length)
     thresholds, val_result = calibrate(val_probs, val)
     test_probs = _predict(encoder, head, tokenizer, [r.text for r in test], settings.max_length)
-    test_expected = [_expected(r.cls) for r in test]
+    test_expected = [expected_label(r.cls) for r in test]
     test_result = metrics.report(test_expected, apply_rule(test_probs, thresholds))
 
     out = settings.out

@@ -13,23 +13,17 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 
+from mentionwatch import command
 from mentionwatch.records import HARASSMENT_TYPES, LABELS, SEVERITIES
-
-
-def _cli():
-    from mentionwatch import cli
-
-    return cli
 
 
 def _store_url(args: argparse.Namespace, config: str | None) -> tuple[str, object | None]:
     """The store URL from ``--store`` or the config (and the loaded config, if any)."""
-    cli = _cli()
     if getattr(args, "store", None):
-        return args.store, (cli._load(config) if config else None)
+        return args.store, (command.load_config_file(config) if config else None)
     if not config:
-        raise cli.CommandError("give a CONFIG (its store.url is used) or --store URL", cli.EXIT_CONFIG)
-    loaded = cli._load(config)
+        raise command.CommandError("give a CONFIG (its store.url is used) or --store URL", command.EXIT_CONFIG)
+    loaded = command.load_config_file(config)
     return loaded.config.store.url, loaded
 
 
@@ -39,8 +33,7 @@ def _open(url: str, *, upgrade: bool | None = None):
     try:
         return HistoryStore(url, upgrade=upgrade)
     except StoreUnavailable as exc:
-        cli = _cli()
-        raise cli.CommandError(str(exc)) from None
+        raise command.CommandError(str(exc)) from None
 
 
 def _open_existing(url: str, where: str = "store.url"):
@@ -51,23 +44,22 @@ def _open_existing(url: str, where: str = "store.url"):
     """
     import sqlalchemy as sa
 
-    from mentionwatch.store.db import StoreSchemaError
+    from mentionwatch.store.engine import StoreSchemaError
 
-    cli = _cli()
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         import pathlib
 
         if not pathlib.Path(parsed.database).is_file():
-            raise cli.CommandError(
+            raise command.CommandError(
                 f"no history store at {parsed.database} (the config's {where}, resolved against the config's folder); nothing has been stored there yet: "
                 "run scan, watch or demo with this config first, or give the right one with --store URL",
-                cli.EXIT_FAILED,
+                command.EXIT_FAILED,
             )
     try:
         return _open(url, upgrade=False)
     except StoreSchemaError as exc:
-        raise cli.CommandError(f"{exc} (read-only commands never change a store)", cli.EXIT_FAILED) from None
+        raise command.CommandError(f"{exc} (read-only commands never change a store)", command.EXIT_FAILED) from None
 
 
 def _moment(value: str | None, what: str, now: dt.datetime) -> dt.datetime | None:
@@ -78,8 +70,7 @@ def _moment(value: str | None, what: str, now: dt.datetime) -> dt.datetime | Non
     try:
         return parse_moment(value, now=now)
     except ValueError as exc:
-        cli = _cli()
-        raise cli.CommandError(f"--{what}: {exc}", cli.EXIT_CONFIG) from None
+        raise command.CommandError(f"--{what}: {exc}", command.EXIT_CONFIG) from None
 
 
 def _split(values: Sequence[str] | None) -> tuple[str, ...]:
@@ -90,7 +81,6 @@ def _split(values: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def cmd_history(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    cli = _cli()
     try:
         return _history(args, extra)
     except BrokenPipeError:  # `mentionwatch history ... | head`: the reader has seen enough
@@ -98,23 +88,22 @@ def cmd_history(args: argparse.Namespace, extra: Sequence[str]) -> int:
         import sys
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return cli.EXIT_OK
+        return command.EXIT_OK
 
 
 def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    cli = _cli()
     # argparse stops collecting positionals at the first option, so words after
     # an option (history sql --store URL "SELECT ...") arrive as extras.
     unknown = [e for e in extra if e.startswith("-")]
     if unknown:
-        raise cli.CommandError(f"unrecognized arguments: {' '.join(unknown)}", cli.EXIT_CONFIG)
+        raise command.CommandError(f"unrecognized arguments: {' '.join(unknown)}", command.EXIT_CONFIG)
     words = list(args.words) + list(extra)
     if words and words[0] == "sql":
         return _history_sql(args, words[1:])
     if len(words) > 1:
-        raise cli.CommandError(
+        raise command.CommandError(
             f"unexpected arguments {' '.join(words[1:])!r}; for SQL use: mentionwatch history sql CONFIG \"SELECT ...\"",
-            cli.EXIT_CONFIG,
+            command.EXIT_CONFIG,
         )
     from mentionwatch.history import export
     from mentionwatch.history.query import HistoryFilter, columns, iter_mentions
@@ -123,12 +112,12 @@ def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
     now = dt.datetime.now(dt.timezone.utc)
     for label in _split(args.label):
         if label not in LABELS:
-            raise cli.CommandError(f"--label {label!r}: use one of {', '.join(LABELS)}", cli.EXIT_CONFIG)
+            raise command.CommandError(f"--label {label!r}: use one of {', '.join(LABELS)}", command.EXIT_CONFIG)
     for kind in _split(args.type):
         if kind not in HARASSMENT_TYPES:
-            raise cli.CommandError(f"--type {kind!r}: use one of {', '.join(HARASSMENT_TYPES)}", cli.EXIT_CONFIG)
+            raise command.CommandError(f"--type {kind!r}: use one of {', '.join(HARASSMENT_TYPES)}", command.EXIT_CONFIG)
     if args.format == "parquet" and not args.out:
-        raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
+        raise command.CommandError("--format parquet needs --out FILE.parquet", command.EXIT_CONFIG)
     limit = args.limit if args.limit is not None else (100 if args.format == "table" and not args.out else None)
     selection = HistoryFilter(
         subjects=_split(args.subject), labels=_split(args.label), types=_split(args.type), sources=tuple(args.source or ()),
@@ -149,24 +138,23 @@ def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"{count} mention{'s' if count != 1 else ''} written to {args.out} ({args.format})")
     elif args.format == "table" and limit and count == limit:
         print(f"(first {limit}; --limit N for more, --format csv|jsonl|parquet --out FILE for all)")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
-    cli = _cli()
     from mentionwatch.history import export
     from mentionwatch.history.sql import ReadOnlySQLError, iter_readonly
 
     if args.store:
         if len(words) != 1:
-            raise cli.CommandError('usage: mentionwatch history sql --store URL "SELECT ..."', cli.EXIT_CONFIG)
+            raise command.CommandError('usage: mentionwatch history sql --store URL "SELECT ..."', command.EXIT_CONFIG)
         url, query = args.store, words[0]
     else:
         if len(words) != 2:
-            raise cli.CommandError('usage: mentionwatch history sql CONFIG "SELECT ..."', cli.EXIT_CONFIG)
+            raise command.CommandError('usage: mentionwatch history sql CONFIG "SELECT ..."', command.EXIT_CONFIG)
         url, query = _store_url(args, words[0])[0], words[1]
     if args.format == "parquet" and not args.out:
-        raise cli.CommandError("--format parquet needs --out FILE.parquet", cli.EXIT_CONFIG)
+        raise command.CommandError("--format parquet needs --out FILE.parquet", command.EXIT_CONFIG)
     _open_existing(url).close()  # it exists and its schema is current (or the error says what to run)
     stream = iter_readonly(url, query, timeout_s=args.timeout)
     try:
@@ -178,19 +166,18 @@ def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
         else:
             count = export.write_records(export.rows_to_records(names, rows), names, args.format, args.out)
     except ReadOnlySQLError as exc:
-        raise cli.CommandError(f"history sql: {exc}", cli.EXIT_FAILED) from None
+        raise command.CommandError(f"history sql: {exc}", command.EXIT_FAILED) from None
     finally:
         stream.close()  # a query cut off at the limit stops here
     if args.out:
         print(f"{count} row{'s' if count != 1 else ''} written to {args.out} ({args.format})")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 # --------------------------------------------------------------------------- evidence
 
 
 def cmd_evidence_export(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.store.evidence import EvidenceError, export_alert
 
     url, _ = _store_url(args, args.config)
@@ -199,7 +186,7 @@ def cmd_evidence_export(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     try:
         result = export_alert(store, args.alert_id, out)
     except EvidenceError as exc:
-        raise cli.CommandError(str(exc), cli.EXIT_FAILED) from None
+        raise command.CommandError(str(exc), command.EXIT_FAILED) from None
     finally:
         store.close()
     print(f"evidence pack for {result.alert_id}: {result.path}")
@@ -208,11 +195,10 @@ def cmd_evidence_export(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     print(f"  SHA-256 of manifest.json  {result.manifest_sha256}")
     print(f"  SHA-256 of the zip        {result.zip_sha256}")
     print("  keep these two hashes somewhere separate from the zip (they pin its content)")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 def cmd_evidence_verify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.store.evidence import verify_pack
 
     report = verify_pack(args.zip)
@@ -220,28 +206,27 @@ def cmd_evidence_verify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
         print(f"{args.zip}: OK, {len(report.checked)} files verified (alert {report.alert_id}; manifest SHA-256 {report.manifest_sha256})")
         if args.manifest_sha256 and args.manifest_sha256.lower() != report.manifest_sha256:
             print(f"{args.zip}: FAILED, manifest SHA-256 is not the expected {args.manifest_sha256}")
-            return cli.EXIT_FAILED
-        return cli.EXIT_OK
+            return command.EXIT_FAILED
+        return command.EXIT_OK
     print(f"{args.zip}: FAILED")
     for problem in report.problems:
         print(f"  {problem}")
-    return cli.EXIT_FAILED
+    return command.EXIT_FAILED
 
 
 # --------------------------------------------------------------------------- report
 
 
 def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.report import PileOnSettings, build_report, write_report
 
-    loaded = cli._load(args.config)
+    loaded = command.load_config_file(args.config)
     url = args.store or loaded.config.store.url
     now = dt.datetime.now(dt.timezone.utc)
     until = _moment(args.until, "until", now) or now
     since = _moment(args.since, "since", until)
     if since >= until:
-        raise cli.CommandError("--since must be before --until", cli.EXIT_CONFIG)
+        raise command.CommandError("--since must be before --until", command.EXIT_CONFIG)
     subjects = _split(args.subject) or tuple(s.name for s in loaded.config.subjects)
     store = _open_existing(url)
     try:
@@ -256,7 +241,7 @@ def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     print(f"report for {', '.join(subjects)}: {total} mentions from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
     for path in paths:
         print(f"  {path}")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 # --------------------------------------------------------------------------- alerts status
@@ -268,7 +253,6 @@ def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     from mentionwatch.notify import delivery
 
-    cli = _cli()
     url, _loaded = _store_url(args, args.config)
     now = dt.datetime.now(dt.timezone.utc)
     since = _moment(args.since, "since", now)
@@ -296,12 +280,12 @@ def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
                     for d in alert.deliveries
                 ],
             }))
-        return cli.EXIT_OK
+        return command.EXIT_OK
     window = f"since {since:%Y-%m-%d %H:%M} UTC" if since else "all time"
     print(f"{len(alerts)} alert(s), {window}: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n))
     if not shown:
         print("every alert was delivered" if alerts else "no alerts")
-        return cli.EXIT_OK
+        return command.EXIT_OK
     print(f"{'created (UTC)':<17} {'alert':<27} {'severity':<8} {'what':<30} {'subject':<20} where it is")
     for alert in shown:
         what = alert.label + (f"/{alert.harassment_type}" if alert.harassment_type else "")
@@ -311,18 +295,17 @@ def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     if undelivered:
         print(f"{undelivered} alert(s) not delivered yet: a running notify (or watch) delivers published ones from "
               "the store; failed ones: mentionwatch notify CONFIG --retry-dead-letters")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 # --------------------------------------------------------------------------- backfill
 
 
 def cmd_backfill(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.backfill import run_backfill
     from mentionwatch.classify.model import ModelLoadError
 
-    loaded = cli._load(args.config)
+    loaded = command.load_config_file(args.config)
     now = dt.datetime.now(dt.timezone.utc)
     try:
         summary = run_backfill(
@@ -330,20 +313,19 @@ def cmd_backfill(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
             beam_args=list(beam_args),
         )
     except ModelLoadError as exc:
-        raise cli.CommandError(f"model: {exc}") from None
+        raise command.CommandError(f"model: {exc}") from None
     print(f"mentionwatch backfill {args.config}")
     for line in summary.lines():
         print("  " + line)
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 # --------------------------------------------------------------------------- store
 
 
 def cmd_store_upgrade(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.store import StoreUnavailable
-    from mentionwatch.store.db import make_engine
+    from mentionwatch.store.engine import make_engine
     from mentionwatch.store.migrate import upgrade
 
     url, _ = _store_url(args, args.config)
@@ -351,22 +333,21 @@ def cmd_store_upgrade(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     try:
         before, after = upgrade(engine, args.revision)
     except StoreUnavailable as exc:
-        raise cli.CommandError(str(exc)) from None
+        raise command.CommandError(str(exc)) from None
     finally:
         engine.dispose()
     if before == after:
         print(f"history store already at revision {after}")
     else:
         print(f"history store upgraded from {before or 'empty'} to {after}")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     import sqlalchemy as sa
 
     from mentionwatch.store import schema
-    from mentionwatch.store.db import make_engine
+    from mentionwatch.store.engine import make_engine
     from mentionwatch.store.migrate import current_revision, differences, head_revision
 
     url, _ = _store_url(args, args.config)
@@ -382,7 +363,7 @@ def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
             }
         drift = differences(engine) if revision == head_revision() else []
     except sa.exc.OperationalError as exc:
-        raise cli.CommandError(f"cannot open the history store: {exc.orig}") from None
+        raise command.CommandError(f"cannot open the history store: {exc.orig}") from None
     finally:
         engine.dispose()
     print(f"store     {sa.engine.make_url(url).render_as_string(hide_password=True)}")
@@ -393,21 +374,20 @@ def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
         print(f"          schema differs from the code in {len(drift)} place(s): {drift[:3]}")
     for name, count in counts.items():
         print(f"  {name:<22} {count:>12,} rows")
-    return cli.EXIT_OK if revision == head_revision() and not drift else cli.EXIT_FAILED
+    return command.EXIT_OK if revision == head_revision() and not drift else command.EXIT_FAILED
 
 
 def cmd_store_retention(args: argparse.Namespace, _extra: Sequence[str]) -> int:
-    cli = _cli()
     from mentionwatch.store import StoreUnavailable
     from mentionwatch.store.retention import RetentionPolicy, apply_retention
 
-    loaded = cli._load(args.config)
+    loaded = command.load_config_file(args.config)
     policy = RetentionPolicy.from_config(loaded.config)
     store = _open(args.store or loaded.config.store.url)
     try:
         counts = apply_retention(store, policy, dry_run=args.dry_run)
     except StoreUnavailable as exc:
-        raise cli.CommandError(str(exc)) from None
+        raise command.CommandError(str(exc)) from None
     finally:
         store.close()
     keep = f"history kept {policy.history_days} days" if policy.history_days else "history kept until deleted"
@@ -417,7 +397,7 @@ def cmd_store_retention(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     )
     for name, count in counts.items():
         print(f"  {name:<16} {count:>10,} {'would be ' if args.dry_run else ''}deleted")
-    return cli.EXIT_OK
+    return command.EXIT_OK
 
 
 # --------------------------------------------------------------------------- parser

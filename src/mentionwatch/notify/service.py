@@ -67,7 +67,7 @@ from mentionwatch.notify.render import (
     render_overdue_notice,
 )
 from mentionwatch.notify.store import NotifyStore
-from mentionwatch.store.db import StoreUnavailable
+from mentionwatch.store.engine import StoreUnavailable
 
 _log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class Notifier:
                 alert = parse_alert(data)
             except UnreadableAlert as exc:
                 self._count("unreadable")
-                self._dead_letter(
+                self.dead_letter(
                     ref=f"message:{message_id or '?'}",
                     recipient="",
                     channel="",
@@ -471,7 +471,7 @@ class Notifier:
             self._tell(f"{kind} {ref} → {recipient} via {key}: sent")
             return
         error = delivery.describe_error()
-        self._dead_letter(
+        self.dead_letter(
             ref=ref,
             recipient=recipient,
             channel=key,
@@ -496,7 +496,7 @@ class Notifier:
         if self._on_delivered is not None:
             self._on_delivered(f"{self.clock.now():%Y-%m-%d %H:%M:%S %Z} {line}")
 
-    def _dead_letter(
+    def dead_letter(
         self,
         *,
         ref: str,
@@ -507,6 +507,7 @@ class Notifier:
         attempts: int,
         payload: Mapping[str, Any],
     ) -> None:
+        """Keeps a notification that cannot be delivered in notify_dead_letters and tells the operator."""
         now = self.clock.now()
         letter = self.store.write_dead_letter(
             ref=ref,
@@ -581,7 +582,7 @@ class Notifier:
         except (StoreUnavailable, Interrupted):
             raise
         except Exception as exc:  # noqa: BLE001 - one bad digest must not stop every later one
-            self._dead_letter(
+            self.dead_letter(
                 ref=digest,
                 recipient=rows[0]["recipient"],
                 channel="",

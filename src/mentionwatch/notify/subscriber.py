@@ -41,7 +41,7 @@ from mentionwatch.notify.service import ACK, NACK, Interrupted, Notifier, Notify
 from mentionwatch.notify.store import NotifyStore
 from mentionwatch.pubsub.admin import PubSubUnavailable
 from mentionwatch.pubsub.clients import subscriber_client
-from mentionwatch.store.db import StoreUnavailable
+from mentionwatch.store.engine import StoreUnavailable
 
 _log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class _Handler:
         if count < MAX_BUG_RETRIES:
             return NACK
         try:
-            self.notifier._dead_letter(
+            self.notifier.dead_letter(
                 ref=f"message:{message_id}",
                 recipient="",
                 channel="",

@@ -1,5 +1,6 @@
 """The mention history: every mention, what the model said, every alert."""
 
-from mentionwatch.store.db import HistoryStore, StoreUnavailable
+from mentionwatch.store.db import HistoryStore
+from mentionwatch.store.engine import StoreUnavailable
 
 __all__ = ["HistoryStore", "StoreUnavailable"]

@@ -43,7 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mentionwatch import __version__
-from mentionwatch.ids import _digest, sha256_hex
+from mentionwatch.ids import digest, sha256_hex
 from mentionwatch.records import DeadLetter, utc_now
 from mentionwatch.store import schema
 from mentionwatch.store.db import HistoryStore, StoreUnavailable
@@ -64,7 +64,7 @@ class EvidenceError(RuntimeError):
 
 
 def fetch_id(url: str, sha256: str) -> str:
-    return "fe_" + _digest("fetch", url, sha256)
+    return "fe_" + digest("fetch", url, sha256)
 
 
 def _encode(body: bytes) -> tuple[bytes, str]:

@@ -35,7 +35,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from mentionwatch.store import schema
-from mentionwatch.store.db import StoreSchemaError, StoreUnavailable, make_engine
+from mentionwatch.store.engine import StoreSchemaError, StoreUnavailable, make_engine
 
 SCRIPT_LOCATION = "mentionwatch.store:migrations"
 UPGRADE_COMMAND = "mentionwatch store upgrade CONFIG"
