@@ -44,7 +44,7 @@ FIRST = (  # noqa: SIM905 - one readable block of names per region
     "Réka Ioana Andreea Roxana Liepa Ieva "
     # Turkish / Arabic / Persian / Kurdish
     "Elif Zeynep Büşra Aylin Ayşe Leila Yasmin Fatima Nour Rania Amira Layla Salma Yara Dalia Shirin Nasrin "
-    "Parisa Roya Hêvî "
+    "Mahsa Roya Hêvî "
     # South / South-East / East Asian
     "Priya Ananya Kavya Deepika Nisha Meera Sanjana Aditi Thu Linh Ngọc Mai Hương Siti Nurul Ayu Dewi "
     "Malaya Rosalinda Jia Mei Xiaoling Yuki Haruka Aiko Sakura Ji-woo Seo-yeon Min-ji "
