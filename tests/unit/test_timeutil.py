@@ -34,3 +34,12 @@ def test_an_alert_with_a_bad_time_still_reads_without_one():
         b'"published_at": "not a time", "created_at": "2026-11-22T09:00:00+01:00"}'
     )
     assert alert.when == dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+
+
+def test_an_empty_time_on_the_command_line_is_an_error_not_all_time():
+    from mentionwatch.history.timespec import parse_moment
+
+    for value in ("", "  ", "yesterday-ish"):
+        with pytest.raises(ValueError, match="is not a time"):
+            parse_moment(value)
+    assert parse_moment("2026-11-22T09:00:00+01:00") == dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)

@@ -27,6 +27,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, MIN_TIMESTAMP, Duration, 
 from mentionwatch.alerts.engine import PolicyEngine, PolicyParams, SubjectState
 from mentionwatch.deadletter import ToDeadLetters, from_exception
 from mentionwatch.records import ClassifiedMention
+from mentionwatch.timeutil import parse_time
 
 ERRORS = "errors"
 
@@ -78,7 +79,7 @@ class _StampEventTime(beam.DoFn):
         item = classified.mention.item
         observed = item.observed_at or item.fetched_at
         if observed:
-            seconds = dt.datetime.fromisoformat(observed).timestamp()
+            seconds = parse_time(observed).timestamp()
         elif MIN_TIMESTAMP < timestamp < MAX_TIMESTAMP - Duration(seconds=86_400 * 365):
             seconds = float(timestamp)
         else:

@@ -5,11 +5,16 @@
 imports torch and scipy at module level: about 220 MB of resident memory and a
 second of start-up in every scan, although the int8 fast path classifies
 without torch. Beam treats the module as optional: when the import fails,
-``ModelManager`` stays ``None`` and is imported where it is needed. Marking it
-absent before the first Beam ML import keeps torch out until a torch model
-loads. The same ``except`` branch also drops Beam's handle on ``resource``
-(it reads peak memory when a model loads, and warns without it), so it is put
-back. Import Beam's inference names from here.
+``ModelManager`` stays ``None``. The module is marked absent for the whole
+process before the first Beam ML import, so torch stays out until a torch
+model loads; a pipeline that set ``use_model_manager`` in the same process
+would fail to import it (mentionwatch never does). It only works where this
+module is imported before Beam's: the scan, monitor and backfill processes
+and the DirectRunner's in-process workers do; a worker that unpickles Beam's
+inference step first (multi-process or remote runners) may load torch. The
+same ``except`` branch also drops Beam's handle on ``resource`` (it reads
+peak memory when a model loads, and warns without it), so it is put back.
+Import Beam's inference names from here.
 """
 
 import sys

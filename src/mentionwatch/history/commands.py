@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from mentionwatch import command
 from mentionwatch.records import HARASSMENT_TYPES, LABELS, SEVERITIES
+from mentionwatch.timeutil import iso_z
 
 
 def _store_url(args: argparse.Namespace, config: str | None) -> tuple[str, object | None]:
@@ -271,12 +272,12 @@ def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
             print(json.dumps({
                 "alert_id": alert.alert_id, "subject": alert.subject, "label": alert.label,
                 "harassment_type": alert.harassment_type, "severity": alert.severity, "state": alert.state,
-                "created_at": alert.created_at.isoformat(),
-                "published_at": alert.published_at.isoformat() if alert.published_at else None,
+                "created_at": iso_z(alert.created_at, "auto"),
+                "published_at": iso_z(alert.published_at, "auto"),
                 "received_via": alert.received_via,
                 "deliveries": [
                     {"recipient": d.recipient, "channel": d.channel, "status": d.status,
-                     "at": d.at.isoformat() if d.at else None, "digest": d.via_digest}
+                     "at": iso_z(d.at, "auto"), "digest": d.via_digest}
                     for d in alert.deliveries
                 ],
             }))

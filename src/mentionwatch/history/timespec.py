@@ -22,12 +22,15 @@ def parse_moment(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
     if match:
         return now - dt.timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
     try:
-        return parse_time(value.strip())
+        moment = parse_time(value.strip())
     except ValueError:
+        moment = None
+    if moment is None:  # an empty value too: it is not a time either
         raise ValueError(
             f"{value!r} is not a time: use a duration before now (30d, 12h, 2w, 90m) or an ISO date "
             "(2026-11-01, 2026-11-01T08:00:00Z)"
-        ) from None
+        )
+    return moment
 
 
 def iso(moment: dt.datetime | None) -> str | None:

@@ -17,7 +17,6 @@ is ``created_at_i`` (epoch seconds), or ``created_at`` parsed strictly.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import html
 import urllib.parse
 from collections.abc import Mapping
@@ -38,6 +37,7 @@ from mentionwatch.sources.base import (
 )
 from mentionwatch.sources.feeds import EntryError, parse_iso_timestamp
 from mentionwatch.sources.http import FetchResult
+from mentionwatch.timeutil import parse_time
 
 WEB = "https://news.ycombinator.com/item?id="
 
@@ -87,7 +87,7 @@ class HackerNewsSource(Source):
         url = spec.url
         if cursor:
             try:
-                since = int(dt.datetime.fromisoformat(parse_iso_timestamp(cursor).replace("Z", "+00:00")).timestamp())
+                since = int(parse_time(parse_iso_timestamp(cursor)).timestamp())
                 url = with_query(url, numericFilters=f"created_at_i>={since}")
             except EntryError:
                 pass  # a bad stored cursor: read from the newest, dedup does the rest

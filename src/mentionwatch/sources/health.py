@@ -63,7 +63,7 @@ def assess(state: Mapping[str, Any] | None, *, expected_update_period_s: float |
                                   f"{expected_update_period_s / 3600:.1f} h)")
     next_fetch = parse_time(state.get("next_fetch_at"))
     if next_fetch is not None and next_fetch > now:
-        return Health(DEFERRED, f"waiting until {next_fetch.isoformat(timespec='seconds')} (Retry-After / rate limit)")
+        return Health(DEFERRED, f"waiting until {iso_z(next_fetch)} (Retry-After / rate limit)")
     if failures:
         return Health(OK, f"last poll failed ({failures}x), below the alert threshold")
     return Health(OK, "working")

@@ -48,6 +48,7 @@ from mentionwatch.sources.base import (
     with_text,
 )
 from mentionwatch.sources.http import FetchResult
+from mentionwatch.timeutil import parse_time
 
 
 def source_url(options: Mapping[str, Any]) -> str:
@@ -122,9 +123,7 @@ class MastodonSource(BearerTokenAuth, Source):
         wait = None
         if reset:
             try:
-                when = dt.datetime.fromisoformat(reset.replace("Z", "+00:00"))
-                if when.tzinfo is None:  # Mastodon sends UTC; a reset without an offset is read as UTC
-                    when = when.replace(tzinfo=dt.timezone.utc)
+                when = parse_time(reset)  # Mastodon sends UTC; a reset without an offset is read as UTC
                 wait = max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
             except ValueError:
                 wait = None
