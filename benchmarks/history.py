@@ -62,7 +62,7 @@ from mentionwatch.store import HistoryStore, schema
 TARGET_S = 1.0
 SUBJECTS = ("Dana Reyes", "Sam Okafor", "Lee Marsh", "Ana Ruiz", "Kim Doyle")
 SUBJECT_WEIGHTS = (40, 25, 15, 12, 8)
-WORDS = "podcast episode video studio forum thread stream clip reply post news show interview city park".split()
+WORDS = ["podcast", "episode", "video", "studio", "forum", "thread", "stream", "clip", "reply", "post", "news", "show", "interview", "city", "park"]
 THRESHOLDS = {"harassment": 0.55, "re_promotion": 0.6}
 
 
@@ -140,7 +140,7 @@ def naive_baseline(store: HistoryStore, count: int, end: dt.datetime) -> float:
     """Rows per second inserting one mention (and its item) per transaction, row by row."""
     data = Synthetic(count, end, seed=99)
     rows = []
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for batch in data.batches(count):
         for entry in batch:
             item = entry.mention.item
@@ -213,9 +213,8 @@ def time_queries(store: HistoryStore, window: Window, pile_on: PileOnSettings, r
     samples: dict[str, list[float]] = {}
     for _ in range(repeat):
         timings: dict[str, float] = {}
-        with store.engine.connect() as connection:
-            with connection.begin():
-                run_queries(connection, window, pile_on, timings)
+        with store.engine.connect() as connection, connection.begin():
+            run_queries(connection, window, pile_on, timings)
         for name, seconds in timings.items():
             samples.setdefault(name, []).append(seconds)
         for name, selection in history_filters(window).items():
@@ -316,7 +315,7 @@ def main(argv=None) -> int:
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    end = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     results: dict[str, dict] = {}
     notes = []
     if "sqlite" in backends:

@@ -122,12 +122,12 @@ def _content_type(path: pathlib.Path) -> str:
 
 
 _FAKE_RULES = (
-    (re.compile(r"\b(kill|dead|bullet|hurt you|won't leave)\b", re.I), "threat"),
-    (re.compile(r"\b(lives at|address|phone)\b", re.I), "doxxing"),
-    (re.compile(r"\b(flood|report her|everyone go)\b", re.I), "incitement"),
-    (re.compile(r"\b(slut|whore|porn girl)\b", re.I), "sexual_harassment"),
-    (re.compile(r"\b(pathetic|idiot|loser)\b", re.I), "insult"),
-    (re.compile(r"\b(leaked|full video|watch free|download)\b", re.I), "re_promotion"),
+    (re.compile(r"\b(kill|dead|bullet|hurt you|won't leave)\b", re.IGNORECASE), "threat"),
+    (re.compile(r"\b(lives at|address|phone)\b", re.IGNORECASE), "doxxing"),
+    (re.compile(r"\b(flood|report her|everyone go)\b", re.IGNORECASE), "incitement"),
+    (re.compile(r"\b(slut|whore|porn girl)\b", re.IGNORECASE), "sexual_harassment"),
+    (re.compile(r"\b(pathetic|idiot|loser)\b", re.IGNORECASE), "insult"),
+    (re.compile(r"\b(leaked|full video|watch free|download)\b", re.IGNORECASE), "re_promotion"),
 )
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from mentionwatch.alerts.policy import make_alert
 from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
 
-T0 = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
 def at(days: float) -> str:
@@ -41,7 +41,7 @@ def classified(key: str, *, version: str = "1", label: str | None = None, harass
     item = Item(
         f"it_{key}", source, url, title, text, author=f"user_{key}",
         published_at=at(published) if published is not None else None, fetched_at=fetched,
-        raw_ref=("%064x" % (ord(key))),
+        raw_ref=f"{ord(key):064x}",
     )
     scores = {"harassment": 0.05, "re_promotion": 0.05, "benign": 0.05, label: 0.9}
     result = Classification(label, kind if label == "harassment" else None, scores, "m", version,

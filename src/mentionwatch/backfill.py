@@ -72,9 +72,9 @@ class _ReadStoredItemsFn(beam.DoFn):
     def _range(self, column) -> list:
         conditions = []
         if self._since is not None:
-            conditions.append(column >= dt.datetime.fromtimestamp(self._since, dt.timezone.utc))
+            conditions.append(column >= dt.datetime.fromtimestamp(self._since, dt.UTC))
         if self._until is not None:
-            conditions.append(column < dt.datetime.fromtimestamp(self._until, dt.timezone.utc))
+            conditions.append(column < dt.datetime.fromtimestamp(self._until, dt.UTC))
         return conditions
 
     def process(self, _):

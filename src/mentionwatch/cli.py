@@ -374,7 +374,7 @@ def cmd_sources_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     loaded = load_config_file(args.config)
     specs = source_specs(loaded)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     try:
         store = HistoryStore(loaded.config.store.url)
         try:

@@ -805,8 +805,8 @@ class SmtpServer(_Block):
         if self.security == "none" and self.username_env and self.host not in ("localhost", "127.0.0.1", "::1"):
             raise _fail("SmtpServer", [((
                 "security",),
-                "security: none would send the login in clear text over the network; use starttls or ssl "
-                "(none is for a relay on this machine, or one without a login)",
+                ("security: none would send the login in clear text over the network; use starttls or ssl "
+                 "(none is for a relay on this machine, or one without a login)"),
                 None,
             )])
         return self
@@ -893,13 +893,13 @@ class ChannelSettings(_Block):
         if self.type == "email" and not self.to:
             problems.append((("type",), "an email channel needs 'to': the address(es) to send to", self.type))
         if self.type == "webhook" and (self.url is None) == (self.url_env is None):
-            problems.append((("type",), "a webhook channel needs 'url' (the address to POST to) or 'url_env' (the "
-                                        "environment variable holding it), one of the two", self.type))
+            problems.append((("type",), ("a webhook channel needs 'url' (the address to POST to) or 'url_env' (the "
+                                         "environment variable holding it), one of the two"), self.type))
         if self.type == "webhook" and self.format == "json" and self.secret_env is None:
             problems.append((
                 ("type",),
-                "a json webhook needs 'secret_env': the environment variable holding the key "
-                "that signs every request (X-Mentionwatch-Signature)",
+                ("a json webhook needs 'secret_env': the environment variable holding the key "
+                 "that signs every request (X-Mentionwatch-Signature)"),
                 self.type,
             ))
         if problems:

@@ -111,7 +111,7 @@ def test_items_message_round_trip():
     data, attributes = encode_items(items)
     assert decode_items(data) == items
     assert attributes["count"] == "2" and attributes["item_id"].startswith("batch-")
-    single, attrs = encode_items(items[:1])
+    _single, attrs = encode_items(items[:1])
     assert attrs["item_id"] == "a"
     # Any producer may publish a plain item in the --input shape.
     (pushed,) = decode_items(json.dumps({"id": "p1", "text": "hello"}).encode())

@@ -346,7 +346,7 @@ notify:
         "I will hurt you" not in plain and "I will hurt you" not in page
     )  # the subject did not opt in
 
-    [(path, headers, body)] = receiver.requests
+    [(_path, headers, body)] = receiver.requests
     assert (
         headers["X-Mentionwatch-Signature"]
         == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()

@@ -95,7 +95,7 @@ def test_404_and_rate_limit_headers(feed_server, corpora):
     outcome = poll_once(spec)
     assert outcome.status == "failed" and outcome.http_status == 404
 
-    reset = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+    reset = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
     limits = MastodonSource().rate_limit({"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})
     assert limits.exhausted(2) and 290 < limits.reset_s <= 300
     recorded = MastodonSource().rate_limit({k.lower(): v for k, v in missing.headers.items()})

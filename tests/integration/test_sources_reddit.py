@@ -56,7 +56,7 @@ def test_oauth_search_gets_a_token_then_reads_the_listing(feed_server, corpora):
     outcome = poll_once(spec, environ={"TEST_REDDIT_ID": "app-id", "TEST_REDDIT_SECRET": "app-secret"})
 
     assert outcome.status == "fetched" and outcome.pages == 1, outcome.error
-    get = [h for m, p, h in feed_server.requests if m == "GET"][0]
+    get = next(h for m, p, h in feed_server.requests if m == "GET")
     assert get["Authorization"] == "bearer <ACCESS_TOKEN>"  # the recorded token, sent as Reddit expects
     items = [feeds.entry_to_item(e) for e in outcome.entries]
     assert [i.url.rsplit("/comments/", 1)[1].split("/")[0] for i in items] == [
@@ -66,7 +66,7 @@ def test_oauth_search_gets_a_token_then_reads_the_listing(feed_server, corpora):
     recorded_post = find(recorded, "GET", "/search").json()["data"]["children"][0]["data"]
     assert first.url.startswith("https://www.reddit.com/r/redditdev/comments/3gpbiu/")
     assert first.author == recorded_post["author"]
-    assert first.published_at == dt.datetime.fromtimestamp(recorded_post["created_utc"], dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert first.published_at == dt.datetime.fromtimestamp(recorded_post["created_utc"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "<div" not in first.text and "<p>" not in first.text and first.text.startswith("solved")  # HTML stripped
     assert any("I don't want to use PRAW" in i.text for i in items)  # &#39; decoded
     assert outcome.cursor == max(i.published_at for i in items)

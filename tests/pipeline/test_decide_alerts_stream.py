@@ -85,7 +85,7 @@ def test_policy_clock_survives_batching_stages(fake_handler):
     from mentionwatch.records import Item, Mention, Span
 
     def at(item_id, seconds, text):
-        observed = dt.datetime.fromtimestamp(T0 + seconds, dt.timezone.utc)
+        observed = dt.datetime.fromtimestamp(T0 + seconds, dt.UTC)
         item = Item(item_id, "s", f"https://s.example/{item_id}", "", text, fetched_at=observed.isoformat())
         return TimestampedValue(Mention(item, "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),)), T0 + seconds)
 

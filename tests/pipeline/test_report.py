@@ -30,7 +30,7 @@ from mentionwatch.store import HistoryStore
 
 pytestmark = pytest.mark.pipeline
 
-SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 # Phrases from the demo feeds' harassment and re-promotion, and the doxxed details.
 ABUSE = [
     "porn girl", "Larkspur", "555-0143", "pathetic attention seeker", "flood her replies", "stop showing her face",
@@ -57,7 +57,7 @@ def demo_report(request, tmp_path_factory):
         store = HistoryStore(store_url)
         stack.callback(store.close)
         report = build_report(
-            store, since=SINCE, until=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1),
+            store, since=SINCE, until=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
             subjects=[s.name for s in loaded.config.subjects],
             pile_on=PileOnSettings.from_config(loaded.config.alerts.pile_on),
         )
@@ -86,7 +86,7 @@ def test_the_page_is_self_contained_with_every_chart_embedded_and_written_beside
     assert len(embedded) == len(report.charts) == 4
     for chart, data in zip(report.charts, embedded, strict=True):
         assert base64.b64decode(data) == chart.png == (folder / f"report-{chart.name}.png").read_bytes()
-    assert not re.search(r'<(script|link|iframe)\b', page, re.I)
+    assert not re.search(r'<(script|link|iframe)\b', page, re.IGNORECASE)
     assert not re.search(r'\s(src|srcset)="(?!data:)', page)  # nothing loaded from elsewhere
     for heading in ("Mention volume per day", "Harassment by type", "Who re-promotes", "Pile-on episodes",
                     "Highest-severity mentions", "Source health"):

@@ -51,7 +51,6 @@ def _imports(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]):
             for alias in node.names:
                 if alias.name in modules:
                     yield alias.name, None, alias.asname
-    return
 
 
 def _graph():

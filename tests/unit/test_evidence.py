@@ -57,8 +57,8 @@ def test_a_body_is_stored_once_per_hash_and_each_url_is_a_fetch_record(store):
             sa.select(schema.fetches).where(schema.fetches.c.url == "https://forum.example/feed.xml")
         ).mappings().one()
     assert row["fetch_count"] == 2 and row["status"] == 200 and row["headers"] == HEADERS
-    last = row["last_fetched_at"] if row["last_fetched_at"].tzinfo else row["last_fetched_at"].replace(tzinfo=dt.timezone.utc)
-    assert last == dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.timezone.utc)
+    last = row["last_fetched_at"] if row["last_fetched_at"].tzinfo else row["last_fetched_at"].replace(tzinfo=dt.UTC)
+    assert last == dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.UTC)
     assert read_body(store, sha) == BODY  # byte for byte (stored compressed)
 
 
@@ -68,7 +68,7 @@ def test_a_not_modified_answer_stores_nothing(store):
 
 
 def test_capture_keeps_going_and_dead_letters_when_keeping_the_body_fails(store, monkeypatch):
-    import mentionwatch.store.evidence as evidence
+    from mentionwatch.store import evidence
 
     monkeypatch.setattr(evidence, "_encode", lambda body: (_ for _ in ()).throw(ValueError("disk says no")))
     assert capture_fetch(store, fetched(), "Forum") == ""

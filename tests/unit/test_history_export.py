@@ -55,7 +55,7 @@ def test_parquet_has_typed_columns_and_every_row(records, tmp_path):
     assert str(table.schema.field("occurred_at").type) == "timestamp[us, tz=UTC]"
     assert str(table.schema.field("score").type) == "double" and str(table.schema.field("is_current").type) == "bool"
     rows = {r["item_id"]: r for r in table.to_pylist()}
-    assert rows["it_a"]["occurred_at"] == dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
+    assert rows["it_a"]["occurred_at"] == dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     assert rows["it_f"]["published_at"] is None
 
 

@@ -55,13 +55,13 @@ class FakeChannel(Channel):
 
 
 def alert(alert_id, **fields):
-    values = dict(
-        alert_id=alert_id, subject="Dana Reyes", label="harassment", harassment_type="threat",
-        severity="critical", item_id=f"it_{alert_id}", mention_id=f"mn_{alert_id}",
-        url=f"https://forum.example/{alert_id}", source="Corner Forum", title="", excerpt=ABUSE,
-        published_at="2026-12-03T10:00:00Z", created_at="2026-12-03T10:00:05Z",
-        scores={"harassment": 0.97}, model_id="shipped", model_version="test",
-    )
+    values = {
+        "alert_id": alert_id, "subject": "Dana Reyes", "label": "harassment", "harassment_type": "threat",
+        "severity": "critical", "item_id": f"it_{alert_id}", "mention_id": f"mn_{alert_id}",
+        "url": f"https://forum.example/{alert_id}", "source": "Corner Forum", "title": "", "excerpt": ABUSE,
+        "published_at": "2026-12-03T10:00:00Z", "created_at": "2026-12-03T10:00:05Z",
+        "scores": {"harassment": 0.97}, "model_id": "shipped", "model_version": "test",
+    }
     values.update(fields)
     return Alert(**values)
 

@@ -5,7 +5,7 @@ import datetime as dt
 from mentionwatch.report.episodes import elevated_windows, find_episodes
 
 HOUR = 3600
-DAY0 = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+DAY0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
 def bucket(hours: float) -> int:

@@ -6,7 +6,7 @@ import json
 from mentionwatch.sources.base import SourceSpec
 from mentionwatch.sources.health import REMIND_AFTER, assess, decide, format_status, status_rows
 
-NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 SPEC = SourceSpec("https://www.reddit.com/search.json?q=dana", "Reddit search", "reddit",
                   expected_update_period_s=6 * 3600, alert_after_failures=3)
 

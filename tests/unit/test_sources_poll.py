@@ -12,7 +12,7 @@ from mentionwatch.sources.feeds import RawEntry
 from mentionwatch.sources.http import FetchError, FetchResult
 from mentionwatch.sources.poll import HostGate, PollContext, poll_source
 
-NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 
 
 class FakeSource(Source):

@@ -58,12 +58,12 @@ def test_analyst_columns_are_derived_on_write(store):
     (row,) = rows(store)
     assert row["domain"] == "tube.example" and row["author"] == "poster"
     assert row["severity"] == "critical"  # a threat
-    moment = row["occurred_at"] if row["occurred_at"].tzinfo else row["occurred_at"].replace(tzinfo=dt.timezone.utc)
-    assert moment == dt.datetime(2026, 11, 22, 10, tzinfo=dt.timezone.utc)
+    moment = row["occurred_at"] if row["occurred_at"].tzinfo else row["occurred_at"].replace(tzinfo=dt.UTC)
+    assert moment == dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC)
 
 
 def test_occurred_at_falls_back_to_the_fetch_when_published_is_missing_or_later():
-    fetched = dt.datetime(2026, 11, 22, 8, tzinfo=dt.timezone.utc)
+    fetched = dt.datetime(2026, 11, 22, 8, tzinfo=dt.UTC)
     now = fetched + dt.timedelta(hours=1)
     assert occurred_at(fetched - dt.timedelta(days=400), fetched, now) == fetched - dt.timedelta(days=400)
     assert occurred_at(fetched + dt.timedelta(hours=5), fetched, now) == fetched  # "published" after we fetched it
@@ -77,7 +77,7 @@ def test_alerts_are_recorded_pending_then_published_once(store):
     # The monitor that recorded it is sending it: a republish beside it leaves it alone ...
     assert store.pending_alerts() == []
     # ... until that attempt fails, or the monitor has been gone for the grace period.
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
     assert [a.alert_id for a in store.pending_alerts(now=later)] == ["al_1"]
     store.mark_failed({"al_1": "unavailable"})
     assert [a.alert_id for a in store.pending_alerts()] == ["al_1"]
@@ -108,7 +108,7 @@ def test_feed_health_is_recorded(store):
 
 
 def test_harassment_times_for_the_pile_on_baseline_are_event_times(store):
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     published = now - dt.timedelta(hours=3)
     store.write_mentions([make(published=published.isoformat(), fetched=(now - dt.timedelta(hours=2)).isoformat())])
     times = store.harassment_times("Dana Reyes", since=now - dt.timedelta(days=1), until=now)
@@ -128,7 +128,7 @@ def test_a_held_burst_orphaned_by_its_monitor_is_republished_whole(store):
     import datetime as dt
 
     leader = alert("al_lead")
-    released_at = dt.datetime(2026, 11, 22, 10, 10, tzinfo=dt.timezone.utc)
+    released_at = dt.datetime(2026, 11, 22, 10, 10, tzinfo=dt.UTC)
     store.record_held(leader, "re_promotion|title", released_at)
     store.record_grouped(alert("al_2"), dataclasses.replace(leader, kind="burst", count=2, related_urls=("u2",)))
     # While the monitor may still release it itself, a republish leaves it alone ...
@@ -142,12 +142,12 @@ def test_a_burst_the_monitor_just_released_is_left_to_it(store):
     import dataclasses
 
     leader = alert("al_lead")
-    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     store.record_held(leader, "re_promotion|title", long_ago + dt.timedelta(seconds=3))
     # The monitor's timer releases it now: it becomes pending with its final count and is being sent.
     assert store.record_alerts([dataclasses.replace(leader, kind="burst", count=3)]) == ["al_lead"]
     assert store.pending_alerts() == []  # not "pending since an hour ago": no second copy from a republish
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PENDING_GRACE_S + 5)
     (orphan,) = store.pending_alerts(now=later)
     assert (orphan.alert_id, orphan.count) == ("al_lead", 3)
 

@@ -51,14 +51,14 @@ def test_a_store_made_before_migrations_is_adopted(store_url):
         connection.execute(sa.text(
             "INSERT INTO items (id, source, url, title, text, author, raw_ref, stored_at) "
             "VALUES ('it_old', 'forum', 'https://www.old.example/p/1', '', 'Dana Reyes, you idiot', 'anon', '', :t)"
-        ), {"t": dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)})
-        for version, when in (("1", dt.datetime(2026, 1, 5, 12, tzinfo=dt.timezone.utc)), ("2", dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc))):
+        ), {"t": dt.datetime(2026, 1, 5, tzinfo=dt.UTC)})
+        for version, when in (("1", dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)), ("2", dt.datetime(2026, 2, 1, tzinfo=dt.UTC))):
             connection.execute(sa.text(
                 "INSERT INTO mentions (mention_id, item_id, subject, label, harassment_type, score, scores, spans, signals, "
                 "model_id, model_version, thresholds, source, published_at, classified_at) VALUES "
                 "('mn_old', 'it_old', 'Dana Reyes', 'harassment', 'insult', 0.91, '{}', '[]', '[]', 'm', :v, "
                 "'{\"harassment\": 0.5}', 'forum', :p, :c)"
-            ), {"v": version, "p": dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone.utc), "c": when})
+            ), {"v": version, "p": dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), "c": when})
     engine.dispose()
 
     store = HistoryStore(store_url)  # adopts and upgrades on open
@@ -71,7 +71,7 @@ def test_a_store_made_before_migrations_is_adopted(store_url):
     assert {r["domain"] for r in old} == {"old.example"} and {r["author"] for r in old} == {"anon"}
     assert {r["severity"] for r in old} == {"medium"}  # an insult well above its threshold
     occurred = old[0]["occurred_at"]
-    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=dt.timezone.utc)) == dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone.utc)
+    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=dt.UTC)) == dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
     store.close()
 
 

@@ -11,7 +11,7 @@ from mentionwatch.store import schema
 from mentionwatch.store.evidence import record_fetch
 from mentionwatch.store.retention import RetentionPolicy, apply_retention
 
-NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
 def fetch_at(body: bytes, days_ago: float, url="https://f.example/feed") -> str:
@@ -26,11 +26,11 @@ def backdate_blobs(store, days_ago: float):
 
 def test_unreferenced_raw_bodies_go_after_raw_days_and_evidence_stays(store):
     load(store)  # items it_a.. refer to raw_ref "%064x" % ord(key)
-    evidence = ("%064x" % ord("a")).encode()
+    evidence = f"{ord('a'):064x}".encode()
     # A body a stored item came from: its hash is the item's raw_ref.
     import mentionwatch.store.evidence as ev
 
-    sha_evidence = "%064x" % ord("a")
+    sha_evidence = f"{ord('a'):064x}"
     with store.transaction() as connection:
         connection.execute(schema.evidence_blobs.insert(), [{"sha256": sha_evidence, "size": 3, "encoding": "identity", "data": evidence, "stored_at": NOW}])
         connection.execute(schema.fetches.insert(), [{
@@ -62,7 +62,7 @@ def test_history_days_removes_old_mentions_their_items_and_alerts(store):
     assert left == {"it_f", "it_g"}
     # Alerts are younger than the cutoff (made when the test ran), so their items stay as evidence.
     assert items == {"it_a", "it_c", "it_e", "it_f", "it_g"}
-    counts = apply_retention(store, RetentionPolicy(history_days=24), now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400))
+    counts = apply_retention(store, RetentionPolicy(history_days=24), now=dt.datetime.now(dt.UTC) + dt.timedelta(days=400))
     assert counts["alerts"] == 3 and store.count("items") == 0 and store.count("mentions") == 0
 
 
@@ -70,7 +70,7 @@ def test_an_alert_not_yet_sent_is_never_deleted_however_old(store):
     load(store)
     with store.engine.begin() as connection:
         connection.execute(schema.alerts.update().where(schema.alerts.c.item_id == "it_a").values(status="pending"))
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
     counts = apply_retention(store, RetentionPolicy(history_days=24), now=later)
     assert counts["alerts"] == 2 and store.count("alerts", status="pending") == 1
     assert store.count("items") == 1  # the pending alert's item stays as its evidence

@@ -53,7 +53,7 @@ class _DecideFn(beam.DoFn):
 
 
 def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 class _StampEventTime(beam.DoFn):
@@ -192,7 +192,7 @@ class DecideAlerts(beam.PTransform):
                 classified
                 | "EventTime" >> beam.ParDo(_StampEventTime())
                 | "KeyBySubject" >> beam.Map(lambda c: (c.mention.subject, c)).with_output_types(
-                    typing.Tuple[str, ClassifiedMention]
+                    tuple[str, ClassifiedMention]
                 )
             )
             out = keyed | "Decide" >> beam.ParDo(_DecideOverTimeFn(self._params, self._store_url)).with_outputs(

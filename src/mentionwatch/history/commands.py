@@ -110,7 +110,7 @@ def _history(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from mentionwatch.history.query import HistoryFilter, columns, iter_mentions
 
     url, _loaded = _store_url(args, words[0] if words else None)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for label in _split(args.label):
         if label not in LABELS:
             raise command.CommandError(f"--label {label!r}: use one of {', '.join(LABELS)}", command.EXIT_CONFIG)
@@ -223,7 +223,7 @@ def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     loaded = command.load_config_file(args.config)
     url = args.store or loaded.config.store.url
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     until = _moment(args.until, "until", now) or now
     since = _moment(args.since, "since", until)
     if since >= until:
@@ -255,7 +255,7 @@ def cmd_alerts_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.notify import delivery
 
     url, _loaded = _store_url(args, args.config)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     since = _moment(args.since, "since", now)
     store = _open_existing(url)
     try:
@@ -307,7 +307,7 @@ def cmd_backfill(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.classify.model import ModelLoadError
 
     loaded = command.load_config_file(args.config)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     try:
         summary = run_backfill(
             loaded, model=args.model, since=_moment(args.since, "since", now), until=_moment(args.until, "until", now),

@@ -17,7 +17,7 @@ def parse_moment(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
     Raises:
       ValueError: with an example of what is accepted.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     match = _RELATIVE.match(value)
     if match:
         return now - dt.timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})

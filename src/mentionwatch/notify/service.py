@@ -704,9 +704,7 @@ class _Delivery:
             return self.channel.send(self.notification)
         except DeliveryError as exc:
             self.error = exc
-        except (
-            Exception
-        ) as exc:  # a channel bug must not lose the notification: retry, then dead-letter
+        except Exception as exc:  # noqa: BLE001 - a channel bug must not lose the notification: retry, then dead-letter
             self.error = TransientDeliveryError(f"{type(exc).__name__}: {exc}")
         return None
 

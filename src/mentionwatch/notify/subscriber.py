@@ -84,7 +84,7 @@ class _Handler:
     def __call__(self, data: bytes, message_id: str) -> str:
         try:
             return self.notifier.handle(data, message_id)
-        except Exception:  # a bug: never leave the message unanswered
+        except Exception:  # noqa: BLE001 - a bug: never leave the message unanswered
             _log.exception("notify failed on message %s", message_id)
         with self._lock:
             count = self._failures[message_id] = self._failures.get(message_id, 0) + 1
@@ -100,7 +100,7 @@ class _Handler:
                 attempts=count,
                 payload={"data": data[:20_000].decode("utf-8", "replace")},
             )
-        except Exception:
+        except Exception:  # noqa: BLE001 - logged; the message is nacked and comes back
             _log.exception("could not keep message %s as a dead letter either", message_id)
             return NACK
         return ACK
@@ -120,7 +120,7 @@ def _hand_back(subscriber, subscription: str, ack_ids: Sequence[str]) -> None:
             timeout=10,
         )
         _log.info("handed %d unfinished message(s) back to Pub/Sub", len(ack_ids))
-    except Exception as exc:  # they come back anyway when their ack deadline passes
+    except Exception as exc:  # noqa: BLE001 - they come back anyway when their ack deadline passes
         _log.warning(
             "could not hand %d message(s) back to Pub/Sub (%s); they return after their ack deadline",
             len(ack_ids),

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from typing import Self
 
 _log = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class PubSubEmulator:
             command += [f"--host-port={self.endpoint}", f"--project={self.project}"]
         else:
             command += [f"--host={self.host}", f"--port={self.port}"]
-        self._log_file = tempfile.NamedTemporaryFile(prefix="pubsub-emulator-", suffix=".log", delete=False)
+        # Kept open for the emulator's whole life (its stdout); closed in stop().
+        self._log_file = tempfile.NamedTemporaryFile(prefix="pubsub-emulator-", suffix=".log", delete=False)  # noqa: SIM115
         _log.info("starting the Pub/Sub emulator on %s", self.endpoint)
         self._process = subprocess.Popen(
             command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -160,7 +162,7 @@ class PubSubEmulator:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def __enter__(self) -> PubSubEmulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -82,7 +82,7 @@ class AlertPublisher:
         for alert_id, future in futures.items():
             try:
                 sent[alert_id] = future.result(timeout=self.deadline + 30)
-            except Exception as exc:  # the client raises many types; all mean "not sent"
+            except Exception as exc:  # noqa: BLE001 - the client raises many types; all mean "not sent"
                 failed[alert_id] = f"{type(exc).__name__}: {exc}"
         return sent, failed
 

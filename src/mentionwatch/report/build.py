@@ -61,7 +61,7 @@ class Report:
 def _days(since: dt.datetime, until: dt.datetime) -> list[str]:
     day = since.date()
     out = []
-    while dt.datetime.combine(day, dt.time(), dt.timezone.utc) < until:
+    while dt.datetime.combine(day, dt.time(), dt.UTC) < until:
         out.append(day.isoformat())
         day += dt.timedelta(days=1)
     return out
@@ -102,9 +102,8 @@ def build_report(
     pile_on = pile_on or PileOnSettings()
     window = queries.Window(since, until, tuple(subjects))
     timings: dict[str, float] = {}
-    with store.engine.connect() as connection:
-        with connection.begin():  # one snapshot for every query
-            data = run_queries(connection, window, pile_on, timings)
+    with store.engine.connect() as connection, connection.begin():  # one snapshot for every query
+        data = run_queries(connection, window, pile_on, timings)
 
     days = _days(since, until)
     volume = {label: [0] * len(days) for label in ("harassment", "re_promotion", "benign")}
@@ -126,7 +125,7 @@ def build_report(
         per_subject.setdefault(subject, {})[bucket] = count
     series = {
         subject: [
-            (dt.datetime.fromtimestamp(b * pile_on.window_s, dt.timezone.utc), counts.get(b, 0)) for b in range(first, last)
+            (dt.datetime.fromtimestamp(b * pile_on.window_s, dt.UTC), counts.get(b, 0)) for b in range(first, last)
         ]
         for subject, counts in per_subject.items()
         if any(first <= b < last for b in counts)
@@ -140,7 +139,7 @@ def build_report(
         charts.timeline_chart(series, episodes, window_label=window_label),
     ]
     return Report(
-        window=window, generated_at=dt.datetime.now(dt.timezone.utc), totals=totals, days=days, volume=volume,
+        window=window, generated_at=dt.datetime.now(dt.UTC), totals=totals, days=days, volume=volume,
         types=data["types"], domains=data["domains"], sources=data["sources"], authors=data["authors"],
         episodes=episodes, pile_on_alerts=data["pile_on_alerts"], alerts=data["alerts"], delivery=data["delivery"],
         health=data["health"],

@@ -69,7 +69,7 @@ def find_episodes(
     for subject, bucket, count in rows:
         by_subject.setdefault(subject, {})[bucket] = count
     first = int(since.timestamp() // window_s)
-    last = int(math.ceil(until.timestamp() / window_s))
+    last = math.ceil(until.timestamp() / window_s)
     baseline = max(1, baseline_days * 86_400 // window_s)
     episodes = []
     for subject, counts in sorted(by_subject.items()):
@@ -82,8 +82,8 @@ def find_episodes(
                 peak = max(run, key=lambda w: w.count)
                 episodes.append(Episode(
                     subject,
-                    dt.datetime.fromtimestamp(run[0].bucket * window_s, dt.timezone.utc),
-                    dt.datetime.fromtimestamp((run[-1].bucket + 1) * window_s, dt.timezone.utc),
+                    dt.datetime.fromtimestamp(run[0].bucket * window_s, dt.UTC),
+                    dt.datetime.fromtimestamp((run[-1].bucket + 1) * window_s, dt.UTC),
                     peak.count, sum(w.count for w in run), peak.threshold,
                 ))
             run = [window] if window is not None else []

@@ -192,9 +192,9 @@ def epoch_timestamp(value: Any) -> str | None:
     """
     if value is None or value == "":
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        if _EPOCH_MIN <= value <= _EPOCH_MAX:
-            return iso_z(dt.datetime.fromtimestamp(int(value), dt.UTC))
+    if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and _EPOCH_MIN <= value <= _EPOCH_MAX):
+        return iso_z(dt.datetime.fromtimestamp(int(value), dt.UTC))
     return _RAW_DATE_PREFIX + f"epoch {value!r}"
 
 

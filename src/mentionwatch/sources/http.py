@@ -262,7 +262,7 @@ def fetch(
             retry_after=parse_retry_after(response_headers.get("retry-after")),
             headers=response_headers,
         ) from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
         if watchdog.fired:  # the deadline closed the connection, whatever it was waiting for

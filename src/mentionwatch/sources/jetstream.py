@@ -78,10 +78,10 @@ def parse_event(frame: str | bytes) -> JetstreamEvent:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"jetstream frame is not JSON: {exc}") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("did"), str):
-        raise ValueError("jetstream frame without a 'did'")
+        raise ValueError("jetstream frame without a 'did'")  # noqa: TRY004 - a bad frame, not a bad call
     cursor = data.get("time_us")
     if not isinstance(cursor, int) or isinstance(cursor, bool):
-        raise ValueError("jetstream frame without an integer 'time_us'")
+        raise ValueError("jetstream frame without an integer 'time_us'")  # noqa: TRY004 - a bad frame
     kind = data.get("kind") or {"com": "commit", "id": "identity", "acc": "account"}.get(data.get("type"), data.get("type"))
     commit = data.get("commit") if isinstance(data.get("commit"), Mapping) else None
     if kind != "commit" or commit is None:
@@ -190,7 +190,7 @@ class JetstreamProducer:
                     self.report.connections += 1
                     delay = self._backoff[0]
                     self._read(connection, stop, max_events)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure of the stream: reconnect with backoff
                 what = "stream dropped" if connected else "cannot connect"
                 self._failed(f"{what}: {type(exc).__name__}: {exc}")
                 stop.wait(delay)
@@ -258,7 +258,7 @@ class JetstreamProducer:
         if new:
             try:
                 self._publish(new)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - unpublished items stay in the outbox
                 _log.warning("jetstream: publishing %d item(s) failed (%s); they stay in the outbox", len(new), type(exc).__name__)
                 return
             self._store.mark_items_published([i.id for i in new])

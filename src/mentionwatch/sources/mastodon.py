@@ -124,7 +124,7 @@ class MastodonSource(BearerTokenAuth, Source):
         if reset:
             try:
                 when = parse_time(reset)  # Mastodon sends UTC; a reset without an offset is read as UTC
-                wait = max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+                wait = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
             except ValueError:
                 wait = None
         return RateLimit(left, wait)

@@ -125,7 +125,7 @@ class PollContext:
     pace: Callable[[], None]
     session: Session
     gate: HostGate = dataclasses.field(default_factory=HostGate)
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     rate_limit_reserve: float = 2.0
 
 

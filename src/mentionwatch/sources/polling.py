@@ -156,7 +156,7 @@ def _isolated_poll(spec: SourceSpec, state, context: PollContext) -> PollOutcome
     """One source's bug is that source's failure (a dead letter), not the whole run's."""
     try:
         return poll_source(spec, state, context)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback; this source fails, the run goes on
         _log.exception("polling source %s failed unexpectedly", spec.name)
         return PollOutcome(spec, FAILED, error=f"{type(exc).__name__}: {exc}")
 
@@ -288,7 +288,7 @@ class _CheckHealthFn(beam.DoFn):
         return publish_notice(self._client, self._topic, notice.body, "source health notice", **notice.attributes)
 
     def process(self, spec: SourceSpec):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         row = self._store.feed_states([spec.url]).get(spec.url)
         current = health.assess(
             row, expected_update_period_s=spec.expected_update_period_s,

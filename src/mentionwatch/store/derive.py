@@ -17,7 +17,7 @@ def domain_of(url: str) -> str:
     except ValueError:
         return ""
     host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def occurred_at(

@@ -91,7 +91,7 @@ def record_fetch(store: HistoryStore, result, source: str) -> str:
     if result.not_modified:
         return ""
     sha = result.sha256
-    fetched = parse_time(result.fetched_at) or dt.datetime.now(dt.timezone.utc)
+    fetched = parse_time(result.fetched_at) or dt.datetime.now(dt.UTC)
     blobs, fetches = schema.evidence_blobs, schema.fetches
     with store.transaction() as connection:
         known = connection.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256 == sha)).first()
@@ -225,7 +225,7 @@ To check that nothing changed since the export, in the unzipped folder:
 or: mentionwatch evidence verify THIS.zip
 Keep the SHA-256 of manifest.json printed at export time somewhere separate
 (an e-mail to yourself or your lawyer): it pins the whole pack.
-""".encode("utf-8")
+""".encode()
 
 
 def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict[str, bytes]]:

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Self
 
 SUPERUSER = "postgres"
 DATABASE = "mentionwatch"
@@ -97,7 +98,7 @@ class LocalPostgres:
     def _run(self, *command: str) -> subprocess.CompletedProcess:
         if self._user is not None:
             command = ("runuser", "-u", self._user, "--", *command)
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise LocalPostgresError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
         return result
@@ -155,7 +156,7 @@ class LocalPostgres:
             self._run(str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def __enter__(self) -> LocalPostgres:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -96,19 +96,18 @@ def apply_retention(
     With ``dry_run`` each step counts what it would delete given that the
     steps before it had run (so the counts add up like a real run's).
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     counts: dict[str, int] = {}
     try:
-        with store.engine.connect() as connection:
-            with connection.begin() as transaction:
-                for name, table, condition in _statements(policy, now):
-                    counts[name] = int(
-                        connection.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar_one()
-                    )
-                    if counts[name]:
-                        connection.execute(table.delete().where(condition))
-                if dry_run:
-                    transaction.rollback()
+        with store.engine.connect() as connection, connection.begin() as transaction:
+            for name, table, condition in _statements(policy, now):
+                counts[name] = int(
+                    connection.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar_one()
+                )
+                if counts[name]:
+                    connection.execute(table.delete().where(condition))
+            if dry_run:
+                transaction.rollback()
     except sa.exc.OperationalError as exc:
         raise StoreUnavailable(f"retention on the history store failed: {exc.orig}") from None
     return counts

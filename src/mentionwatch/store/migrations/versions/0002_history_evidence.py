@@ -99,7 +99,7 @@ def _fill_mentions(connection: sa.Connection) -> None:
         else:
             moment = dt.datetime.fromisoformat(str(value))
         if moment is not None and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
+            moment = moment.replace(tzinfo=dt.UTC)
         return moment
 
     rows = connection.execute(
