@@ -104,17 +104,21 @@ def _matchable_form(form: str) -> bool:
 # (``client_secret_env: REDDIT_CLIENT_SECRET``). Base URLs are settings so
 # tests, proxies and other instances can be used.
 
-_SOURCE_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _env_var(value: str | None, holds: str, example: str) -> str | None:
+    """``value`` if it is an environment variable's name; never repeats it (it may be the secret itself)."""
+    if value is not None and not _ENV_NAME.fullmatch(value):
+        raise ValueError(
+            f"this is not an environment variable name (the value is not shown, in case it is the {holds}); "
+            f"give the NAME of the variable that holds the {holds} (e.g. {example}), never the {holds} itself"
+        )
+    return value
 
 
 def _credential_env(value: str | None) -> str | None:
-    if value is not None and not _SOURCE_ENV_NAME.fullmatch(value):
-        raise ValueError(  # the value is not repeated: it may be the credential itself
-            "this is not an environment variable name (the value is not shown, in case it is the credential); "
-            "give the NAME of the variable that holds the credential (e.g. REDDIT_CLIENT_SECRET), never the "
-            "credential itself"
-        )
-    return value
+    return _env_var(value, "credential", "REDDIT_CLIENT_SECRET")
 
 
 def _base_url(value: str) -> str:
@@ -708,7 +712,6 @@ class IngestSettings(_Block):
 # never in the file: SMTP credentials and webhook signing keys are named by the
 # environment variable that holds them. docs/alerts.md has worked examples.
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
@@ -757,12 +760,7 @@ def _time_zone(value: str | None) -> str | None:
 
 
 def _env_name(value: str | None) -> str | None:
-    if value is not None and not _ENV_NAME.fullmatch(value):
-        raise ValueError(  # the value is not repeated: it may be the secret itself
-            "this is not an environment variable name (the value is not shown, in case it is the secret); give "
-            "the NAME of the variable that holds the secret (e.g. MENTIONWATCH_SMTP_PASSWORD), never the secret itself"
-        )
-    return value
+    return _env_var(value, "secret", "MENTIONWATCH_SMTP_PASSWORD")
 
 
 class SmtpServer(_Block):
@@ -803,12 +801,9 @@ class SmtpServer(_Block):
             missing = "password_env" if self.password_env is None else "username_env"
             raise _fail("SmtpServer", [((missing,), "set both username_env and password_env, or neither", None)])
         if self.security == "none" and self.username_env and self.host not in ("localhost", "127.0.0.1", "::1"):
-            raise _fail("SmtpServer", [((
-                "security",),
-                ("security: none would send the login in clear text over the network; use starttls or ssl "
-                 "(none is for a relay on this machine, or one without a login)"),
-                None,
-            )])
+            clear_text = ("security: none would send the login in clear text over the network; use starttls or ssl "
+                          "(none is for a relay on this machine, or one without a login)")
+            raise _fail("SmtpServer", [(("security",), clear_text, None)])
         return self
 
     @property
