@@ -47,22 +47,32 @@ from mentionwatch.classify.train import (
 def split_settings(manifest) -> tuple[int, int, float]:
     """(seed, renderings per template, URL rate) the training job split and rendered with."""
     settings = manifest.extra.get("training", {}).get("settings", {})
-    return int(settings.get("seed", 13)), int(settings.get("eval_renders", 2)), float(settings.get("url_rate", 0.75))
+    return (
+        int(settings.get("seed", 13)),
+        int(settings.get("eval_renders", 2)),
+        float(settings.get("url_rate", 0.75)),
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="+", help="model directories (or 'shipped')")
-    parser.add_argument("--data", action="append", help="data folders (default: the training job's default)")
+    parser.add_argument(
+        "--data", action="append", help="data folders (default: the training job's default)"
+    )
     args = parser.parse_args(argv)
 
     import torch
 
     torch.set_num_threads(2)
     folders = [ROOT / d for d in (args.data or DEFAULT_TRAINING_DATA)]
-    seeds = {model: split_settings(Manifest.read(resolve_model_dir(model))) for model in args.models}
+    seeds = {
+        model: split_settings(Manifest.read(resolve_model_dir(model))) for model in args.models
+    }
     if len(set(seeds.values())) != 1:
-        raise SystemExit(f"the models were trained with different split seeds or renderings: {seeds}")
+        raise SystemExit(
+            f"the models were trained with different split seeds or renderings: {seeds}"
+        )
     seed, renders, url_rate = next(iter(seeds.values()))
 
     test = split(load_templates(folders), seed)["test"]
@@ -71,7 +81,11 @@ def main(argv=None) -> int:
         files = {p.name for p in folder.glob("*.jsonl")}
         templates = [t for t in test if t.source.split(":")[0] in files]
         if templates:
-            subsets[folder.name] = [r for k in range(renders) for r in render_all(templates, seed * 1000 + k, True, url_rate)]
+            subsets[folder.name] = [
+                r
+                for k in range(renders)
+                for r in render_all(templates, seed * 1000 + k, True, url_rate)
+            ]
 
     for model in args.models:
         classifier = load_classifier(model, batch_size=32, runtime="torch")
@@ -81,9 +95,17 @@ def main(argv=None) -> int:
             probs = classifier.predict_proba([r.text for r in rendered])
             predicted = [decide(label_scores(row, classifier.classes), thresholds) for row in probs]
             result = metrics.report([expected_label(r.cls) for r in rendered], predicted)
-            labels = "  ".join(f"{k} P {v['precision']:.3f} R {v['recall']:.3f}" for k, v in result["per_label"].items())
-            types = "  ".join(f"{k} {v:.3f}/{result['type_exact_recall'][k]:.3f}" for k, v in result["type_recall"].items())
-            print(f"  {name:<8} test templates, n={result['n']:<5} macro-F1 {result['macro_f1']:.3f}   {labels}")
+            labels = "  ".join(
+                f"{k} P {v['precision']:.3f} R {v['recall']:.3f}"
+                for k, v in result["per_label"].items()
+            )
+            types = "  ".join(
+                f"{k} {v:.3f}/{result['type_exact_recall'][k]:.3f}"
+                for k, v in result["type_recall"].items()
+            )
+            print(
+                f"  {name:<8} test templates, n={result['n']:<5} macro-F1 {result['macro_f1']:.3f}   {labels}"
+            )
             print(f"  {'':<8} type recall (found / right type): {types}")
     return 0
 

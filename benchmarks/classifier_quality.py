@@ -64,8 +64,14 @@ from mentionwatch.subjects import from_config
 BLIND = ROOT / "tests" / "data" / "blind"
 BLIND_PARTS = (("config_a.yaml", "part_a.jsonl"), ("config_b.yaml", "part_b.jsonl"))
 DEV_EVAL = ROOT / "tests" / "data" / "eval"
-TARGETS = {"macro_f1": 0.90, "threat": 0.95, "doxxing": 0.95, "type_accuracy": 0.85,
-           "benign_false_alarms": 0.05, "non_english_macro_f1": 0.85}
+TARGETS = {
+    "macro_f1": 0.90,
+    "threat": 0.95,
+    "doxxing": 0.95,
+    "type_accuracy": 0.85,
+    "benign_false_alarms": 0.05,
+    "non_english_macro_f1": 0.85,
+}
 
 
 @dataclasses.dataclass
@@ -92,7 +98,9 @@ def verify_blind_hashes(folder: str = "classifier") -> None:
         if name.startswith(folder + "/"):
             actual = hashlib.sha256((BLIND / name).read_bytes()).hexdigest()
             if actual != digest:
-                raise SystemExit(f"{name}: sha256 {actual} differs from SHA256SUMS: the blind set was edited")
+                raise SystemExit(
+                    f"{name}: sha256 {actual} differs from SHA256SUMS: the blind set was edited"
+                )
 
 
 def load_labelled(name: str, parts: list[tuple[pathlib.Path, pathlib.Path]]) -> Labelled:
@@ -104,8 +112,14 @@ def load_labelled(name: str, parts: list[tuple[pathlib.Path, pathlib.Path]]) -> 
             if not line.strip():
                 continue
             row = json.loads(line)
-            item = Item(row["id"], row.get("source", ""), row.get("url", ""), row.get("title", ""),
-                        row.get("text", ""), published_at=row.get("published"))
+            item = Item(
+                row["id"],
+                row.get("source", ""),
+                row.get("url", ""),
+                row.get("title", ""),
+                row.get("text", ""),
+                published_at=row.get("published"),
+            )
             found = {m.subject: m for m in matcher.match(item)}
             for want in row["expected"]:
                 mention = found.get(want["subject"])
@@ -130,20 +144,26 @@ def blind_set() -> Labelled:
 def dev_blind1_set() -> Labelled:
     """The first blind set, measured once, then studied: a development set since."""
     folder = ROOT / "tests" / "data" / "classifier" / "dev_blind1"
-    return load_labelled("first blind set, now a development set (tests/data/classifier/dev_blind1)",
-                         [(folder / c, folder / d) for c, d in BLIND_PARTS])
+    return load_labelled(
+        "first blind set, now a development set (tests/data/classifier/dev_blind1)",
+        [(folder / c, folder / d) for c, d in BLIND_PARTS],
+    )
 
 
 def dev_blind2_set() -> Labelled:
     """The second blind set, measured once for the model it was frozen for: a development set since."""
     folder = ROOT / "tests" / "data" / "classifier" / "dev_blind2"
-    return load_labelled("second blind set, now a development set (tests/data/classifier/dev_blind2)",
-                         [(folder / c, folder / d) for c, d in BLIND_PARTS])
+    return load_labelled(
+        "second blind set, now a development set (tests/data/classifier/dev_blind2)",
+        [(folder / c, folder / d) for c, d in BLIND_PARTS],
+    )
 
 
 def dev_eval_set() -> Labelled:
-    return load_labelled("development set (tests/data/eval; not independent)",
-                         [(DEV_EVAL / "config.yaml", DEV_EVAL / "mentions.jsonl")])
+    return load_labelled(
+        "development set (tests/data/eval; not independent)",
+        [(DEV_EVAL / "config.yaml", DEV_EVAL / "mentions.jsonl")],
+    )
 
 
 def false_alarm_rate(expected, predicted) -> tuple[int, int]:
@@ -170,10 +190,20 @@ def _breakdown(data: Labelled, predicted) -> dict:
     result["by_category"] = dict(by_category)
     result["by_language"] = {}
     for lang in sorted(set(data.languages)):
-        rows = [(e, p) for lg, e, p in zip(data.languages, data.expected, predicted, strict=True) if lg == lang]
+        rows = [
+            (e, p)
+            for lg, e, p in zip(data.languages, data.expected, predicted, strict=True)
+            if lg == lang
+        ]
         result["by_language"][lang] = (sum(e[0] == p[0] for e, p in rows), len(rows))
-    foreign = [(e, p) for lg, e, p in zip(data.languages, data.expected, predicted, strict=True) if lg != "en"]
-    result["non_english"] = metrics.report([e for e, _ in foreign], [p for _, p in foreign]) if foreign else None
+    foreign = [
+        (e, p)
+        for lg, e, p in zip(data.languages, data.expected, predicted, strict=True)
+        if lg != "en"
+    ]
+    result["non_english"] = (
+        metrics.report([e for e, _ in foreign], [p for _, p in foreign]) if foreign else None
+    )
     result["predicted"] = predicted
     return result
 
@@ -181,14 +211,22 @@ def _breakdown(data: Labelled, predicted) -> dict:
 def format_breakdown(title: str, result: dict) -> str:
     wrong, benign = result["false_alarms"]
     lines = [metrics.format_report(title, result)]
-    lines.append(f"  benign false alarms (benign labelled harassment or re_promotion): {wrong}/{benign}"
-                 f" = {wrong / benign if benign else 0:.1%}")
+    lines.append(
+        f"  benign false alarms (benign labelled harassment or re_promotion): {wrong}/{benign}"
+        f" = {wrong / benign if benign else 0:.1%}"
+    )
     if result["non_english"]:
-        lines.append(f"  non-English mentions: macro-F1 {result['non_english']['macro_f1']:.3f} (n={result['non_english']['n']})")
-    lines.append("  label right, per category: " + ", ".join(
-        f"{c} {ok}/{n}" for c, (ok, n) in sorted(result["by_category"].items())))
-    lines.append("  label right, per language: " + ", ".join(
-        f"{lg} {ok}/{n}" for lg, (ok, n) in result["by_language"].items()))
+        lines.append(
+            f"  non-English mentions: macro-F1 {result['non_english']['macro_f1']:.3f} (n={result['non_english']['n']})"
+        )
+    lines.append(
+        "  label right, per category: "
+        + ", ".join(f"{c} {ok}/{n}" for c, (ok, n) in sorted(result["by_category"].items()))
+    )
+    lines.append(
+        "  label right, per language: "
+        + ", ".join(f"{lg} {ok}/{n}" for lg, (ok, n) in result["by_language"].items())
+    )
     return "\n".join(lines)
 
 
@@ -199,11 +237,24 @@ def missed_targets(result: dict) -> list[str]:
         ("threat recall", result["type_recall"].get("threat", 0.0), TARGETS["threat"], True),
         ("doxxing recall", result["type_recall"].get("doxxing", 0.0), TARGETS["doxxing"], True),
         ("type accuracy", result["type_accuracy"], TARGETS["type_accuracy"], True),
-        ("benign false alarms", wrong / benign if benign else 0.0, TARGETS["benign_false_alarms"], False),
-        ("non-English macro-F1", (result["non_english"] or {}).get("macro_f1", 0.0), TARGETS["non_english_macro_f1"], True),
+        (
+            "benign false alarms",
+            wrong / benign if benign else 0.0,
+            TARGETS["benign_false_alarms"],
+            False,
+        ),
+        (
+            "non-English macro-F1",
+            (result["non_english"] or {}).get("macro_f1", 0.0),
+            TARGETS["non_english_macro_f1"],
+            True,
+        ),
     ]
-    return [f"{name} {value:.3f} {'<' if high else '>'} {target}" for name, value, target, high in checks
-            if (value < target if high else value > target)]
+    return [
+        f"{name} {value:.3f} {'<' if high else '>'} {target}"
+        for name, value, target, high in checks
+        if (value < target if high else value > target)
+    ]
 
 
 def main(argv=None) -> int:
@@ -211,7 +262,11 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="shipped")
     parser.add_argument("--runtime", choices=("torch", "onnx-int8", "both"), default="both")
     parser.add_argument("--no-dev", action="store_true", help="only the blind set")
-    parser.add_argument("--dev-only", action="store_true", help="only the development sets (to choose between models)")
+    parser.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="only the development sets (to choose between models)",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -222,13 +277,17 @@ def main(argv=None) -> int:
     sets = dev if args.dev_only else [blind_set(), *dev]
     print(f"model {args.model}; 2 threads; load average {os.getloadavg()[0]:.2f}")
     for data in sets:
-        print(f"{data.name}: {len(data.texts)} mentions, {data.matcher_misses} not found by the matcher "
-              "(classified on the full text)")
+        print(
+            f"{data.name}: {len(data.texts)} mentions, {data.matcher_misses} not found by the matcher "
+            "(classified on the full text)"
+        )
     missed = []
     for runtime in runtimes:
         classifier = load_classifier(args.model, batch_size=32, runtime=runtime)
         thresholds = dict(classifier.manifest.thresholds)
-        print(f"\n=== runtime {runtime}: {classifier.model_ref}\nthresholds {json.dumps(thresholds)}")
+        print(
+            f"\n=== runtime {runtime}: {classifier.model_ref}\nthresholds {json.dumps(thresholds)}"
+        )
         for data in sets:
             result = score(classifier, data, thresholds)
             print()

@@ -113,19 +113,27 @@ def bench_mentions(texts: list[str]) -> list[Mention]:
     """Mentions whose model input is exactly ``texts`` (no title, no URL words: the raw rate reads the
     same strings); checked, so the two rates never compare different token counts."""
     mentions = [
-        Mention(Item(f"i{n}", "bench", "", "", text), "Bench Subject", (Span("text", 0, 4, text[:4], "x"),))
+        Mention(
+            Item(f"i{n}", "bench", "", "", text),
+            "Bench Subject",
+            (Span("text", 0, 4, text[:4], "x"),),
+        )
         for n, text in enumerate(texts)
     ]
     changed = sum(model_input(m) != text for m, text in zip(mentions, texts, strict=True))
     if changed:
-        raise RuntimeError(f"{changed} benchmark mentions would not reach the model as the raw rate's texts")
+        raise RuntimeError(
+            f"{changed} benchmark mentions would not reach the model as the raw rate's texts"
+        )
     return mentions
 
 
 def pipeline_rate(texts: list[str], runtime: str, batch_size: int) -> tuple[float, float, float]:
     """(mentions/s through ClassifyMentions, model load seconds, wall seconds)."""
     mentions = bench_mentions(texts)
-    handler = MentionModelHandler("shipped", batch_size=batch_size, max_length=TOKENS, runtime=runtime)
+    handler = MentionModelHandler(
+        "shipped", batch_size=batch_size, max_length=TOKENS, runtime=runtime
+    )
     thresholds = {"harassment": 0.5, "re_promotion": 0.5}
     started = time.perf_counter()
     p = beam.Pipeline(runner="DirectRunner")
@@ -141,7 +149,9 @@ def pipeline_rate(texts: list[str], runtime: str, batch_size: int) -> tuple[floa
     wall = time.perf_counter() - started
     first, last = _distribution(run, "first"), _distribution(run, "last")
     if last is None or last.count != len(texts):
-        raise RuntimeError(f"expected {len(texts)} classified mentions, got {last.count if last else 0}")
+        raise RuntimeError(
+            f"expected {len(texts)} classified mentions, got {last.count if last else 0}"
+        )
     load = _distribution(run, "load_model_latency_milli_secs")
     load_s = load.sum / 1000 / max(1, load.count) if load else float("nan")
     return len(texts) / ((last.max - first.min) / 1e6), load_s, wall
@@ -160,7 +170,9 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     rows = []
     for runtime in runtimes:
-        classifier = load_classifier("shipped", batch_size=args.batch_size, max_length=TOKENS, runtime=runtime)
+        classifier = load_classifier(
+            "shipped", batch_size=args.batch_size, max_length=TOKENS, runtime=runtime
+        )
         texts = blind_texts(args.mentions)
         ids = classifier.tokenize(texts)
         raw = raw_rate(classifier, ids, args.batch_size)
@@ -169,13 +181,21 @@ def main(argv=None) -> int:
         rows.append((runtime, classifier.model_ref, raw, raw_after, piped, load_s, wall))
         del classifier
     lengths = sorted(len(x) for x in ids)
-    print(f"\n{args.mentions} blind-set mentions (tokens: median {lengths[len(lengths) // 2]}, max {lengths[-1]}), "
-          f"batches of {args.batch_size}; load average {os.getloadavg()[0]:.2f} at end")
-    print(f"{'runtime':<10} {'raw fwd/s':>10} {'raw again':>10} {'pipeline/s':>11} {'ratio':>6} {'load s':>7} {'wall s':>7}  model")
+    print(
+        f"\n{args.mentions} blind-set mentions (tokens: median {lengths[len(lengths) // 2]}, max {lengths[-1]}), "
+        f"batches of {args.batch_size}; load average {os.getloadavg()[0]:.2f} at end"
+    )
+    print(
+        f"{'runtime':<10} {'raw fwd/s':>10} {'raw again':>10} {'pipeline/s':>11} {'ratio':>6} {'load s':>7} {'wall s':>7}  model"
+    )
     for runtime, ref, raw, raw_after, piped, load_s, wall in rows:
         base = max(raw, raw_after)
-        print(f"{runtime:<10} {raw:>10.1f} {raw_after:>10.1f} {piped:>11.1f} {piped / base:>6.2f} {load_s:>7.1f} {wall:>7.1f}  {ref}")
-    print("ratio = pipeline / best raw; raw is measured before and after the pipeline run (the machine is shared).")
+        print(
+            f"{runtime:<10} {raw:>10.1f} {raw_after:>10.1f} {piped:>11.1f} {piped / base:>6.2f} {load_s:>7.1f} {wall:>7.1f}  {ref}"
+        )
+    print(
+        "ratio = pipeline / best raw; raw is measured before and after the pipeline run (the machine is shared)."
+    )
     print(f"targets (fast path): pipeline >= {TARGET_RATE:.0f} mentions/s, ratio >= {TARGET_RATIO}")
     missed = []
     for runtime, _, raw, raw_after, piped, _, _ in rows:

@@ -87,8 +87,10 @@ def terms_of(subject: dict) -> list[str]:
 
 
 def check_names() -> list[str]:
-    haystacks = [(str(p.relative_to(ROOT)), fold(p.read_text(encoding="utf-8", errors="replace")))
-                 for p in [*TRAINING.rglob("*.jsonl"), *(ROOT / "src").rglob("*.py")]]
+    haystacks = [
+        (str(p.relative_to(ROOT)), fold(p.read_text(encoding="utf-8", errors="replace")))
+        for p in [*TRAINING.rglob("*.jsonl"), *(ROOT / "src").rglob("*.py")]
+    ]
     problems = []
     subjects = blind_subjects()
     for subject in subjects:
@@ -97,8 +99,10 @@ def check_names() -> list[str]:
             where = [name for name, text in haystacks if pattern.search(text)]
             if where:
                 problems.append(f"{subject['name']}: {term!r} occurs in {', '.join(where[:4])}")
-    print(f"names: {sum(len(terms_of(s)) for s in subjects)} terms of {len(subjects)} blind subjects "
-          f"searched in {len(haystacks)} training and source files: {len(problems)} found")
+    print(
+        f"names: {sum(len(terms_of(s)) for s in subjects)} terms of {len(subjects)} blind subjects "
+        f"searched in {len(haystacks)} training and source files: {len(problems)} found"
+    )
     for line in problems:
         print("  " + line)
     return problems
@@ -145,9 +149,13 @@ def check_texts() -> list[str]:
         for k in range(len(words) - SHINGLE + 1):
             gram = " ".join(words[k : k + SHINGLE])
             if gram in shingles and "person" not in gram.split()[:1]:
-                problems.append(f"{i}: shares the 6 words {gram!r} with {train[shingles[gram][0]][0]}")
+                problems.append(
+                    f"{i}: shares the 6 words {gram!r} with {train[shingles[gram][0]][0]}"
+                )
                 break
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=1, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), min_df=1, sublinear_tf=True
+    )
     matrix = vectorizer.fit_transform([t for _, t in train] + [t for _, t in blind])
     train_m, blind_m = matrix[: len(train)], matrix[len(train) :]
     similarity = (blind_m @ train_m.T).tocsr()
@@ -155,8 +163,12 @@ def check_texts() -> list[str]:
         values = similarity.getrow(row)
         if values.nnz and values.data.max() >= THRESHOLD:
             best = values.indices[values.data.argmax()]
-            problems.append(f"{blind[row][0]}: char n-gram cosine {values.data.max():.2f} with {train[best][0]}")
-    print(f"texts: {len(blind)} blind texts against {len(train)} training texts: {len(problems)} near or exact copies")
+            problems.append(
+                f"{blind[row][0]}: char n-gram cosine {values.data.max():.2f} with {train[best][0]}"
+            )
+    print(
+        f"texts: {len(blind)} blind texts against {len(train)} training texts: {len(problems)} near or exact copies"
+    )
     for line in problems:
         print("  " + line)
     return problems

@@ -38,11 +38,20 @@ PREFIX = "query: "
 
 def texts() -> list[str]:
     out = []
-    for path in [ROOT / "tests/data/eval/mentions.jsonl", *sorted((ROOT / "tests/data/matching").rglob("*.jsonl"))]:
+    for path in [
+        ROOT / "tests/data/eval/mentions.jsonl",
+        *sorted((ROOT / "tests/data/matching").rglob("*.jsonl")),
+    ]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 out.append(json.loads(line)["text"].replace("\n", " "))
-    return out + ["double  spaces\tand a tab", "ＦＵＬＬ ｗｉｄｔｈ", "zero\u200bwidth", "ｶﾀｶﾅ", "emoji 🔥 test"]
+    return out + [
+        "double  spaces\tand a tab",
+        "ＦＵＬＬ ｗｉｄｔｈ",
+        "zero\u200bwidth",
+        "ｶﾀｶﾅ",
+        "emoji 🔥 test",
+    ]
 
 
 def engine(folder: pathlib.Path):
@@ -53,14 +62,38 @@ def engine(folder: pathlib.Path):
         "int e5_tokenize(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
     )
     library = folder / "libe5.so"
-    subprocess.run(["gcc", "-O2", "-mavx2", "-mfma", "-fopenmp", "-shared", "-fPIC", "-o", str(library), str(wrapper), "-lm"],
-                   check=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-O2",
+            "-mavx2",
+            "-mfma",
+            "-fopenmp",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(library),
+            str(wrapper),
+            "-lm",
+        ],
+        check=True,
+    )
     lib = ctypes.CDLL(str(library))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
-    lib.e5_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
-    lib.e5_embed_batch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
-                                   ctypes.POINTER(ctypes.c_float)]
+    lib.e5_tokenize.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
+    ]
+    lib.e5_embed_batch.argtypes = [
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_float),
+    ]
     return lib, lib.e5_load(str(source).encode())
 
 
@@ -84,19 +117,31 @@ def main() -> int:
         mismatched = [t for t in corpus if engine_ids(t) != tokenizer(PREFIX + t)["input_ids"]]
         sample = [t for t in corpus if len(engine_ids(t)) <= 512][:200]
         buffer = (ctypes.c_float * (len(sample) * 384))()
-        lib.e5_embed_batch(model, (ctypes.c_char_p * len(sample))(*[t.encode() for t in sample]), len(sample), 1, buffer)
+        lib.e5_embed_batch(
+            model,
+            (ctypes.c_char_p * len(sample))(*[t.encode() for t in sample]),
+            len(sample),
+            1,
+            buffer,
+        )
     reference = np.array(buffer).reshape(len(sample), 384)
     encoder = AutoModel.from_pretrained(directory, local_files_only=True).eval()
     batch = tokenizer([PREFIX + t for t in sample], padding=True, return_tensors="pt")
     with torch.inference_mode():
-        hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        hidden = encoder(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).float()
     pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
     cosine = (reference * pooled).sum(1)
     print(f"converted encoder {directory}")
-    print(f"token ids identical to the engine's: {len(corpus) - len(mismatched)}/{len(corpus)} texts")
-    print(f"embedding cosine, engine (4-bit) vs converted (fp32), {len(sample)} texts: "
-          f"min {cosine.min():.5f}, mean {cosine.mean():.5f}")
+    print(
+        f"token ids identical to the engine's: {len(corpus) - len(mismatched)}/{len(corpus)} texts"
+    )
+    print(
+        f"embedding cosine, engine (4-bit) vs converted (fp32), {len(sample)} texts: "
+        f"min {cosine.min():.5f}, mean {cosine.mean():.5f}"
+    )
     ok = not mismatched and cosine.min() >= 0.999
     if not ok:
         print("TARGET MISSED: the conversion does not reproduce the engine")

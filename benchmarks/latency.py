@@ -144,7 +144,9 @@ class AlertReceiver(threading.Thread):
         subscriber = subscriber_client(self.host)
         while not self.stop.is_set():
             try:
-                response = subscriber.pull(request={"subscription": self.subscription, "max_messages": 100}, timeout=2)
+                response = subscriber.pull(
+                    request={"subscription": self.subscription, "max_messages": 100}, timeout=2
+                )
             except Exception:  # noqa: BLE001 - the subscription may not exist yet
                 time.sleep(0.2)
                 continue
@@ -152,12 +154,19 @@ class AlertReceiver(threading.Thread):
             for message in response.received_messages:
                 self.arrivals.setdefault(json.loads(message.message.data)["url"], now)
             if response.received_messages:
-                subscriber.acknowledge(request={"subscription": self.subscription, "ack_ids": [m.ack_id for m in response.received_messages]})
+                subscriber.acknowledge(
+                    request={
+                        "subscription": self.subscription,
+                        "ack_ids": [m.ack_id for m in response.received_messages],
+                    }
+                )
         subscriber.close()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--items", type=int, default=20_000)
     args = parser.parse_args()
@@ -174,7 +183,7 @@ def main() -> int:
               - name: Dana Reyes
             sources:
               feeds:
-                - url: {server.url('/live.xml')}
+                - url: {server.url("/live.xml")}
                   name: Live forum
             pubsub:
               project: mentionwatch-bench
@@ -196,9 +205,13 @@ def main() -> int:
     )
     settings = load_config(config_path).config.pubsub
     store = HistoryStore(f"sqlite:///{work}/history.db")
-    print(f"mentionwatch latency benchmark; work dir {work}; poll interval {POLL_INTERVAL:g} s; {os.cpu_count()} CPUs")
+    print(
+        f"mentionwatch latency benchmark; work dir {work}; poll interval {POLL_INTERVAL:g} s; {os.cpu_count()} CPUs"
+    )
     with PubSubEmulator(port=port, project=settings.project) as emulator:
-        env = dict(os.environ, PUBSUB_EMULATOR_HOST=emulator.endpoint, MENTIONWATCH_LOG_DIR=str(work))
+        env = dict(
+            os.environ, PUBSUB_EMULATOR_HOST=emulator.endpoint, MENTIONWATCH_LOG_DIR=str(work)
+        )
         # A tap of its own on the alerts topic: the subscription notify reads must not be shared.
         # (Created before watch starts: nothing may fail between starting watch and the try that stops it.)
         tap = settings.subscription_path("bench-alerts-tap")
@@ -208,7 +221,9 @@ def main() -> int:
         )
         watch = subprocess.Popen(
             [sys.executable, "-m", "mentionwatch.cli", "watch", str(config_path)],
-            env=env, stdout=open(work / "watch.out", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            env=env,
+            stdout=open(work / "watch.out", "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
         )
         receiver = AlertReceiver(tap, emulator.endpoint)
         receiver.start()
@@ -227,7 +242,11 @@ def main() -> int:
                 appended = time.time()
                 feed.add(guid, f"{THREATS[n % len(THREATS)]} ({n})")
                 url = f"https://forum.example/{guid}"
-                if not wait_until(lambda url=url: url in told.arrivals and url in receiver.arrivals, 60, every=0.02):
+                if not wait_until(
+                    lambda url=url: url in told.arrivals and url in receiver.arrivals,
+                    60,
+                    every=0.02,
+                ):
                     print(f"sample {n}: not delivered within 60 s")
                     continue
                 served = feed.first_served[guid]
@@ -236,16 +255,26 @@ def main() -> int:
                 to_person.append(told.arrivals[url] - served)
                 time.sleep(0.37 * ((n * 7) % 3))  # vary the phase against the poll cycle
             print()
-            print("1. feed entry → alert → person (each entry timed from when the feed first served it)")
+            print(
+                "1. feed entry → alert → person (each entry timed from when the feed first served it)"
+            )
             print(f"   samples                       {len(to_person)} of {args.samples}")
-            print(f"   own wait for the next poll    median {statistics.median(waits):.2f} s   max {max(waits):.2f} s"
-                  f"   (poll interval {POLL_INTERVAL:g} s)")
-            print(f"   served → alert published      median {statistics.median(to_alert):.2f} s   p95 {percentile(to_alert, 0.95):.2f} s"
-                  "   (target p95 ≤ 2 s)")
-            print(f"   served → person notified      median {statistics.median(to_person):.2f} s   p95 {percentile(to_person, 0.95):.2f} s"
-                  "   (target p95 ≤ 5 s; file channel, watch delivering)")
+            print(
+                f"   own wait for the next poll    median {statistics.median(waits):.2f} s   max {max(waits):.2f} s"
+                f"   (poll interval {POLL_INTERVAL:g} s)"
+            )
+            print(
+                f"   served → alert published      median {statistics.median(to_alert):.2f} s   p95 {percentile(to_alert, 0.95):.2f} s"
+                "   (target p95 ≤ 2 s)"
+            )
+            print(
+                f"   served → person notified      median {statistics.median(to_person):.2f} s   p95 {percentile(to_person, 0.95):.2f} s"
+                "   (target p95 ≤ 5 s; file channel, watch delivering)"
+            )
             if len(to_person) < args.samples:
-                missed.append(f"{args.samples - len(to_person)} sample(s) not delivered within 60 s")
+                missed.append(
+                    f"{args.samples - len(to_person)} sample(s) not delivered within 60 s"
+                )
             if percentile(to_alert, 0.95) > 2.0:
                 missed.append("entry → alert p95 > 2 s")
             if percentile(to_person, 0.95) > 5.0:
@@ -257,8 +286,14 @@ def main() -> int:
             def throughput(label: str, per_message: int, count: int) -> float:
                 stamp = f"{label}-{time.time_ns()}"
                 items = [
-                    Item(f"{stamp}-{i}", "bench", f"https://bench.example/{stamp}/{i}", "",
-                         THREATS[i % 4] if i % 100 == 0 else NOISE[i % 4] + f" #{i}", fetched_at=utc_now())
+                    Item(
+                        f"{stamp}-{i}",
+                        "bench",
+                        f"https://bench.example/{stamp}/{i}",
+                        "",
+                        THREATS[i % 4] if i % 100 == 0 else NOISE[i % 4] + f" #{i}",
+                        fetched_at=utc_now(),
+                    )
                     for i in range(count)
                 ]
                 store.add_new_items(items)
@@ -272,7 +307,13 @@ def main() -> int:
                     future.result(timeout=120)
 
                 def done() -> bool:
-                    return sum(len(store.processed_item_ids(ids[k : k + 900])) for k in range(0, count, 900)) == count
+                    return (
+                        sum(
+                            len(store.processed_item_ids(ids[k : k + 900]))
+                            for k in range(0, count, 900)
+                        )
+                        == count
+                    )
 
                 finished = wait_until(done, 600, every=0.5)
                 elapsed = time.time() - started
@@ -282,8 +323,12 @@ def main() -> int:
             batched = throughput("batched", 100, args.items)
             print()
             print("2. monitor throughput (1% of items mention the subject)")
-            print(f"   baseline: one item per message   {baseline:8.0f} items/s  ({min(2000, args.items)} items)")
-            print(f"   mentionwatch: 100 per message    {batched:8.0f} items/s  ({args.items} items)   (target ≥ 500)")
+            print(
+                f"   baseline: one item per message   {baseline:8.0f} items/s  ({min(2000, args.items)} items)"
+            )
+            print(
+                f"   mentionwatch: 100 per message    {batched:8.0f} items/s  ({args.items} items)   (target ≥ 500)"
+            )
             print(f"   speed-up                          {batched / baseline:8.1f}×")
             if not batched >= 500:
                 missed.append("monitor throughput < 500 items/s")

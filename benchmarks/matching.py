@@ -55,12 +55,30 @@ SETS = {
     "blind-a": (BLIND / "config_a.yaml", BLIND / "part_a.jsonl"),
     "blind-b": (BLIND / "config_b.yaml", BLIND / "part_b.jsonl"),
     "dev-eval": (ROOT / "tests/data/eval/config.yaml", ROOT / "tests/data/eval/mentions.jsonl"),
-    "dev2-a": (ROOT / "tests/data/matching/dev2/config_a.yaml", ROOT / "tests/data/matching/dev2/part_a.jsonl"),
-    "dev2-b": (ROOT / "tests/data/matching/dev2/config_b.yaml", ROOT / "tests/data/matching/dev2/part_b.jsonl"),
-    "dev3-a": (ROOT / "tests/data/matching/dev3/config_a.yaml", ROOT / "tests/data/matching/dev3/part_a.jsonl"),
-    "dev3-b": (ROOT / "tests/data/matching/dev3/config_b.yaml", ROOT / "tests/data/matching/dev3/part_b.jsonl"),
-    "dev4-a": (ROOT / "tests/data/matching/dev4/config_a.yaml", ROOT / "tests/data/matching/dev4/part_a.jsonl"),
-    "dev4-b": (ROOT / "tests/data/matching/dev4/config_b.yaml", ROOT / "tests/data/matching/dev4/part_b.jsonl"),
+    "dev2-a": (
+        ROOT / "tests/data/matching/dev2/config_a.yaml",
+        ROOT / "tests/data/matching/dev2/part_a.jsonl",
+    ),
+    "dev2-b": (
+        ROOT / "tests/data/matching/dev2/config_b.yaml",
+        ROOT / "tests/data/matching/dev2/part_b.jsonl",
+    ),
+    "dev3-a": (
+        ROOT / "tests/data/matching/dev3/config_a.yaml",
+        ROOT / "tests/data/matching/dev3/part_a.jsonl",
+    ),
+    "dev3-b": (
+        ROOT / "tests/data/matching/dev3/config_b.yaml",
+        ROOT / "tests/data/matching/dev3/part_b.jsonl",
+    ),
+    "dev4-a": (
+        ROOT / "tests/data/matching/dev4/config_a.yaml",
+        ROOT / "tests/data/matching/dev4/part_a.jsonl",
+    ),
+    "dev4-b": (
+        ROOT / "tests/data/matching/dev4/config_b.yaml",
+        ROOT / "tests/data/matching/dev4/part_b.jsonl",
+    ),
     "dev": (ROOT / "tests/data/matching/dev_config.yaml", ROOT / "tests/data/matching/dev.jsonl"),
     "holdout": (
         ROOT / "tests/data/matching/holdout_config.yaml",
@@ -331,7 +349,12 @@ def generate_subjects(count: int, seed: int = 7) -> list[SubjectSpec]:
                 hashtags=(f"#{first}{last}",),
                 context=(f"{last} Studio",),
                 exclude=(f"{last} Street",),
-                known_content=(KnownTitle(f"{first} - {rng.choice(TITLE_WORDS)} {rng.choice(TITLE_WORDS)} Tape", "2019-01-01"),),
+                known_content=(
+                    KnownTitle(
+                        f"{first} - {rng.choice(TITLE_WORDS)} {rng.choice(TITLE_WORDS)} Tape",
+                        "2019-01-01",
+                    ),
+                ),
             )
         )
     return out
@@ -522,13 +545,25 @@ def speed(budget_s: float = 3.0) -> list[str]:
         if count in SPEED_TARGETS and ours < SPEED_TARGETS[count]:
             missed.append(f"{ours:.1f} MB/s at {count} subjects < {SPEED_TARGETS[count]:.0f}")
         if count == 1000 and ours / theirs < SPEED_UP_TARGET:
-            missed.append(f"{ours / theirs:.0f}x the combined regex at 1,000 subjects < {SPEED_UP_TARGET:.0f}x")
-    print("   matcher: every generated form (transliterations and known content included), context terms,")
-    print("   exclusions and cue words, one pass, with disambiguation. mentions: all mentions found;")
-    print("   planted found: injected names recovered; unplanted: mentions in real feed text that names")
+            missed.append(
+                f"{ours / theirs:.0f}x the combined regex at 1,000 subjects < {SPEED_UP_TARGET:.0f}x"
+            )
+    print(
+        "   matcher: every generated form (transliterations and known content included), context terms,"
+    )
+    print(
+        "   exclusions and cue words, one pass, with disambiguation. mentions: all mentions found;"
+    )
+    print(
+        "   planted found: injected names recovered; unplanted: mentions in real feed text that names"
+    )
     print("   none of the generated people (false hits, unless a feed does name one).")
-    print("   regex: one alternation of every configured form (name, aliases, handles, hashtags, titles),")
-    print("   IGNORECASE, word boundaries, over title/body/URL; no normalisation or disambiguation, so it")
+    print(
+        "   regex: one alternation of every configured form (name, aliases, handles, hashtags, titles),"
+    )
+    print(
+        "   IGNORECASE, word boundaries, over title/body/URL; no normalisation or disambiguation, so it"
+    )
     print("   does less work; timed on a sample of the corpus when slow.")
     return missed
 

@@ -29,7 +29,9 @@ pytest_plugins = ("store_fixtures",)
 @pytest.fixture(scope="session")
 def corpora() -> pathlib.Path:
     if not CORPORA.is_dir():
-        pytest.fail(f"shared corpora not found at {CORPORA}; set MENTIONWATCH_SHARED to the shared/ folder")
+        pytest.fail(
+            f"shared corpora not found at {CORPORA}; set MENTIONWATCH_SHARED to the shared/ folder"
+        )
     return CORPORA
 
 

@@ -17,7 +17,9 @@ DEMO = ROOT / "configs" / "demo.yaml"
 def demo_config(store_url: str) -> LoadedConfig:
     """configs/demo.yaml with the given store and no Pub/Sub (alerts are recorded 'local')."""
     loaded = load_config(str(DEMO))
-    config = loaded.config.model_copy(update={"pubsub": None, "store": StoreSettings(url=store_url)})
+    config = loaded.config.model_copy(
+        update={"pubsub": None, "store": StoreSettings(url=store_url)}
+    )
     return LoadedConfig(config, loaded.path)
 
 

@@ -56,14 +56,19 @@ class FeedServer:
 
             def _serve(self, method):
                 server.requests.append((method, self.path, dict(self.headers)))
-                server.timed_requests.append((method, self.path, dict(self.headers), time.monotonic()))
+                server.timed_requests.append(
+                    (method, self.path, dict(self.headers), time.monotonic())
+                )
                 route = server.routes.get(self.path)
                 if callable(route):
                     route = route(self)
                 if route is None and server.directory is not None:
                     candidate = (server.directory / self.path.lstrip("/").split("?")[0]).resolve()
                     if candidate.is_file() and server.directory.resolve() in candidate.parents:
-                        route = Route(candidate.read_bytes(), headers={"Content-Type": _content_type(candidate)})
+                        route = Route(
+                            candidate.read_bytes(),
+                            headers={"Content-Type": _content_type(candidate)},
+                        )
                 if route is None:
                     route = Route(b"not found", status=404)
                 if route.delay:
@@ -146,7 +151,6 @@ def fake_scores(text: str) -> dict[str, float]:
     return label_scores([probs[c] / total for c in CLASSES], CLASSES)
 
 
-
 def make_fake_handler():
     """A ModelHandler with keyword rules standing in for the model (fast tier)."""
     from mentionwatch.classify.handler import IsolatingModelHandler
@@ -171,13 +175,17 @@ def make_fake_handler():
 T0 = 1_795_000_000.0  # an arbitrary event time (2026-11-18)
 
 
-def classified_mention(item_id, label, harassment_type=None, title="", text="text", score=0.95, subject="Dana Reyes"):
+def classified_mention(
+    item_id, label, harassment_type=None, title="", text="text", score=0.95, subject="Dana Reyes"
+):
     """A ClassifiedMention with the given label, for policy and store tests."""
     from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
 
     item = Item(item_id, "site", f"https://site.example/{item_id}", title, text)
     scores = {"harassment": 0.0, "re_promotion": 0.0, "benign": 0.0, label: score}
-    result = Classification(label, harassment_type, scores, "m", "1", {"harassment": 0.5, "re_promotion": 0.5})
+    result = Classification(
+        label, harassment_type, scores, "m", "1", {"harassment": 0.5, "re_promotion": 0.5}
+    )
     return ClassifiedMention(Mention(item, subject, (Span("text", 0, 4, "Dana", "dana"),)), result)
 
 

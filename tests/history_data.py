@@ -22,31 +22,110 @@ def at(days: float) -> str:
 
 # key: (subject, label, type, source, url, published (days), title, text)
 ROWS = {
-    "a": ("Dana Reyes", "harassment", "threat", "Corner Forum", "https://corner-forum.example/t/1", 1, "", "Dana Reyes I will hurt you"),
-    "b": ("Dana Reyes", "harassment", "insult", "Corner Forum", "https://www.corner-forum.example/t/2", 2, "", "Dana Reyes is a pathetic loser"),
-    "c": ("Dana Reyes", "re_promotion", None, "TubeHub", "https://tubehub.example/v/1", 3, "Dana Reyes hotel tape FULL VIDEO", "watch free"),
-    "d": ("Dana Reyes", "benign", None, "Valley Gazette", "https://gazette.example/n/1", 4, "", "Dana Reyes opens a bakery"),
-    "e": ("Sam Okafor", "harassment", "doxxing", "Corner Forum", "https://corner-forum.example/t/3", 5, "", "Sam Okafor lives at 12 Elm Street"),
-    "f": ("Sam Okafor", "benign", None, "Social", "https://social.example/p/1", None, "", "Sam Okafor spoke at the fair"),
-    "g": ("Dana Reyes", "re_promotion", None, "Clips", "https://clips.example/x", 10, "Dana Reyes leaked", "download"),
+    "a": (
+        "Dana Reyes",
+        "harassment",
+        "threat",
+        "Corner Forum",
+        "https://corner-forum.example/t/1",
+        1,
+        "",
+        "Dana Reyes I will hurt you",
+    ),
+    "b": (
+        "Dana Reyes",
+        "harassment",
+        "insult",
+        "Corner Forum",
+        "https://www.corner-forum.example/t/2",
+        2,
+        "",
+        "Dana Reyes is a pathetic loser",
+    ),
+    "c": (
+        "Dana Reyes",
+        "re_promotion",
+        None,
+        "TubeHub",
+        "https://tubehub.example/v/1",
+        3,
+        "Dana Reyes hotel tape FULL VIDEO",
+        "watch free",
+    ),
+    "d": (
+        "Dana Reyes",
+        "benign",
+        None,
+        "Valley Gazette",
+        "https://gazette.example/n/1",
+        4,
+        "",
+        "Dana Reyes opens a bakery",
+    ),
+    "e": (
+        "Sam Okafor",
+        "harassment",
+        "doxxing",
+        "Corner Forum",
+        "https://corner-forum.example/t/3",
+        5,
+        "",
+        "Sam Okafor lives at 12 Elm Street",
+    ),
+    "f": (
+        "Sam Okafor",
+        "benign",
+        None,
+        "Social",
+        "https://social.example/p/1",
+        None,
+        "",
+        "Sam Okafor spoke at the fair",
+    ),
+    "g": (
+        "Dana Reyes",
+        "re_promotion",
+        None,
+        "Clips",
+        "https://clips.example/x",
+        10,
+        "Dana Reyes leaked",
+        "download",
+    ),
 }
 ALERTED = ("a", "c", "e")
 
 
-def classified(key: str, *, version: str = "1", label: str | None = None, harassment_type: str | None = "same") -> ClassifiedMention:
+def classified(
+    key: str, *, version: str = "1", label: str | None = None, harassment_type: str | None = "same"
+) -> ClassifiedMention:
     subject, row_label, row_type, source, url, published, title, text = ROWS[key]
     label = label or row_label
     kind = row_type if harassment_type == "same" else harassment_type
     fetched = at(6.5) if published is None else at(published + 0.01)
     item = Item(
-        f"it_{key}", source, url, title, text, author=f"user_{key}",
-        published_at=at(published) if published is not None else None, fetched_at=fetched,
+        f"it_{key}",
+        source,
+        url,
+        title,
+        text,
+        author=f"user_{key}",
+        published_at=at(published) if published is not None else None,
+        fetched_at=fetched,
         raw_ref=f"{ord(key):064x}",
     )
     scores = {"harassment": 0.05, "re_promotion": 0.05, "benign": 0.05, label: 0.9}
-    result = Classification(label, kind if label == "harassment" else None, scores, "m", version,
-                            {"harassment": 0.5, "re_promotion": 0.5})
-    return ClassifiedMention(Mention(item, subject, (Span("text", 0, len(subject), subject, subject.lower()),)), result)
+    result = Classification(
+        label,
+        kind if label == "harassment" else None,
+        scores,
+        "m",
+        version,
+        {"harassment": 0.5, "re_promotion": 0.5},
+    )
+    return ClassifiedMention(
+        Mention(item, subject, (Span("text", 0, len(subject), subject, subject.lower()),)), result
+    )
 
 
 def load(store) -> dict[str, str]:
@@ -67,5 +146,7 @@ def write_config(store_url: str, tmp_path, store_extra: str = "") -> str:
     load(store)
     store.close()
     path = tmp_path / "config.yaml"
-    path.write_text(f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n{store_extra}")
+    path.write_text(
+        f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n{store_extra}"
+    )
     return str(path)

@@ -36,7 +36,14 @@ from typing import Any
 import yaml
 from helpers import FeedServer, Route
 
-_HOP_BY_HOP = {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive", "set-cookie"}
+_HOP_BY_HOP = {
+    "content-length",
+    "transfer-encoding",
+    "content-encoding",
+    "connection",
+    "keep-alive",
+    "set-cookie",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,8 +80,11 @@ def load_betamax(path: pathlib.Path) -> list[Interaction]:
     data = json.loads(path.read_text())
     return [
         Interaction(
-            i["request"]["method"], i["request"]["uri"], int(i["response"]["status"]["code"]),
-            {k: _first(v) for k, v in i["response"]["headers"].items()}, _body(i["response"]["body"]),
+            i["request"]["method"],
+            i["request"]["uri"],
+            int(i["response"]["status"]["code"]),
+            {k: _first(v) for k, v in i["response"]["headers"].items()},
+            _body(i["response"]["body"]),
         )
         for i in data["interactions"]
     ]
@@ -85,14 +95,19 @@ def load_vcr(path: pathlib.Path) -> list[Interaction]:
     data = yaml.safe_load(path.read_text())
     return [
         Interaction(
-            i["request"]["method"], i["request"]["uri"], int(i["response"]["status"]["code"]),
-            {k: _first(v) for k, v in (i["response"].get("headers") or {}).items()}, _body(i["response"]["body"]),
+            i["request"]["method"],
+            i["request"]["uri"],
+            int(i["response"]["status"]["code"]),
+            {k: _first(v) for k, v in (i["response"].get("headers") or {}).items()},
+            _body(i["response"]["body"]),
         )
         for i in data["interactions"]
     ]
 
 
-def find(interactions: Iterable[Interaction], method: str = "GET", contains: str = "") -> Interaction:
+def find(
+    interactions: Iterable[Interaction], method: str = "GET", contains: str = ""
+) -> Interaction:
     """The first interaction with ``method`` whose URL contains ``contains``."""
     for interaction in interactions:
         if interaction.method == method and contains in interaction.url:
@@ -137,12 +152,16 @@ def rebase(value: str, recorded_origin: str, server: FeedServer) -> str:
     return value.replace(recorded_origin, server.base_url)
 
 
-def response(interaction: Interaction, server: FeedServer | None = None, *, delay: float = 0.0) -> Route:
+def response(
+    interaction: Interaction, server: FeedServer | None = None, *, delay: float = 0.0
+) -> Route:
     """The recorded response as a Route (hop-by-hop headers dropped, Link URLs rebased)."""
     headers = {k: v for k, v in interaction.headers.items() if k.lower() not in _HOP_BY_HOP}
     if server is not None:
         origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(interaction.url))
-        headers = {k: rebase(v, origin, server) if k.lower() == "link" else v for k, v in headers.items()}
+        headers = {
+            k: rebase(v, origin, server) if k.lower() == "link" else v for k, v in headers.items()
+        }
     return Route(interaction.body, status=interaction.status, headers=headers, delay=delay)
 
 
@@ -195,9 +214,18 @@ class RedditListingPager(Pager):
             start = names.index(query["after"]) + 1 - self.overlap
         chunk = self.children[start : start + limit]
         more = start + limit < len(self.children)
-        body = {"kind": "Listing", "data": {"after": chunk[-1]["data"]["name"] if more and chunk else None,
-                                            "before": None, "dist": len(chunk), "children": chunk}}
-        return Route(json.dumps(body).encode(), headers={"Content-Type": "application/json; charset=UTF-8"})
+        body = {
+            "kind": "Listing",
+            "data": {
+                "after": chunk[-1]["data"]["name"] if more and chunk else None,
+                "before": None,
+                "dist": len(chunk),
+                "children": chunk,
+            },
+        }
+        return Route(
+            json.dumps(body).encode(), headers={"Content-Type": "application/json; charset=UTF-8"}
+        )
 
 
 class MastodonPager(Pager):
@@ -210,11 +238,15 @@ class MastodonPager(Pager):
 
     def page(self, query, handler) -> Route:
         limit = int(query.get("limit", 20))
-        rows = [s for s in self.statuses if "max_id" not in query or int(s["id"]) < int(query["max_id"])][:limit]
+        rows = [
+            s for s in self.statuses if "max_id" not in query or int(s["id"]) < int(query["max_id"])
+        ][:limit]
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if rows:
             following = dict(query, max_id=rows[-1]["id"])
-            headers["Link"] = f'<{self.server.url(self.path)}?{urllib.parse.urlencode(following)}>; rel="next"'
+            headers["Link"] = (
+                f'<{self.server.url(self.path)}?{urllib.parse.urlencode(following)}>; rel="next"'
+            )
         return Route(json.dumps(rows).encode(), headers=headers)
 
 
@@ -250,9 +282,17 @@ class AlgoliaPager(Pager):
             floor = int(query["numericFilters"].split(">=")[1])
             hits = [h for h in hits if h["created_at_i"] >= floor]
         pages = max(1, -(-len(hits) // per_page))
-        body = {"hits": hits[page * per_page : (page + 1) * per_page], "nbHits": len(hits), "page": page,
-                "nbPages": pages, "hitsPerPage": per_page, "query": query.get("query", "")}
-        return Route(json.dumps(body).encode(), headers={"Content-Type": "application/json; charset=UTF-8"})
+        body = {
+            "hits": hits[page * per_page : (page + 1) * per_page],
+            "nbHits": len(hits),
+            "page": page,
+            "nbPages": pages,
+            "hitsPerPage": per_page,
+            "query": query.get("query", ""),
+        }
+        return Route(
+            json.dumps(body).encode(), headers={"Content-Type": "application/json; charset=UTF-8"}
+        )
 
 
 # --------------------------------------------------------------------------- corpus helpers
@@ -261,7 +301,9 @@ class AlgoliaPager(Pager):
 def algolia_hits(corpora: pathlib.Path) -> list[dict[str, Any]]:
     """Every distinct recorded hit of the Algolia recordings (search and search_by_date)."""
     seen: dict[str, dict[str, Any]] = {}
-    for path in sorted((corpora / "hackernews/algolia-node-hacker-news-api/split").glob("search*.json")):
+    for path in sorted(
+        (corpora / "hackernews/algolia-node-hacker-news-api/split").glob("search*.json")
+    ):
         for hit in json.loads(path.read_text()).get("hits", []):
             seen.setdefault(hit["objectID"], hit)
     return list(seen.values())
@@ -274,12 +316,23 @@ def bluesky_post_views(corpora: pathlib.Path) -> list[dict[str, Any]]:
     handle = capture["accountMeta"]["Identity"]["Handle"]
     views = []
     for record in capture["postRecords"]:
-        views.append({
-            "uri": record["uri"], "cid": record["cid"],
-            "author": {"did": did, "handle": handle, "displayName": capture["accountMeta"]["Profile"]["DisplayName"]},
-            "record": record["value"], "indexedAt": record["value"]["createdAt"],
-            "replyCount": 0, "repostCount": 0, "likeCount": 0, "labels": [],
-        })
+        views.append(
+            {
+                "uri": record["uri"],
+                "cid": record["cid"],
+                "author": {
+                    "did": did,
+                    "handle": handle,
+                    "displayName": capture["accountMeta"]["Profile"]["DisplayName"],
+                },
+                "record": record["value"],
+                "indexedAt": record["value"]["createdAt"],
+                "replyCount": 0,
+                "repostCount": 0,
+                "likeCount": 0,
+                "labels": [],
+            }
+        )
     return sorted(views, key=lambda v: v["indexedAt"], reverse=True)
 
 
@@ -296,8 +349,14 @@ def source_specs_from(sources_yaml: str, base_dir: pathlib.Path | None = None) -
     return source_specs(LoadedConfig(parse_config(text, str(path)), path))
 
 
-def poll_once(spec, state: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None,
-              timeout: float = 5.0, reserve: float = 2.0):
+def poll_once(
+    spec,
+    state: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 5.0,
+    reserve: float = 2.0,
+):
     """One real poll of ``spec`` (real HTTP to the local server), no pacing."""
     import time
 
@@ -307,9 +366,19 @@ def poll_once(spec, state: Mapping[str, Any] | None = None, *, environ: Mapping[
 
     def fetcher(url, **kwargs):
         # The recorded redirects point at the local server: loopback is allowed for them here.
-        return fetch(url, timeout=timeout, max_bytes=10_000_000, user_agent="mentionwatch-test",
-                     allowed_networks=("127.0.0.0/8",), **kwargs)
+        return fetch(
+            url,
+            timeout=timeout,
+            max_bytes=10_000_000,
+            user_agent="mentionwatch-test",
+            allowed_networks=("127.0.0.0/8",),
+            **kwargs,
+        )
 
-    context = PollContext(fetch=fetcher, pace=lambda: None, session=Session(fetcher, environ or {}, time.monotonic),
-                          rate_limit_reserve=reserve)
+    context = PollContext(
+        fetch=fetcher,
+        pace=lambda: None,
+        session=Session(fetcher, environ or {}, time.monotonic),
+        rate_limit_reserve=reserve,
+    )
     return poll_source(spec, state or {}, context)

@@ -92,14 +92,25 @@ class _ReadStoredItemsFn(beam.DoFn):
         )
 
         with self._store.engine.connect() as connection:
-            for row in connection.execution_options(yield_per=self._batch).execute(stored).mappings():
+            for row in (
+                connection.execution_options(yield_per=self._batch).execute(stored).mappings()
+            ):
                 self._read.inc()
                 yield Item(
-                    id=row["id"], source=row["source"], url=row["url"], title=row["title"], text=row["text"],
-                    author=row["author"], published_at=iso_z(row["published_at"], "auto"), fetched_at=iso_z(row["fetched_at"], "auto"),
-                    language=row["language"], raw_ref=row["raw_ref"],
+                    id=row["id"],
+                    source=row["source"],
+                    url=row["url"],
+                    title=row["title"],
+                    text=row["text"],
+                    author=row["author"],
+                    published_at=iso_z(row["published_at"], "auto"),
+                    fetched_at=iso_z(row["fetched_at"], "auto"),
+                    language=row["language"],
+                    raw_ref=row["raw_ref"],
                 )
-            for payload in connection.execution_options(yield_per=self._batch).execute(remembered).scalars():
+            for payload in (
+                connection.execution_options(yield_per=self._batch).execute(remembered).scalars()
+            ):
                 self._read.inc()
                 yield Item.from_json(payload)
 
@@ -107,7 +118,9 @@ class _ReadStoredItemsFn(beam.DoFn):
 class ReadStoredItems(beam.PTransform):
     """The items a backfill reads (see the module docstring)."""
 
-    def __init__(self, store_url: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None):
+    def __init__(
+        self, store_url: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ):
         super().__init__()
         self._fn = _ReadStoredItemsFn(store_url, _epoch(since), _epoch(until))
 
@@ -125,12 +138,19 @@ def with_model(loaded: LoadedConfig, model: str | None) -> LoadedConfig:
     if not model:
         return loaded
     cfg = loaded.config
-    return LoadedConfig(cfg.model_copy(update={"model": cfg.model.model_copy(update={"name": model})}), loaded.path)
+    return LoadedConfig(
+        cfg.model_copy(update={"model": cfg.model.model_copy(update={"name": model})}), loaded.path
+    )
 
 
 def build_pipeline(
-    p: beam.Pipeline, loaded: LoadedConfig, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-    model_handler=None, items: beam.PTransform | None = None,
+    p: beam.Pipeline,
+    loaded: LoadedConfig,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    model_handler=None,
+    items: beam.PTransform | None = None,
 ) -> BackfillOutputs:
     """Wires the backfill for ``loaded`` (use ``with_model`` to pick the model).
 
@@ -141,14 +161,24 @@ def build_pipeline(
     from mentionwatch.scan import resolve_thresholds
 
     cfg = loaded.config
-    source = p | "ReadStoredItems" >> (items or ReadStoredItems(cfg.store.url, since=since, until=until))
+    source = p | "ReadStoredItems" >> (
+        items or ReadStoredItems(cfg.store.url, since=since, until=until)
+    )
     subjects = from_config(cfg.subjects, cfg.sources)
     matched = source | "MatchSubjects" >> MatchSubjects(subjects)
     handler = model_handler or MentionModelHandler.from_settings(cfg.model)
-    classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
+    classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(
+        handler, resolve_thresholds(loaded)
+    )
     # Bigger write batches than the streaming sink's: a bulk job, fewer commits.
-    stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url, max_batch=5000)
-    dead_letters = (matched.errors, classified.errors, stored.errors) | "AllErrors" >> beam.Flatten()
+    stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(
+        cfg.store.url, max_batch=5000
+    )
+    dead_letters = (
+        matched.errors,
+        classified.errors,
+        stored.errors,
+    ) | "AllErrors" >> beam.Flatten()
     dead_letters | "WriteDeadLetters" >> WriteDeadLetters(cfg.store.url)
     return BackfillOutputs(source, classified.classified, stored.written, dead_letters)
 
@@ -185,8 +215,12 @@ class BackfillSummary:
 
 
 def run_backfill(
-    loaded: LoadedConfig, *, model: str | None = None, since: dt.datetime | None = None,
-    until: dt.datetime | None = None, beam_args: Sequence[str] = (),
+    loaded: LoadedConfig,
+    *,
+    model: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    beam_args: Sequence[str] = (),
 ) -> BackfillSummary:
     """Checks the model and store, runs the backfill to completion, returns its summary.
 

@@ -63,7 +63,13 @@ def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
         preflight(loaded, host)
     except PreflightError as exc:
         raise CommandError(str(exc)) from None
-    summary = run_scan(loaded, input_path=args.input, output_path=args.output, beam_args=list(beam_args), emulator_host=host)
+    summary = run_scan(
+        loaded,
+        input_path=args.input,
+        output_path=args.output,
+        beam_args=list(beam_args),
+        emulator_host=host,
+    )
     print(f"mentionwatch scan {args.config}")
     for line in summary.lines():
         print("  " + line)
@@ -86,7 +92,10 @@ def cmd_ingest(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     summary = run_ingest(loaded, emulator_host=host, beam_args=beam_args)
     print(f"mentionwatch ingest {args.config}: {summary.line()}")
     if summary.dead_letters:
-        print("  dead letters: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.dead_letters.items())))
+        print(
+            "  dead letters: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(summary.dead_letters.items()))
+        )
     return EXIT_OK
 
 
@@ -110,7 +119,9 @@ def cmd_monitor(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     if sent or waiting:
         print(f"republished {sent} pending alert(s); {waiting} still pending")
     result = run_monitor(loaded, emulator_host=host, beam_args=beam_args)
-    print(f"monitor running on {loaded.config.pubsub.subscriptions.items} (Ctrl-C stops)", flush=True)
+    print(
+        f"monitor running on {loaded.config.pubsub.subscriptions.items} (Ctrl-C stops)", flush=True
+    )
     try:
         result.wait_until_finish()
     except KeyboardInterrupt:
@@ -127,15 +138,20 @@ def _say_if_emulator_unreachable(loaded: LoadedConfig, interval: float) -> None:
     import socket
 
     settings = loaded.config.pubsub
-    host = os.environ.get("PUBSUB_EMULATOR_HOST") or (settings.emulator_host if settings.emulator else None)
+    host = os.environ.get("PUBSUB_EMULATOR_HOST") or (
+        settings.emulator_host if settings.emulator else None
+    )
     if not host or ":" not in host:
         return
     name, port = host.rsplit(":", 1)
     try:
         socket.create_connection((name, int(port)), timeout=1.0).close()
     except (OSError, ValueError):
-        print(f"Pub/Sub unreachable at the emulator at {host}, retrying every {interval:g} s"
-              " (alerts wait in the store)", flush=True)
+        print(
+            f"Pub/Sub unreachable at the emulator at {host}, retrying every {interval:g} s"
+            " (alerts wait in the store)",
+            flush=True,
+        )
 
 
 def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
@@ -148,15 +164,22 @@ def cmd_watch(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     from mentionwatch.watch import run_watch
 
     try:
-        return run_watch(loaded, start_emulator=args.emulator, interval=args.interval, beam_args=beam_args,
-                         deliver=not args.no_notify)
+        return run_watch(
+            loaded,
+            start_emulator=args.emulator,
+            interval=args.interval,
+            beam_args=beam_args,
+            deliver=not args.no_notify,
+        )
     except EmulatorError as exc:
         raise CommandError(str(exc)) from None
 
 
 def _require_pubsub(loaded: LoadedConfig):
     if loaded.config.pubsub is None:
-        raise CommandError(f"{loaded.path}: has no 'pubsub' block; add one to use Pub/Sub", EXIT_CONFIG)
+        raise CommandError(
+            f"{loaded.path}: has no 'pubsub' block; add one to use Pub/Sub", EXIT_CONFIG
+        )
     return loaded.config.pubsub
 
 
@@ -188,12 +211,21 @@ def cmd_pubsub_emulator(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     settings = _require_pubsub(loaded)
     host, port = settings.emulator_host.rsplit(":", 1)
     stop = threading.Event()
-    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
-        with PubSubEmulator(host, int(port), project=settings.project) as emulator:  # stops its Java child on exit
+        with PubSubEmulator(
+            host, int(port), project=settings.project
+        ) as emulator:  # stops its Java child on exit
             ensure_resources(settings, emulator.endpoint)
-            print(f"Pub/Sub emulator on {emulator.endpoint}, project {settings.project}; topics created.")
-            print(f"In other shells: export PUBSUB_EMULATOR_HOST={emulator.endpoint}   (Ctrl-C or SIGTERM stops it)")
+            print(
+                f"Pub/Sub emulator on {emulator.endpoint}, project {settings.project}; topics created."
+            )
+            print(
+                f"In other shells: export PUBSUB_EMULATOR_HOST={emulator.endpoint}   (Ctrl-C or SIGTERM stops it)"
+            )
             sys.stdout.flush()
             while emulator.running and not stop.wait(0.5):
                 pass
@@ -211,14 +243,20 @@ def cmd_pubsub_pull(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
-    alerts = pull_alerts(settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait, consume=args.ack)
+    alerts = pull_alerts(
+        settings, _pubsub_host(loaded), max_messages=args.max, wait=args.wait, consume=args.ack
+    )
     for alert in alerts:
         if args.json:
             print(json.dumps(alert if args.show_text else masked(alert), ensure_ascii=False))
         else:
             print(format_alert(alert, show_text=args.show_text))
     plural = "s" if len(alerts) != 1 else ""
-    left = "acknowledged (removed from the subscription)" if args.ack else "left in the subscription for notify"
+    left = (
+        "acknowledged (removed from the subscription)"
+        if args.ack
+        else "left in the subscription for notify"
+    )
     print(f"{len(alerts)} alert{plural} waiting in {settings.subscriptions.alerts}; {left}")
     return EXIT_OK
 
@@ -231,8 +269,14 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
     settings = _require_pubsub(loaded)
     store = HistoryStore(loaded.config.store.url)
     pending = store.pending_alerts()
-    recent = len(store.pending_alerts(pending_grace_s=0)) - len(pending)  # pending ones a live monitor may be sending
-    later = f"; {recent} pending for less than 2 minutes left to the monitor sending them (run again later)" if recent else ""
+    recent = len(store.pending_alerts(pending_grace_s=0)) - len(
+        pending
+    )  # pending ones a live monitor may be sending
+    later = (
+        f"; {recent} pending for less than 2 minutes left to the monitor sending them (run again later)"
+        if recent
+        else ""
+    )
     if not pending:
         print(f"no alerts to republish{later}")
         return EXIT_OK
@@ -265,23 +309,39 @@ def cmd_notify(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     loaded = load_config_file(args.config)
     if loaded.config.notify is None or loaded.config.pubsub is None:
         block = "notify" if loaded.config.notify is None else "pubsub"
-        raise CommandError(f"{loaded.path}: has no '{block}' block; notify needs both 'pubsub' and 'notify' (docs/alerts.md)", EXIT_CONFIG)
+        raise CommandError(
+            f"{loaded.path}: has no '{block}' block; notify needs both 'pubsub' and 'notify' (docs/alerts.md)",
+            EXIT_CONFIG,
+        )
     stop = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     host = _pubsub_host(loaded)
-    print(f"mentionwatch notify {args.config}" + (" (once)" if args.once else " (Ctrl-C or SIGTERM stops)"), flush=True)
+    print(
+        f"mentionwatch notify {args.config}"
+        + (" (once)" if args.once else " (Ctrl-C or SIGTERM stops)"),
+        flush=True,
+    )
     for line in recipients_summary(loaded.config.notify):
         print("  " + line, flush=True)
     try:
         report = run_notify(
-            loaded, host, once=args.once, flush_all=args.flush_digests, retry_dead_letters=args.retry_dead_letters,
-            stop=stop, wait=args.wait, idle=args.idle, on_delivered=lambda line: print("  " + line, flush=True),
+            loaded,
+            host,
+            once=args.once,
+            flush_all=args.flush_digests,
+            retry_dead_letters=args.retry_dead_letters,
+            stop=stop,
+            wait=args.wait,
+            idle=args.idle,
+            on_delivered=lambda line: print("  " + line, flush=True),
         )
     except (NotifyConfigMissing, ChannelSetupError) as exc:
-        raise CommandError(str(exc), EXIT_CONFIG if isinstance(exc, NotifyConfigMissing) else EXIT_ENV) from None
+        raise CommandError(
+            str(exc), EXIT_CONFIG if isinstance(exc, NotifyConfigMissing) else EXIT_ENV
+        ) from None
     except (PubSubUnavailable, StoreUnavailable) as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -324,20 +384,34 @@ def cmd_subjects_explain(args: argparse.Namespace, _extra: Sequence[str]) -> int
         forms = generate(subject)
         print(f"{subject.name}  ({len(forms)} name forms)")
         for variant in forms:
-            print(f"  {variant.kind:<12} {variant.text:<28} {variant.derived}; {strength_note[variant.strength]}")
+            print(
+                f"  {variant.kind:<12} {variant.text:<28} {variant.derived}; {strength_note[variant.strength]}"
+            )
         for variant in script_variants(subject):
             print(f"  {variant.kind:<12} {variant.text:<28} {variant.derived}")
         for source in subject.about_sources:
-            print(f"  {'source':<12} {source:<28} about her: her surname or first name alone is a mention there")
+            print(
+                f"  {'source':<12} {source:<28} about her: her surname or first name alone is a mention there"
+            )
         for phrase in subject.context:
-            print(f"  {'context':<12} {' '.join(words_of(phrase)):<28} raises the score of every form")
+            print(
+                f"  {'context':<12} {' '.join(words_of(phrase)):<28} raises the score of every form"
+            )
         for words in title_phrases(subject):
-            print(f"  {'title':<12} {' '.join(words):<28} from known content; names her even without her name")
+            print(
+                f"  {'title':<12} {' '.join(words):<28} from known content; names her even without her name"
+            )
         for phrase in subject.exclude:
-            print(f"  {'exclude':<12} {' '.join(words_of(phrase)):<28} cancels the name hits it covers")
-    print("Matching is case-, accent- and look-alike-insensitive; leetspeak, spaced or dotted letters,")
+            print(
+                f"  {'exclude':<12} {' '.join(words_of(phrase)):<28} cancels the name hits it covers"
+            )
+    print(
+        "Matching is case-, accent- and look-alike-insensitive; leetspeak, spaced or dotted letters,"
+    )
     print("hidden characters, hashtags, handles, URL slugs and domains are read as the same forms;")
-    print("a full name in Arabic, Cyrillic, Greek, Hebrew, Indic scripts, Hangul, kana or Chinese is")
+    print(
+        "a full name in Arabic, Cyrillic, Greek, Hebrew, Indic scripts, Hangul, kana or Chinese is"
+    )
     print("found by its sound key (transliteration rows).")
     return EXIT_OK
 
@@ -351,13 +425,23 @@ def cmd_train(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     data = tuple(pathlib.Path(d) for d in (args.data or DEFAULT_TRAINING_DATA))
     missing = [str(d) for d in data if not d.is_dir()]
     if missing:
-        raise CommandError(f"training data folder not found: {', '.join(missing)} (run from the repository root or pass --data)", EXIT_CONFIG)
+        raise CommandError(
+            f"training data folder not found: {', '.join(missing)} (run from the repository root or pass --data)",
+            EXIT_CONFIG,
+        )
     if not args.verbose:
         logging.getLogger("mentionwatch").setLevel(logging.INFO)
-    model_id = {"e5": "mentionwatch/e5-small-lora", "minilm": "mentionwatch/minilm-l6-lora"}[args.base]
+    model_id = {"e5": "mentionwatch/e5-small-lora", "minilm": "mentionwatch/minilm-l6-lora"}[
+        args.base
+    ]
     settings = TrainSettings(
-        data=data, out=pathlib.Path(args.out), seed=args.seed, epochs=args.epochs, threads=args.threads,
-        base=args.base, model_id=model_id,
+        data=data,
+        out=pathlib.Path(args.out),
+        seed=args.seed,
+        epochs=args.epochs,
+        threads=args.threads,
+        base=args.base,
+        model_id=model_id,
     )
     run(settings)
     print((settings.out / "REPORT.md").read_text(encoding="utf-8"))
@@ -378,7 +462,12 @@ def cmd_sources_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     try:
         store = HistoryStore(loaded.config.store.url)
         try:
-            rows = status_rows(specs, store.feed_states(s.url for s in specs), store.items_per_day([s.url for s in specs], now=now), now)
+            rows = status_rows(
+                specs,
+                store.feed_states(s.url for s in specs),
+                store.items_per_day([s.url for s in specs], now=now),
+                now,
+            )
         finally:
             store.close()
     except StoreUnavailable as exc:
@@ -404,7 +493,9 @@ def cmd_sources_jetstream(args: argparse.Namespace, _extra: Sequence[str]) -> in
     loaded = load_config_file(args.config)
     settings = _require_pubsub(loaded)
     if loaded.config.sources.jetstream is None:
-        raise CommandError(f"{loaded.path}: has no 'sources.jetstream' block (docs/sources.md)", EXIT_CONFIG)
+        raise CommandError(
+            f"{loaded.path}: has no 'sources.jetstream' block (docs/sources.md)", EXIT_CONFIG
+        )
     host = _pubsub_host(loaded)
     try:
         check_reachable(settings, host)
@@ -434,7 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch feeds for mentions of a person; classify harassment and re-promotion; alert calmly.",
     )
     parser.add_argument("--version", action="version", version=f"mentionwatch {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (never abusive text)")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress (never abusive text)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser(
@@ -448,9 +541,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="the YAML config file")
     p.set_defaults(func=cmd_validate)
 
-    config = commands.add_parser("config", help="the config format: JSON Schema for editors, the reference in Markdown")
+    config = commands.add_parser(
+        "config", help="the config format: JSON Schema for editors, the reference in Markdown"
+    )
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    p = config_commands.add_parser("schema", help="print the config's JSON Schema (for YAML editors)")
+    p = config_commands.add_parser(
+        "schema", help="print the config's JSON Schema (for YAML editors)"
+    )
     p.set_defaults(func=cmd_config_schema)
     p = config_commands.add_parser("reference", help="print the config reference (docs/config.md)")
     p.set_defaults(func=cmd_config_schema)
@@ -465,7 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pipeline options, e.g. --direct_running_mode=multi_processing --direct_num_workers=2",
     )
     p.add_argument("config", help="the YAML config file")
-    p.add_argument("--input", help="JSON-lines items ({id, text, ...}) instead of the config's feeds")
+    p.add_argument(
+        "--input", help="JSON-lines items ({id, text, ...}) instead of the config's feeds"
+    )
     p.add_argument("--output", help="write one JSON line per item with its mentions")
     p.set_defaults(func=cmd_scan, beam=True)
 
@@ -473,7 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.set_defaults(func=cmd_ingest, beam=True)
 
-    p = commands.add_parser("monitor", help="the streaming job: items topic to mentions, history and alerts")
+    p = commands.add_parser(
+        "monitor", help="the streaming job: items topic to mentions, history and alerts"
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_monitor, beam=True)
 
@@ -485,14 +586,26 @@ def build_parser() -> argparse.ArgumentParser:
         "has a 'notify' block, delivery runs here too. Ctrl-C stops everything and says what was still pending.",
     )
     p.add_argument("config")
-    p.add_argument("--emulator", action="store_true", help="start the Pub/Sub emulator too (on pubsub.emulator_host)")
-    p.add_argument("--no-notify", action="store_true", help="do not deliver alerts here (a separate 'mentionwatch notify' does)")
-    p.add_argument("--interval", type=float, help="seconds between polls (default: ingest.poll_interval_s)")
+    p.add_argument(
+        "--emulator",
+        action="store_true",
+        help="start the Pub/Sub emulator too (on pubsub.emulator_host)",
+    )
+    p.add_argument(
+        "--no-notify",
+        action="store_true",
+        help="do not deliver alerts here (a separate 'mentionwatch notify' does)",
+    )
+    p.add_argument(
+        "--interval", type=float, help="seconds between polls (default: ingest.poll_interval_s)"
+    )
     p.set_defaults(func=cmd_watch, beam=True)
 
     p = commands.add_parser("demo", help="the demo: emulator, scan, alerts received back, summary")
     p.add_argument("config", nargs="?", default="configs/demo.yaml")
-    p.add_argument("--out", default="demo-out", help="folder for the demo's store and results (recreated)")
+    p.add_argument(
+        "--out", default="demo-out", help="folder for the demo's store and results (recreated)"
+    )
     p.set_defaults(func=cmd_demo, beam=True)
 
     p = commands.add_parser(
@@ -502,19 +615,40 @@ def build_parser() -> argparse.ArgumentParser:
         "config's 'notify' block. Runs until Ctrl-C/SIGTERM, or with --once drains and exits.",
     )
     p.add_argument("config")
-    p.add_argument("--once", action="store_true", help="drain the subscription, send due digests, exit")
-    p.add_argument("--flush-digests", action="store_true", help="with --once: send every queued digest now, not only due ones")
-    p.add_argument("--retry-dead-letters", action="store_true", help="first try every open notification dead letter again")
-    p.add_argument("--wait", type=float, default=10.0, help="with --once: seconds to wait for the first alert")
-    p.add_argument("--idle", type=float, default=2.0, help="with --once: stop after this many seconds without an alert")
+    p.add_argument(
+        "--once", action="store_true", help="drain the subscription, send due digests, exit"
+    )
+    p.add_argument(
+        "--flush-digests",
+        action="store_true",
+        help="with --once: send every queued digest now, not only due ones",
+    )
+    p.add_argument(
+        "--retry-dead-letters",
+        action="store_true",
+        help="first try every open notification dead letter again",
+    )
+    p.add_argument(
+        "--wait", type=float, default=10.0, help="with --once: seconds to wait for the first alert"
+    )
+    p.add_argument(
+        "--idle",
+        type=float,
+        default=2.0,
+        help="with --once: stop after this many seconds without an alert",
+    )
     p.set_defaults(func=cmd_notify)
 
     pubsub = commands.add_parser("pubsub", help="Pub/Sub resources and the local emulator")
     pubsub_commands = pubsub.add_subparsers(dest="pubsub_command", required=True, metavar="ACTION")
-    p = pubsub_commands.add_parser("up", help="create missing topics and subscriptions (emulator or GCP)")
+    p = pubsub_commands.add_parser(
+        "up", help="create missing topics and subscriptions (emulator or GCP)"
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_pubsub_up)
-    p = pubsub_commands.add_parser("emulator", help="run the Pub/Sub emulator with the config's resources until Ctrl-C")
+    p = pubsub_commands.add_parser(
+        "emulator", help="run the Pub/Sub emulator with the config's resources until Ctrl-C"
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_pubsub_emulator)
     p = pubsub_commands.add_parser(
@@ -527,11 +661,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.add_argument("--max", type=int, default=100)
     p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for the first message")
-    p.add_argument("--json", action="store_true", help="print each alert as JSON (title and excerpt masked unless --show-text)")
-    p.add_argument("--show-text", action="store_true", help="show titles and excerpts even when they carry a content warning")
-    p.add_argument("--ack", action="store_true", help="acknowledge what was pulled: notify will NOT receive it (the store still has it)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print each alert as JSON (title and excerpt masked unless --show-text)",
+    )
+    p.add_argument(
+        "--show-text",
+        action="store_true",
+        help="show titles and excerpts even when they carry a content warning",
+    )
+    p.add_argument(
+        "--ack",
+        action="store_true",
+        help="acknowledge what was pulled: notify will NOT receive it (the store still has it)",
+    )
     p.set_defaults(func=cmd_pubsub_pull)
-    p = pubsub_commands.add_parser("republish", help="publish alerts still pending in the store (same ids)")
+    p = pubsub_commands.add_parser(
+        "republish", help="publish alerts still pending in the store (same ids)"
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_pubsub_republish)
 
@@ -542,33 +690,60 @@ def build_parser() -> argparse.ArgumentParser:
         "pinned encoder (multilingual-e5-small by default), calibrates thresholds on a validation split and "
         "reports a held-out test split.",
     )
-    p.add_argument("--out", default="build/model", help="model directory to write (the shipped one: src/mentionwatch/models/default)")
-    p.add_argument("--data", action="append", help="folder of *.jsonl examples (repeatable; default pipelines/data/written, extra and real)")
-    p.add_argument("--base", choices=("e5", "minilm"), default="e5", help="the encoder to tune (default e5, multilingual)")
+    p.add_argument(
+        "--out",
+        default="build/model",
+        help="model directory to write (the shipped one: src/mentionwatch/models/default)",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        help="folder of *.jsonl examples (repeatable; default pipelines/data/written, extra and real)",
+    )
+    p.add_argument(
+        "--base",
+        choices=("e5", "minilm"),
+        default="e5",
+        help="the encoder to tune (default e5, multilingual)",
+    )
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_train)
 
-    sources = commands.add_parser("sources", help="the configured sources: health, real-time streams")
-    sources_commands = sources.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    sources = commands.add_parser(
+        "sources", help="the configured sources: health, real-time streams"
+    )
+    sources_commands = sources.add_subparsers(
+        dest="sources_command", required=True, metavar="ACTION"
+    )
     p = sources_commands.add_parser(
-        "status", help="each source's health: last success, failures in a row, items per day, silent or failing"
+        "status",
+        help="each source's health: last success, failures in a row, items per day, silent or failing",
     )
     p.add_argument("config")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
-    p.add_argument("--check", action="store_true", help="exit 1 when any source is failing or silent")
+    p.add_argument(
+        "--check", action="store_true", help="exit 1 when any source is failing or silent"
+    )
     p.set_defaults(func=cmd_sources_status)
     p = sources_commands.add_parser(
-        "jetstream", help="stream Bluesky posts (Jetstream WebSocket) to the items topic until Ctrl-C"
+        "jetstream",
+        help="stream Bluesky posts (Jetstream WebSocket) to the items topic until Ctrl-C",
     )
     p.add_argument("config")
-    p.add_argument("--max-events", type=int, default=None, help=argparse.SUPPRESS)  # tests: stop after N events
+    p.add_argument(
+        "--max-events", type=int, default=None, help=argparse.SUPPRESS
+    )  # tests: stop after N events
     p.set_defaults(func=cmd_sources_jetstream)
 
     subjects = commands.add_parser("subjects", help="what the matcher looks for")
-    subjects_commands = subjects.add_subparsers(dest="subjects_command", required=True, metavar="ACTION")
-    p = subjects_commands.add_parser("explain", help="list every name form matched for each subject")
+    subjects_commands = subjects.add_subparsers(
+        dest="subjects_command", required=True, metavar="ACTION"
+    )
+    p = subjects_commands.add_parser(
+        "explain", help="list every name form matched for each subject"
+    )
     p.add_argument("config")
     p.set_defaults(func=cmd_subjects_explain)
     # The analyst commands: history, history sql, evidence, report, backfill, store (docs/history.md).
@@ -584,7 +759,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and not getattr(args, "beam", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     logging.getLogger("mentionwatch").setLevel(logging.INFO if args.verbose else logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

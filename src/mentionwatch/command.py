@@ -29,4 +29,6 @@ def load_config_file(path: str) -> LoadedConfig:
         return load_config(path)
     except ConfigError as exc:
         count = len(exc.problems)
-        raise CommandError(f"{exc}\n{count} problem{'s' if count != 1 else ''} in {path}", EXIT_CONFIG) from None
+        raise CommandError(
+            f"{exc}\n{count} problem{'s' if count != 1 else ''} in {path}", EXIT_CONFIG
+        ) from None

@@ -216,7 +216,9 @@ class RedditSource(_Paged):
             return None
         name = value.removeprefix("/").removeprefix("r/")
         if not re.fullmatch(r"[A-Za-z0-9_]{2,21}", name):
-            raise ValueError(f"subreddit {value!r} must be a subreddit name like 'AskReddit' or 'r/AskReddit'")
+            raise ValueError(
+                f"subreddit {value!r} must be a subreddit name like 'AskReddit' or 'r/AskReddit'"
+            )
         return name
 
     @model_validator(mode="after")
@@ -224,18 +226,24 @@ class RedditSource(_Paged):
         if not self.query and not self.subreddit:
             raise ValueError("a reddit source needs 'query' (a search) or 'subreddit' (a listing)")
         if self.query and self.listing != "new":
-            raise ValueError("'listing' applies to subreddit listings; a search is always sorted by new")
+            raise ValueError(
+                "'listing' applies to subreddit listings; a search is always sorted by new"
+            )
         if self.time_filter and not (self.listing == "top" or self.query):
             raise ValueError("'time_filter' applies to a search or the 'top' listing only")
         if bool(self.client_id_env) != bool(self.client_secret_env):
-            raise ValueError("set both client_id_env and client_secret_env (or neither, for anonymous access)")
+            raise ValueError(
+                "set both client_id_env and client_secret_env (or neither, for anonymous access)"
+            )
         return self
 
     def label(self) -> str:
         if self.name:
             return self.name
         if self.query:
-            return f"Reddit search {self.query!r}" + (f" in r/{self.subreddit}" if self.subreddit else "")
+            return f"Reddit search {self.query!r}" + (
+                f" in r/{self.subreddit}" if self.subreddit else ""
+            )
         return f"Reddit r/{self.subreddit} {self.listing}"
 
 
@@ -292,8 +300,13 @@ class MastodonSource(_Paged):
     def label(self) -> str:
         parsed = urlparse(self.instance)
         host = parsed.netloc + parsed.path
-        what = (f"search {self.search!r}" if self.search else f"#{self.tag}" if self.tag
-                else f"@{self.account or self.account_id}")
+        what = (
+            f"search {self.search!r}"
+            if self.search
+            else f"#{self.tag}"
+            if self.tag
+            else f"@{self.account or self.account_id}"
+        )
         return self.name or f"Mastodon {what} on {host}"
 
 
@@ -315,8 +328,13 @@ class BlueskySource(_Paged):
         if value is None:
             return None
         actor = value.removeprefix("@")
-        if not (re.fullmatch(r"did:[a-z]+:[A-Za-z0-9._:%-]+", actor) or re.fullmatch(r"([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+", actor)):
-            raise ValueError(f"actor {value!r} must be a handle like 'name.bsky.social' or a DID like 'did:plc:…'")
+        if not (
+            re.fullmatch(r"did:[a-z]+:[A-Za-z0-9._:%-]+", actor)
+            or re.fullmatch(r"([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+", actor)
+        ):
+            raise ValueError(
+                f"actor {value!r} must be a handle like 'name.bsky.social' or a DID like 'did:plc:…'"
+            )
         return actor
 
     @model_validator(mode="after")
@@ -325,7 +343,9 @@ class BlueskySource(_Paged):
         return self
 
     def label(self) -> str:
-        return self.name or (f"Bluesky search {self.search!r}" if self.search else f"Bluesky @{self.actor}")
+        return self.name or (
+            f"Bluesky search {self.search!r}" if self.search else f"Bluesky @{self.actor}"
+        )
 
 
 class JetstreamSource(_Health):
@@ -435,7 +455,11 @@ class Sources(_Block):
 
     def polled(self) -> list[tuple[str, int, Any]]:
         """Every polled source block as ``(kind, index, block)``, in file order per kind."""
-        return [(kind, i, block) for kind in _POLLED_KINDS for i, block in enumerate(getattr(self, kind))]
+        return [
+            (kind, i, block)
+            for kind in _POLLED_KINDS
+            for i, block in enumerate(getattr(self, kind))
+        ]
 
     @model_validator(mode="after")
     def _distinct(self) -> Sources:
@@ -443,13 +467,28 @@ class Sources(_Block):
         shapes: dict[str, str] = {}
         for kind, index, block in self.polled():
             where = f"{kind}[{index}]"
-            shape = repr(sorted(block.model_dump(exclude={"name", "expected_update_period_s", "alert_after_failures", "about"}).items()))
+            shape = repr(
+                sorted(
+                    block.model_dump(
+                        exclude={
+                            "name",
+                            "expected_update_period_s",
+                            "alert_after_failures",
+                            "about",
+                        }
+                    ).items()
+                )
+            )
             if (kind, shape) in shapes:
-                raise ValueError(f"{where} repeats {shapes[(kind, shape)]}; a source may appear once")
+                raise ValueError(
+                    f"{where} repeats {shapes[(kind, shape)]}; a source may appear once"
+                )
             shapes[(kind, shape)] = where
             label = block.label()
             if label in names:
-                raise ValueError(f"{where} and {names[label]} are both named {label!r}; give each source its own 'name'")
+                raise ValueError(
+                    f"{where} and {names[label]} are both named {label!r}; give each source its own 'name'"
+                )
             names[label] = where
         return self
 
@@ -479,7 +518,9 @@ class FetchSettings(_Block):
             try:
                 ipaddress.ip_network(network, strict=False)
             except ValueError:
-                raise ValueError(f"{network!r} is not a network; write it as CIDR, e.g. 10.0.8.0/24") from None
+                raise ValueError(
+                    f"{network!r} is not a network; write it as CIDR, e.g. 10.0.8.0/24"
+                ) from None
         return value
 
 
@@ -740,7 +781,9 @@ def _time_of_day(value: Any) -> Any:
         value = f"{value // 60:02d}:{value % 60:02d}"
     match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"expected a local time of day as \"HH:MM\" (24-hour, in quotes), got {value!r}")
+        raise ValueError(
+            f'expected a local time of day as "HH:MM" (24-hour, in quotes), got {value!r}'
+        )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -792,17 +835,28 @@ class SmtpServer(_Block):
     def _sender_has_address(cls, value: str) -> str:
         address = value.rsplit("<", 1)[-1].rstrip(">").strip()
         if not _EMAIL.fullmatch(address):
-            raise ValueError(f"sender must be an email address, e.g. 'mentionwatch <alerts@example.org>' (got {value!r})")
+            raise ValueError(
+                f"sender must be an email address, e.g. 'mentionwatch <alerts@example.org>' (got {value!r})"
+            )
         return value
 
     @model_validator(mode="after")
     def _login_needs_both(self) -> SmtpServer:
         if (self.username_env is None) != (self.password_env is None):
             missing = "password_env" if self.password_env is None else "username_env"
-            raise _fail("SmtpServer", [((missing,), "set both username_env and password_env, or neither", None)])
-        if self.security == "none" and self.username_env and self.host not in ("localhost", "127.0.0.1", "::1"):
-            clear_text = ("security: none would send the login in clear text over the network; use starttls or ssl "
-                          "(none is for a relay on this machine, or one without a login)")
+            raise _fail(
+                "SmtpServer",
+                [((missing,), "set both username_env and password_env, or neither", None)],
+            )
+        if (
+            self.security == "none"
+            and self.username_env
+            and self.host not in ("localhost", "127.0.0.1", "::1")
+        ):
+            clear_text = (
+                "security: none would send the login in clear text over the network; use starttls or ssl "
+                "(none is for a relay on this machine, or one without a login)"
+            )
             raise _fail("SmtpServer", [(("security",), clear_text, None)])
         return self
 
@@ -855,7 +909,9 @@ class ChannelSettings(_Block):
     @classmethod
     def _simple_name(cls, value: str | None) -> str | None:
         if value is not None and not _SHORT_NAME.fullmatch(value):
-            raise ValueError(f"channel name {value!r} must be lowercase letters, digits, '-', '_' or '.'")
+            raise ValueError(
+                f"channel name {value!r} must be lowercase letters, digits, '-', '_' or '.'"
+            )
         return value
 
     @field_validator("to")
@@ -886,17 +942,31 @@ class ChannelSettings(_Block):
         for name in sorted(self.model_fields_set - {"type", "name"} - _CHANNEL_FIELDS[self.type]):
             problems.append(((name,), f"'{name}' does not apply to a {self.type} channel", None))
         if self.type == "email" and not self.to:
-            problems.append((("type",), "an email channel needs 'to': the address(es) to send to", self.type))
+            problems.append(
+                (("type",), "an email channel needs 'to': the address(es) to send to", self.type)
+            )
         if self.type == "webhook" and (self.url is None) == (self.url_env is None):
-            problems.append((("type",), ("a webhook channel needs 'url' (the address to POST to) or 'url_env' (the "
-                                         "environment variable holding it), one of the two"), self.type))
+            problems.append(
+                (
+                    ("type",),
+                    (
+                        "a webhook channel needs 'url' (the address to POST to) or 'url_env' (the "
+                        "environment variable holding it), one of the two"
+                    ),
+                    self.type,
+                )
+            )
         if self.type == "webhook" and self.format == "json" and self.secret_env is None:
-            problems.append((
-                ("type",),
-                ("a json webhook needs 'secret_env': the environment variable holding the key "
-                 "that signs every request (X-Mentionwatch-Signature)"),
-                self.type,
-            ))
+            problems.append(
+                (
+                    ("type",),
+                    (
+                        "a json webhook needs 'secret_env': the environment variable holding the key "
+                        "that signs every request (X-Mentionwatch-Signature)"
+                    ),
+                    self.type,
+                )
+            )
         if problems:
             raise _fail("ChannelSettings", problems)
         return self
@@ -918,7 +988,10 @@ class ImmediatePolicy(_Block):
 
     min_severity: Literal["low", "medium", "high", "critical"] = "critical"
     harassment_types: tuple[
-        Literal["threat", "doxxing", "incitement", "sexual_harassment", "identity_attack", "insult"], ...
+        Literal[
+            "threat", "doxxing", "incitement", "sexual_harassment", "identity_attack", "insult"
+        ],
+        ...,
     ] = ("threat", "doxxing")
     kinds: tuple[str, ...] = ("pile_on",)
 
@@ -958,7 +1031,10 @@ class QuietHours(_Block):
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
-            raise _fail("QuietHours", [(("end",), "quiet hours must not start and end at the same time", self.end)])
+            raise _fail(
+                "QuietHours",
+                [(("end",), "quiet hours must not start and end at the same time", self.end)],
+            )
         return self
 
 
@@ -1010,7 +1086,9 @@ class Recipient(_Block):
         for index, channel in enumerate(self.channels):
             if channel.key in seen:
                 message = f"two channels are called {channel.key!r}; give each a distinct 'name'"
-                problems.append((("channels", index, "name" if channel.name else "type"), message, channel.key))
+                problems.append(
+                    (("channels", index, "name" if channel.name else "type"), message, channel.key)
+                )
             seen.add(channel.key)
         if problems:
             raise _fail("Recipient", problems)
@@ -1072,7 +1150,13 @@ class NotifySettings(_Block):
         seen: set[str] = set()
         for index, recipient in enumerate(self.recipients):
             if recipient.name in seen:
-                problems.append((("recipients", index, "name"), f"recipient {recipient.name!r} appears twice", recipient.name))
+                problems.append(
+                    (
+                        ("recipients", index, "name"),
+                        f"recipient {recipient.name!r} appears twice",
+                        recipient.name,
+                    )
+                )
             seen.add(recipient.name)
         if self.smtp is None:
             places = [
@@ -1081,7 +1165,11 @@ class NotifySettings(_Block):
                 for j, c in enumerate(r.channels)
                 if c.type == "email"
             ]
-            places += [("operator", "channels", j) for j, c in enumerate(self.operator.channels) if c.type == "email"]
+            places += [
+                ("operator", "channels", j)
+                for j, c in enumerate(self.operator.channels)
+                if c.type == "email"
+            ]
             message = "an email channel needs a 'notify.smtp' block (host, sender, ...)"
             problems += [(loc + ("type",), message, "email") for loc in places]
         if problems:
@@ -1153,11 +1241,15 @@ class Config(_Block):
         for subject in self.subjects:
             key = subject.name.casefold()
             if key in seen:
-                raise ValueError(f"subject name {subject.name!r} appears twice; names must be unique")
+                raise ValueError(
+                    f"subject name {subject.name!r} appears twice; names must be unique"
+                )
             seen.add(key)
         unknown = sorted(set(self.alerts.subjects) - {s.name for s in self.subjects})
         if unknown:
-            raise ValueError(f"alerts.subjects names unknown subject(s) {unknown}; use a name from 'subjects'")
+            raise ValueError(
+                f"alerts.subjects names unknown subject(s) {unknown}; use a name from 'subjects'"
+            )
         return self
 
     def subject(self, name: str) -> Subject:
@@ -1181,7 +1273,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class ConfigError(Exception):
@@ -1259,11 +1353,17 @@ def parse_config(text: str, name: str = "<config>") -> Config:
         node = yaml.compose(text, Loader=_Loader)
         expanded = _expanded_size(node, {})
         if expanded > MAX_EXPANDED_VALUES:
-            raise ConfigError([Problem(
-                name, None, "",
-                f"the file expands to {expanded:,} values through YAML aliases (at most {MAX_EXPANDED_VALUES:,}):"
-                " write the values out, or use fewer nested aliases",
-            )])
+            raise ConfigError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        "",
+                        f"the file expands to {expanded:,} values through YAML aliases (at most {MAX_EXPANDED_VALUES:,}):"
+                        " write the values out, or use fewer nested aliases",
+                    )
+                ]
+            )
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -1271,9 +1371,13 @@ def parse_config(text: str, name: str = "<config>") -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([Problem(name, line, "", f"not valid YAML: {problem}")]) from None
     if data is None:
-        raise ConfigError([Problem(name, None, "", "the file is empty; expected a mapping with 'subjects'")])
+        raise ConfigError(
+            [Problem(name, None, "", "the file is empty; expected a mapping with 'subjects'")]
+        )
     if not isinstance(data, dict):
-        raise ConfigError([Problem(name, 1, "", "expected a mapping at the top level (keys like 'subjects:')")])
+        raise ConfigError(
+            [Problem(name, 1, "", "expected a mapping at the top level (keys like 'subjects:')")]
+        )
 
     positions: dict[tuple[Any, ...], int] = {}
     problems = list(_index_positions(node, (), positions, name))
@@ -1290,7 +1394,9 @@ def parse_config(text: str, name: str = "<config>") -> Config:
     return config
 
 
-MAX_EXPANDED_VALUES = 100_000  # far above any real config; an alias bomb of 400 bytes expands to billions
+MAX_EXPANDED_VALUES = (
+    100_000  # far above any real config; an alias bomb of 400 bytes expands to billions
+)
 
 
 def _expanded_size(node: yaml.Node | None, memo: dict[int, int]) -> int:
@@ -1321,7 +1427,9 @@ def _index_positions(
         for key_node, value_node in node.value:
             key = key_node.value
             if key in seen:
-                yield Problem(name, key_node.start_mark.line + 1, _dotted(path + (key,)), "duplicate key")
+                yield Problem(
+                    name, key_node.start_mark.line + 1, _dotted(path + (key,)), "duplicate key"
+                )
             seen.add(key)
             yield from _index_positions(value_node, path + (key,), out, name)
             out[path + (key,)] = key_node.start_mark.line + 1
@@ -1340,7 +1448,9 @@ def _dotted(loc: Sequence[Any]) -> str:
     return text
 
 
-def _problem_from_error(err: dict[str, Any], positions: dict[tuple[Any, ...], int], name: str) -> Problem:
+def _problem_from_error(
+    err: dict[str, Any], positions: dict[tuple[Any, ...], int], name: str
+) -> Problem:
     loc = tuple(err["loc"])
     line = None
     for cut in range(len(loc), -1, -1):
@@ -1350,14 +1460,22 @@ def _problem_from_error(err: dict[str, Any], positions: dict[tuple[Any, ...], in
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
-        message = f"unknown key {loc[-1]!r}" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        message = f"unknown key {loc[-1]!r}" + (
+            f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        )
     elif kind == "missing":
         message = "required but missing"
     else:
         message = err["msg"].removeprefix("Value error, ")
-        secretive = bool(loc) and isinstance(loc[-1], str) and (loc[-1].endswith("_env") or loc[-1] == "url")
-        if "input" in err and not secretive and kind not in (
-            "value_error", "model_type", "dict_type", "list_type", "tuple_type"
+        secretive = (
+            bool(loc)
+            and isinstance(loc[-1], str)
+            and (loc[-1].endswith("_env") or loc[-1] == "url")
+        )
+        if (
+            "input" in err
+            and not secretive
+            and kind not in ("value_error", "model_type", "dict_type", "list_type", "tuple_type")
         ):
             shown = repr(err["input"])
             if len(shown) <= 80 and not message.endswith(shown):
@@ -1371,7 +1489,11 @@ def _allowed_keys(loc: Sequence[Any]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        field = (
+            model.model_fields.get(part)
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else None
+        )
         if field is None:
             return []
         model = _model_of(field.annotation)

@@ -93,11 +93,21 @@ def _default(field) -> str:
 def _limits(field) -> str:
     parts = []
     for item in field.metadata:
-        for name, word in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"), ("min_length", "at least"),
-                           ("max_length", "at most")):
+        for name, word in (
+            ("ge", "≥"),
+            ("gt", ">"),
+            ("le", "≤"),
+            ("lt", "<"),
+            ("min_length", "at least"),
+            ("max_length", "at most"),
+        ):
             value = getattr(item, name, None)
             if value is not None:
-                unit = (" characters" if field.annotation is str else " items") if name.endswith("length") else ""
+                unit = (
+                    (" characters" if field.annotation is str else " items")
+                    if name.endswith("length")
+                    else ""
+                )
                 parts.append(f"{word} {value}{unit}")
     return ", ".join(parts)
 
@@ -122,7 +132,9 @@ def reference_markdown() -> str:
             sections.append(doc + "\n")
         rows = ["| key | type | default | limits |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            rows.append(f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {_limits(field)} |")
+            rows.append(
+                f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {_limits(field)} |"
+            )
             for inner in _models(field.annotation):
                 queue.append((f"{path}.{name}" if path else name, inner))
         sections.append("\n".join(rows) + "\n")

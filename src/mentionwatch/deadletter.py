@@ -33,7 +33,9 @@ def describe(element: Any) -> tuple[str, str]:
     for attribute in ("id", "url", "feed_url"):
         value = getattr(element, attribute, None)
         if isinstance(value, str) and value:
-            payload = dataclasses.asdict(element) if dataclasses.is_dataclass(element) else repr(element)
+            payload = (
+                dataclasses.asdict(element) if dataclasses.is_dataclass(element) else repr(element)
+            )
             if isinstance(payload, dict):
                 payload.pop("body", None)  # raw bodies are kept as evidence, not here
             return value, _dump(payload)
@@ -89,7 +91,11 @@ class _ToDeadLetterFn(beam.DoFn):
         message = exc_repr
         if message.startswith(name + "(") and message.endswith(")"):
             inner = message[len(name) + 1 : -1]
-            message = inner[1:-1] if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"" else inner
+            message = (
+                inner[1:-1]
+                if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\""
+                else inner
+            )
         letter = from_exception(self._stage, element, f"{name}: {message}")
         if self._ref is not None:
             letter = dataclasses.replace(letter, ref=self._ref(element))

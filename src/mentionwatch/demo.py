@@ -34,7 +34,9 @@ def run_demo(loaded: LoadedConfig, *, out_dir: str, beam_args: Sequence[str] = (
     out = pathlib.Path(out_dir).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    config = loaded.config.model_copy(update={"store": StoreSettings(url=f"sqlite:///{out / 'mentionwatch.db'}")})
+    config = loaded.config.model_copy(
+        update={"store": StoreSettings(url=f"sqlite:///{out / 'mentionwatch.db'}")}
+    )
     demo = LoadedConfig(config, loaded.path)
     results = out / "results.jsonl"
 
@@ -43,12 +45,32 @@ def run_demo(loaded: LoadedConfig, *, out_dir: str, beam_args: Sequence[str] = (
         with PubSubEmulator(project=settings.project) as emulator:
             ensure_resources(settings, emulator.endpoint)
             preflight(demo, emulator.endpoint)
-            print(f"      emulator on {emulator.endpoint}; topics and subscriptions created", flush=True)
-            print(f"[2/4] scanning {len(config.sources.feeds)} feeds for {len(config.subjects)} subject(s)", flush=True)
-            summary = run_scan(demo, output_path=str(results), beam_args=list(beam_args), emulator_host=emulator.endpoint)
-            print("[3/4] alerts received back from Pub/Sub (text hidden behind a content warning):", flush=True)
+            print(
+                f"      emulator on {emulator.endpoint}; topics and subscriptions created",
+                flush=True,
+            )
+            print(
+                f"[2/4] scanning {len(config.sources.feeds)} feeds for {len(config.subjects)} subject(s)",
+                flush=True,
+            )
+            summary = run_scan(
+                demo,
+                output_path=str(results),
+                beam_args=list(beam_args),
+                emulator_host=emulator.endpoint,
+            )
+            print(
+                "[3/4] alerts received back from Pub/Sub (text hidden behind a content warning):",
+                flush=True,
+            )
             if config.notify is None:
-                alerts, report, console = pull_alerts(settings, emulator.endpoint, max_messages=10_000, wait=10.0, consume=True), None, ""
+                alerts, report, console = (
+                    pull_alerts(
+                        settings, emulator.endpoint, max_messages=10_000, wait=10.0, consume=True
+                    ),
+                    None,
+                    "",
+                )
             else:
                 alerts, report, console = _notify_once(demo, emulator.endpoint, out)
     except (EmulatorError, PubSubUnavailable, PreflightError) as exc:
@@ -57,7 +79,9 @@ def run_demo(loaded: LoadedConfig, *, out_dir: str, beam_args: Sequence[str] = (
     for alert in alerts:
         print(format_alert(alert))
     if report is not None:
-        print(f"      notifications delivered by `mentionwatch notify` (console channel; files in {out / 'notifications'}):")
+        print(
+            f"      notifications delivered by `mentionwatch notify` (console channel; files in {out / 'notifications'}):"
+        )
         print(textwrap.indent(console.rstrip(), "      ") if console.strip() else "      (none)")
     print("[4/4] summary")
     for line in summary.lines():
@@ -82,7 +106,9 @@ def run_demo(loaded: LoadedConfig, *, out_dir: str, beam_args: Sequence[str] = (
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
-def _notify_once(demo: LoadedConfig, endpoint: str, out: pathlib.Path) -> tuple[list[dict], object, str]:
+def _notify_once(
+    demo: LoadedConfig, endpoint: str, out: pathlib.Path
+) -> tuple[list[dict], object, str]:
     """``mentionwatch notify --once --flush-digests`` over the alerts subscription, console captured.
 
     Returns the alerts received (sorted for display), the notify report and
@@ -94,12 +120,24 @@ def _notify_once(demo: LoadedConfig, endpoint: str, out: pathlib.Path) -> tuple[
     console = io.StringIO()
     try:
         report = run_notify(
-            demo, endpoint, once=True, flush_all=True, keep_received=True, console=console, base_dir=out, wait=10.0, idle=2.0
+            demo,
+            endpoint,
+            once=True,
+            flush_all=True,
+            keep_received=True,
+            console=console,
+            base_dir=out,
+            wait=10.0,
+            idle=2.0,
         )
     except ChannelSetupError as exc:
         raise CommandError(str(exc), EXIT_CONFIG) from None
     alerts = sorted(
         report.received.values(),
-        key=lambda a: (_SEVERITY_ORDER.get(a.get("severity"), 9), a.get("subject", ""), a.get("published_at") or ""),
+        key=lambda a: (
+            _SEVERITY_ORDER.get(a.get("severity"), 9),
+            a.get("subject", ""),
+            a.get("published_at") or "",
+        ),
     )
     return alerts, report, console.getvalue()

@@ -93,11 +93,17 @@ class IngestOutputs(typing.NamedTuple):
 
 def encode_items(items: Sequence[Item]) -> tuple[bytes, dict[str, str]]:
     """One items message: the JSON body and its attributes (see docs/event-driven.md)."""
-    body = json.dumps({"schema_version": ITEM_SCHEMA_VERSION, "items": [i.to_json() for i in items]}, ensure_ascii=False)
+    body = json.dumps(
+        {"schema_version": ITEM_SCHEMA_VERSION, "items": [i.to_json() for i in items]},
+        ensure_ascii=False,
+    )
     if len(items) == 1:
         message_key = items[0].id
     else:
-        message_key = "batch-" + hashlib.sha256("\n".join(sorted(i.id for i in items)).encode()).hexdigest()[:24]
+        message_key = (
+            "batch-"
+            + hashlib.sha256("\n".join(sorted(i.id for i in items)).encode()).hexdigest()[:24]
+        )
     return body.encode("utf-8"), {"item_id": message_key, "count": str(len(items))}
 
 
@@ -130,8 +136,17 @@ class _ReadOutboxFn(beam.DoFn):
     """Items recorded before this run that still need (re)delivery; exhausted ones dead-lettered,
     and the operator told on the dead-letters topic (``kind=items_given_up``)."""
 
-    def __init__(self, store_url: str, *, redeliver_after_s: float, max_attempts: int, retention_days: int, run_started: float,
-                 notices_topic: str | None = None, emulator_host: str | None = None):
+    def __init__(
+        self,
+        store_url: str,
+        *,
+        redeliver_after_s: float,
+        max_attempts: int,
+        retention_days: int,
+        run_started: float,
+        notices_topic: str | None = None,
+        emulator_host: str | None = None,
+    ):
         self._store_url = store_url
         self._notices_topic = notices_topic
         self._emulator_host = emulator_host
@@ -146,7 +161,8 @@ class _ReadOutboxFn(beam.DoFn):
         try:
             store.purge_seen(self._retention_days)
             due, exhausted = store.items_to_deliver(
-                redeliver_after_s=self._redeliver_after_s, max_attempts=self._max_attempts,
+                redeliver_after_s=self._redeliver_after_s,
+                max_attempts=self._max_attempts,
                 first_seen_before=dt.datetime.fromtimestamp(self._run_started, dt.UTC),
             )
             if exhausted:
@@ -161,7 +177,9 @@ class _ReadOutboxFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 ERRORS,
                 DeadLetter(
-                    stage="PublishItems", ref=item.id, payload=json.dumps(item.to_json(), ensure_ascii=False),
+                    stage="PublishItems",
+                    ref=item.id,
+                    payload=json.dumps(item.to_json(), ensure_ascii=False),
                     error=f"not confirmed by the monitor after {self._max_attempts} deliveries",
                 ),
             )
@@ -171,27 +189,38 @@ class _ReadOutboxFn(beam.DoFn):
         _log.warning(
             "%d item(s) were not confirmed by the monitor after %d deliveries; redelivery stopped, kept as dead "
             "letters (a slow monitor still processes them when they arrive): %s",
-            len(ids), self._max_attempts, ", ".join(ids[:10]),
+            len(ids),
+            self._max_attempts,
+            ", ".join(ids[:10]),
         )
         if not self._notices_topic:
             return
         from mentionwatch.pubsub.clients import publisher_client
         from mentionwatch.pubsub.publish import publish_notice
 
-        body = json.dumps({
-            "kind": "items_given_up", "count": len(ids), "item_ids": ids[:1000], "attempts": self._max_attempts,
-            "what_to_do": "check that the monitor is running and keeping up (mentionwatch watch shows it); the items "
-                          "are in the dead_letters table with their payload",
-        }).encode()
+        body = json.dumps(
+            {
+                "kind": "items_given_up",
+                "count": len(ids),
+                "item_ids": ids[:1000],
+                "attempts": self._max_attempts,
+                "what_to_do": "check that the monitor is running and keeping up (mentionwatch watch shows it); the items "
+                "are in the dead_letters table with their payload",
+            }
+        ).encode()
         client = publisher_client(self._emulator_host)
         try:
-            publish_notice(client, self._notices_topic, body, "items-given-up notice", kind="items_given_up")
+            publish_notice(
+                client, self._notices_topic, body, "items-given-up notice", kind="items_given_up"
+            )
         finally:
             client.stop()
 
 
 class _PublishItemsFn(beam.DoFn):
-    def __init__(self, topic: str, emulator_host: str | None, store_url: str, items_per_message: int):
+    def __init__(
+        self, topic: str, emulator_host: str | None, store_url: str, items_per_message: int
+    ):
         self._topic = topic
         self._emulator_host = emulator_host
         self._store_url = store_url
@@ -217,7 +246,9 @@ class _PublishItemsFn(beam.DoFn):
         futures = []
         for chunk in chunks:
             data, attributes = encode_items(chunk)
-            futures.append((chunk, self._client.publish(self._topic, data, retry=retry, **attributes)))
+            futures.append(
+                (chunk, self._client.publish(self._topic, data, retry=retry, **attributes))
+            )
         for chunk, future in futures:
             try:
                 future.result(timeout=60)
@@ -225,8 +256,11 @@ class _PublishItemsFn(beam.DoFn):
                 self._failed.inc(len(chunk))
                 yield beam.pvalue.TaggedOutput(
                     ERRORS,
-                    DeadLetter(stage="PublishItems", ref=chunk[0].id,
-                               error=f"{type(exc).__name__}: {exc}; {len(chunk)} item(s) kept in the outbox for the next run"),
+                    DeadLetter(
+                        stage="PublishItems",
+                        ref=chunk[0].id,
+                        error=f"{type(exc).__name__}: {exc}; {len(chunk)} item(s) kept in the outbox for the next run",
+                    ),
                 )
                 continue
             self._store.mark_items_published([i.id for i in chunk])
@@ -237,7 +271,13 @@ class _PublishItemsFn(beam.DoFn):
 # --------------------------------------------------------------------------- the job
 
 
-def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str | None, run_started: float | None = None) -> IngestOutputs:
+def build_pipeline(
+    p: beam.Pipeline,
+    loaded: LoadedConfig,
+    *,
+    emulator_host: str | None,
+    run_started: float | None = None,
+) -> IngestOutputs:
     """Wires the ingest job for ``loaded`` (which must have a ``pubsub`` block)."""
     cfg = loaded.config
     if cfg.pubsub is None:
@@ -245,13 +285,17 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     store, ingest, fetching = cfg.store.url, cfg.ingest, cfg.fetch
     specs = p | "FeedSpecs" >> beam.Create(source_specs(loaded))
     outcomes, poll_errors = specs | "PollFeeds" >> PollSources(
-        store, policy=FetchPolicy.from_settings(fetching),
-        min_interval_s=ingest.host_min_interval_s, concurrency=ingest.host_concurrency,
+        store,
+        policy=FetchPolicy.from_settings(fetching),
+        min_interval_s=ingest.host_min_interval_s,
+        concurrency=ingest.host_concurrency,
     )
     entries = outcomes | "Entries" >> beam.FlatMap(lambda o: list(o.entries))
-    keyed_items, bad_entries = entries | "NormalizeItems" >> beam.Map(
-        lambda e: (e.feed_url, feeds.entry_to_item(e))
-    ).with_exception_handling()
+    keyed_items, bad_entries = (
+        entries
+        | "NormalizeItems"
+        >> beam.Map(lambda e: (e.feed_url, feeds.entry_to_item(e))).with_exception_handling()
+    )
     new_items, committed = (outcomes, keyed_items) | "CommitSources" >> CommitSources(store)
     notices = committed | "CheckSourceHealth" >> CheckSourceHealth(
         store, cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters), emulator_host
@@ -259,11 +303,16 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     outbox = (
         p
         | "Tick" >> beam.Create([None])
-        | "ReadOutbox" >> beam.ParDo(
+        | "ReadOutbox"
+        >> beam.ParDo(
             _ReadOutboxFn(
-                store, redeliver_after_s=ingest.redeliver_after_s, max_attempts=ingest.max_attempts,
-                retention_days=ingest.seen_retention_days, run_started=run_started or time.time(),
-                notices_topic=cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters), emulator_host=emulator_host,
+                store,
+                redeliver_after_s=ingest.redeliver_after_s,
+                max_attempts=ingest.max_attempts,
+                retention_days=ingest.seen_retention_days,
+                run_started=run_started or time.time(),
+                notices_topic=cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters),
+                emulator_host=emulator_host,
             )
         ).with_outputs(ERRORS, main="due")
     )
@@ -271,8 +320,14 @@ def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str
     published = (
         (new_items, outbox.due)
         | "ToPublish" >> beam.Flatten()
-        | "Batch" >> beam.BatchElements(min_batch_size=ingest.items_per_message, max_batch_size=10 * ingest.items_per_message)
-        | "PublishItems" >> beam.ParDo(_PublishItemsFn(topic, emulator_host, store, ingest.items_per_message)).with_outputs(ERRORS, main="published")
+        | "Batch"
+        >> beam.BatchElements(
+            min_batch_size=ingest.items_per_message, max_batch_size=10 * ingest.items_per_message
+        )
+        | "PublishItems"
+        >> beam.ParDo(
+            _PublishItemsFn(topic, emulator_host, store, ingest.items_per_message)
+        ).with_outputs(ERRORS, main="published")
     )
     dead_letters = (
         poll_errors,
@@ -330,7 +385,9 @@ class IngestSummary:
         )
 
 
-def run_ingest(loaded: LoadedConfig, *, emulator_host: str | None, beam_args: Sequence[str] = ()) -> IngestSummary:
+def run_ingest(
+    loaded: LoadedConfig, *, emulator_host: str | None, beam_args: Sequence[str] = ()
+) -> IngestSummary:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     p = beam.Pipeline(options=PipelineOptions(list(beam_args)))

@@ -70,7 +70,10 @@ def _decode(message) -> list[Item]:
     publish_time = getattr(message, "publish_time", None)
     published = iso_z(publish_time)
     observed = utc_now_iso("microseconds")
-    return [dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed) for i in items]
+    return [
+        dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed)
+        for i in items
+    ]
 
 
 class _BundleStoreFn(beam.DoFn):
@@ -119,7 +122,9 @@ class MonitorItems(beam.PTransform):
     def expand(self, messages):
         cfg = self._loaded.config
         store = cfg.store.url
-        decoded, undecodable = messages | "DecodeItems" >> beam.FlatMap(_decode).with_exception_handling()
+        decoded, undecodable = (
+            messages | "DecodeItems" >> beam.FlatMap(_decode).with_exception_handling()
+        )
         fresh = (
             decoded
             | "BatchItems" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
@@ -132,15 +137,21 @@ class MonitorItems(beam.PTransform):
             | "RecordExpected" >> beam.ParDo(_RecordExpectedFn(store))
         )
         handler = self._handler or MentionModelHandler.from_settings(cfg.model)
-        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(self._loaded))
+        classified = matched.mentions | "ClassifyMentions" >> ClassifyMentions(
+            handler, resolve_thresholds(self._loaded)
+        )
         stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(store)
         decided = stored.written | "DecideAlerts" >> DecideAlerts(
             params_from_config(cfg.alerts, cfg.subjects), streaming=True, store_url=store
         )
         topic = cfg.pubsub.topic_path(cfg.pubsub.topics.alerts) if cfg.pubsub else None
-        published = decided.alerts | "PublishAlerts" >> PublishAlerts(store, topic, self._emulator_host)
+        published = decided.alerts | "PublishAlerts" >> PublishAlerts(
+            store, topic, self._emulator_host
+        )
         dead_letters = (
-            undecodable | "DecodeErrors" >> ToDeadLetters("DecodeItems", lambda f: getattr(f, "message_id", None) or "message"),
+            undecodable
+            | "DecodeErrors"
+            >> ToDeadLetters("DecodeItems", lambda f: getattr(f, "message_id", None) or "message"),
             matched.errors,
             classified.errors,
             stored.errors,
@@ -148,10 +159,14 @@ class MonitorItems(beam.PTransform):
             published.errors,
         ) | "AllErrors" >> beam.Flatten()
         dead_letters | "WriteDeadLetters" >> WriteDeadLetters(store)
-        return MonitorOutputs(fresh, classified.classified, decided.alerts, published.published, dead_letters)
+        return MonitorOutputs(
+            fresh, classified.classified, decided.alerts, published.published, dead_letters
+        )
 
 
-def build_pipeline(p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str | None, dedupe_attribute: bool) -> MonitorOutputs:
+def build_pipeline(
+    p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str | None, dedupe_attribute: bool
+) -> MonitorOutputs:
     """The streaming monitor reading the config's items subscription.
 
     Args:

@@ -74,7 +74,9 @@ def resolve_thresholds(loaded: LoadedConfig) -> dict[str, float]:
     resolved.update(
         {
             label: float(
-                getattr(configured, label) if getattr(configured, label) is not None else calibrated.get(label, 0.5)
+                getattr(configured, label)
+                if getattr(configured, label) is not None
+                else calibrated.get(label, 0.5)
             )
             for label in ("harassment", "re_promotion")
         }
@@ -147,7 +149,8 @@ def build_pipeline(
             ReadItemsFile(input_path)
             if input_path
             else ReadFeeds(
-                feed_specs(loaded), policy=FetchPolicy.from_settings(fetch),
+                feed_specs(loaded),
+                policy=FetchPolicy.from_settings(fetch),
                 evidence_store=cfg.store.url,  # raw bodies kept as evidence (docs/history.md)
             )
         )
@@ -162,9 +165,13 @@ def build_pipeline(
         | "ClassifyMentions" >> ClassifyMentions(handler, resolve_thresholds(loaded))
     )
     stored = classified.classified | "WriteMentionHistory" >> WriteMentionHistory(cfg.store.url)
-    decided = classified.classified | "DecideAlerts" >> DecideAlerts(params_from_config(cfg.alerts, cfg.subjects))
+    decided = classified.classified | "DecideAlerts" >> DecideAlerts(
+        params_from_config(cfg.alerts, cfg.subjects)
+    )
     topic = cfg.pubsub.topic_path(cfg.pubsub.topics.alerts) if cfg.pubsub else None
-    published = decided.alerts | "PublishAlerts" >> PublishAlerts(cfg.store.url, topic, emulator_host)
+    published = decided.alerts | "PublishAlerts" >> PublishAlerts(
+        cfg.store.url, topic, emulator_host
+    )
 
     dead_letters = (
         source_errors,
@@ -187,9 +194,12 @@ def build_pipeline(
         | "ResultLines" >> beam.MapTuple(result_line)
     )
     if output_path:
-        results | "WriteOutput" >> beam.io.WriteToText(output_path, shard_name_template="", num_shards=1)
-    return ScanOutputs(source, classified.classified, decided.alerts, published.published, dead_letters, results)
-
+        results | "WriteOutput" >> beam.io.WriteToText(
+            output_path, shard_name_template="", num_shards=1
+        )
+    return ScanOutputs(
+        source, classified.classified, decided.alerts, published.published, dead_letters, results
+    )
 
 
 # --------------------------------------------------------------------------- running
@@ -199,7 +209,9 @@ class PreflightError(RuntimeError):
     """The environment cannot run the job (model, store or Pub/Sub); says what to do."""
 
 
-def preflight(loaded: LoadedConfig, emulator_host: str | None, *, check_pubsub: bool = True) -> dict[str, float]:
+def preflight(
+    loaded: LoadedConfig, emulator_host: str | None, *, check_pubsub: bool = True
+) -> dict[str, float]:
     """Checks everything a run needs before any pipeline is built.
 
     Returns the resolved thresholds. Raises ``PreflightError`` with a fix.
@@ -240,7 +252,9 @@ class ScanSummary:
     already: int = 0
     local: int = 0
     dead_letters: dict[str, int] = dataclasses.field(default_factory=dict)
-    letters: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (stage, ref, error)
+    letters: list[tuple[str, str, str]] = dataclasses.field(
+        default_factory=list
+    )  # (stage, ref, error)
 
     MAX_LETTERS = 20  # listed one per line; the rest are counted
 
@@ -275,8 +289,10 @@ class ScanSummary:
         for stage, ref, error in self.letters[: self.MAX_LETTERS]:
             out.append(f"  {stage:<16} {ref[:100]}: {error.splitlines()[0][:160] if error else ''}")
         if len(self.letters) > self.MAX_LETTERS:
-            out.append(f"  … {len(self.letters) - self.MAX_LETTERS} more: mentionwatch history sql CONFIG "
-                       '"SELECT stage, ref, error FROM dead_letters ORDER BY time DESC"')
+            out.append(
+                f"  … {len(self.letters) - self.MAX_LETTERS} more: mentionwatch history sql CONFIG "
+                '"SELECT stage, ref, error FROM dead_letters ORDER BY time DESC"'
+            )
         return out
 
 
@@ -293,7 +309,9 @@ def run_scan(
 
     options = PipelineOptions(beam_args or [])
     p = beam.Pipeline(options=options)
-    build_pipeline(p, loaded, input_path=input_path, output_path=output_path, emulator_host=emulator_host)
+    build_pipeline(
+        p, loaded, input_path=input_path, output_path=output_path, emulator_host=emulator_host
+    )
     started = utc_now()
     result = p.run()
     result.wait_until_finish()

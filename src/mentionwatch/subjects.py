@@ -42,7 +42,9 @@ class SubjectSpec:
     about_sources: tuple[str, ...] = ()
 
 
-def from_config(subjects: Iterable[Subject], sources: Sources | None = None) -> tuple[SubjectSpec, ...]:
+def from_config(
+    subjects: Iterable[Subject], sources: Sources | None = None
+) -> tuple[SubjectSpec, ...]:
     """The specs of ``subjects``; with ``sources``, each knows which sources are about her."""
     about: dict[str, list[str]] = {}
     if sources is not None:

@@ -52,11 +52,15 @@ from mentionwatch.store.retention import RetentionPolicy, apply_retention
 _log = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 24 * 3600  # how often watch applies the retention policy
-PUBSUB_DEADLINE_S = 1.5  # each Pub/Sub admin call per cycle, retries included: an outage shows at once,
+PUBSUB_DEADLINE_S = (
+    1.5  # each Pub/Sub admin call per cycle, retries included: an outage shows at once,
+)
 # and Ctrl-C is never kept waiting behind it
 
 
-def republish_pending(loaded: LoadedConfig, host: str | None, store: HistoryStore) -> tuple[int, int]:
+def republish_pending(
+    loaded: LoadedConfig, host: str | None, store: HistoryStore
+) -> tuple[int, int]:
     """Publishes alerts pending or held past their window; returns (sent, still pending)."""
     settings = loaded.config.pubsub
     pending = store.pending_alerts()
@@ -99,7 +103,9 @@ class DeliveryThread:
             self.state = "running"
             try:
                 run_notify(self._loaded, self._host, stop=self._stop)
-            except ChannelSetupError as exc:  # a missing secret does not fix itself: say so and stop trying
+            except (
+                ChannelSetupError
+            ) as exc:  # a missing secret does not fix itself: say so and stop trying
                 self.state = f"not running ({str(exc)[:120]})"
                 _log.error("delivery cannot start: %s", exc)
                 return
@@ -121,14 +127,29 @@ class DeliveryThread:
 
     def join(self, timeout: float = 1.0) -> None:
         if self._thread is not None:
-            self._thread.join(timeout)  # a daemon thread: one stuck in a network call cannot hold the exit
+            self._thread.join(
+                timeout
+            )  # a daemon thread: one stuck in a network call cannot hold the exit
 
 
 class MonitorProcess:
     """The streaming monitor in a child process, restarted with backoff when it stops."""
 
-    def __init__(self, config_path: str, host: str | None, beam_args: Sequence[str], log_path: str | None = None):
-        self._command = [sys.executable, "-m", "mentionwatch.cli", "monitor", config_path, *beam_args]
+    def __init__(
+        self,
+        config_path: str,
+        host: str | None,
+        beam_args: Sequence[str],
+        log_path: str | None = None,
+    ):
+        self._command = [
+            sys.executable,
+            "-m",
+            "mentionwatch.cli",
+            "monitor",
+            config_path,
+            *beam_args,
+        ]
         self._env = dict(os.environ, **({"PUBSUB_EMULATOR_HOST": host} if host else {}))
         self._process: subprocess.Popen | None = None
         self._restarts = 0
@@ -156,7 +177,11 @@ class MonitorProcess:
         if self._log is None:
             self._log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            self._command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self._command,
+            env=self._env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return "starting"
 
@@ -177,12 +202,21 @@ class MonitorProcess:
         self._log = None
 
 
-def status_line(store: HistoryStore, monitor_state: str, note: str = "", *, delivery_state: str | None = None,
-                since: dt.datetime | None = None) -> str:
+def status_line(
+    store: HistoryStore,
+    monitor_state: str,
+    note: str = "",
+    *,
+    delivery_state: str | None = None,
+    since: dt.datetime | None = None,
+) -> str:
     """One line: items, mentions, alerts (and, with delivery, how many reached a person), dead letters, sources."""
     with store.engine.connect() as connection:
+
         def count(table, *where):
-            return connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+            return connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(*where)
+            ).scalar_one()
 
         items = count(schema.item_outbox)
         unconfirmed = count(schema.item_outbox, schema.item_outbox.c.processed_at.is_(None))
@@ -190,12 +224,16 @@ def status_line(store: HistoryStore, monitor_state: str, note: str = "", *, deli
         published = count(schema.alerts, schema.alerts.c.status == "published")
         waiting = count(schema.alerts, schema.alerts.c.status.in_(("pending", "held")))
         letters = count(schema.dead_letters)
-        states = delivery.state_counts(connection, since=since) if delivery_state is not None else None
+        states = (
+            delivery.state_counts(connection, since=since) if delivery_state is not None else None
+        )
     feeds = store.all_feed_states()
     failing = [f for f in feeds if f["consecutive_failures"]]
     health = f"sources {len(feeds) - len(failing)} ok"
     if failing:
-        health += ", failing: " + ", ".join(f"{f['name']} ({f['consecutive_failures']}x)" for f in failing[:3])
+        health += ", failing: " + ", ".join(
+            f"{f['name']} ({f['consecutive_failures']}x)" for f in failing[:3]
+        )
         health += "…" if len(failing) > 3 else ""
     alerts = f"alerts {published} published, {waiting} waiting"
     if states is not None:
@@ -234,13 +272,19 @@ def pending_summary(store: HistoryStore) -> str:
         states = delivery.state_counts(connection)
     waiting, undelivered = states["waiting"], sum(states[s] for s in delivery.UNDELIVERED)
     if not waiting and not undelivered:
-        return "nothing pending: every alert was published and reached someone (or waits in a digest)"
+        return (
+            "nothing pending: every alert was published and reached someone (or waits in a digest)"
+        )
     parts = []
     if waiting:
         parts.append(f"{waiting} alert(s) not yet published")
     if undelivered:
         parts.append(f"{undelivered} published but not delivered")
-    return "pending: " + ", ".join(parts) + "; kept in the store, the next watch or notify delivers them"
+    return (
+        "pending: "
+        + ", ".join(parts)
+        + "; kept in the store, the next watch or notify delivers them"
+    )
 
 
 def run_watch(
@@ -273,7 +317,9 @@ def run_watch(
     where = f"the emulator at {host}" if host else f"Google Cloud (project {cfg.pubsub.project})"
     store = HistoryStore(cfg.store.url)
     log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
-    monitor = MonitorProcess(str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None)
+    monitor = MonitorProcess(
+        str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None
+    )
     notifier = DeliveryThread(loaded, host) if deliver and cfg.notify is not None else None
     started_at = dt.datetime.now(dt.UTC)
     handlers = {}
@@ -307,8 +353,13 @@ def run_watch(
                 retention_due = time.monotonic() + RETENTION_EVERY_S
                 note = "; ".join(filter(None, (note, apply_retention_quietly(store, cfg))))
             try:
-                line = status_line(store, state, note, delivery_state=notifier.state if notifier else None,
-                                   since=started_at - dt.timedelta(days=1))
+                line = status_line(
+                    store,
+                    state,
+                    note,
+                    delivery_state=notifier.state if notifier else None,
+                    since=started_at - dt.timedelta(days=1),
+                )
             except (StoreUnavailable, sa.exc.OperationalError) as exc:
                 line = f"history store unavailable ({_store_error(exc)}) | monitor {state} | {note}"
             print(("\r\033[K" if tty else "") + line, end="" if tty else "\n", file=out, flush=True)

@@ -10,10 +10,17 @@ from mentionwatch.config import ConfigError, parse_config
 
 pytestmark = pytest.mark.hostile
 
-BOMB = "\n".join(
-    ["subjects:", "  - name: Dana Reyes", "    context: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
-) + "\n"
+BOMB = (
+    "\n".join(
+        [
+            "subjects:",
+            "  - name: Dana Reyes",
+            "    context: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+        ]
+        + [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    )
+    + "\n"
+)
 
 
 def test_an_alias_bomb_is_refused_with_a_clear_error():
@@ -32,8 +39,22 @@ def test_validate_on_an_alias_bomb_stays_small(tmp_path):
         "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "mentionwatch.cli", "validate",
-                          str(path)], capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            sys.executable,
+            "-m",
+            "mentionwatch.cli",
+            "validate",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
     assert out[0] == "2" and int(out[1]) < 512 * 1024, out  # exit 2 (invalid config), under 512 MB
 
 

@@ -39,8 +39,19 @@ def test_ordinary_links_are_kept():
 
 
 def entry(link: str) -> RawEntry:
-    return RawEntry("Forum", "https://forum.example/feed", "g1", link, "post", "Dana Reyes was here", "", None, None,
-                    "", "2026-12-03T00:00:00Z")
+    return RawEntry(
+        "Forum",
+        "https://forum.example/feed",
+        "g1",
+        link,
+        "post",
+        "Dana Reyes was here",
+        "",
+        None,
+        None,
+        "",
+        "2026-12-03T00:00:00Z",
+    )
 
 
 def test_an_item_never_keeps_a_hostile_link():
@@ -51,9 +62,17 @@ def test_an_item_never_keeps_a_hostile_link():
 
 def test_an_alert_from_a_hostile_publisher_never_carries_a_hostile_link_into_a_message():
     body = {
-        "schema_version": 1, "alert_id": "al_x", "subject": "Dana Reyes", "label": "harassment",
-        "harassment_type": "threat", "severity": "critical", "url": "javascript:alert(1)",
-        "related_urls": ["https://ok.example/1", "https://x.example/\r\nFake: click https://phish.example"],
+        "schema_version": 1,
+        "alert_id": "al_x",
+        "subject": "Dana Reyes",
+        "label": "harassment",
+        "harassment_type": "threat",
+        "severity": "critical",
+        "url": "javascript:alert(1)",
+        "related_urls": [
+            "https://ok.example/1",
+            "https://x.example/\r\nFake: click https://phish.example",
+        ],
     }
     alert = parse_alert(json.dumps(body).encode())
     assert alert.url == "" and alert.related_urls == ("https://ok.example/1",)
@@ -61,8 +80,17 @@ def test_an_alert_from_a_hostile_publisher_never_carries_a_hostile_link_into_a_m
 
 def test_a_file_channel_never_writes_outside_its_folder(tmp_path):
     channel = FileChannel("file", tmp_path / "notifications")
-    hostile = Notification(id="x/../../../escaped", kind="immediate", recipient="dana", severity="critical",
-                           title="t", text="hidden", html="", items=(), created_at="2026-12-03T00:00:00Z")
+    hostile = Notification(
+        id="x/../../../escaped",
+        kind="immediate",
+        recipient="dana",
+        severity="critical",
+        title="t",
+        text="hidden",
+        html="",
+        items=(),
+        created_at="2026-12-03T00:00:00Z",
+    )
     receipt = channel.send(hostile)
     written = list((tmp_path / "notifications").rglob("*.txt"))
     assert len(written) == 1 and written[0].parent == tmp_path / "notifications" / "dana"
@@ -70,10 +98,14 @@ def test_a_file_channel_never_writes_outside_its_folder(tmp_path):
 
 
 def test_report_charts_show_a_dollar_in_a_domain_or_name_as_written():
-    chart = repromotion_chart([{"key": "free$$$clips.example", "count": 3}, {"key": "a$b", "count": 1}],
-                              [{"key": "Tube $ite", "count": 2}])
+    chart = repromotion_chart(
+        [{"key": "free$$$clips.example", "count": 3}, {"key": "a$b", "count": 1}],
+        [{"key": "Tube $ite", "count": 2}],
+    )
     assert chart.png.startswith(b"\x89PNG")
     import datetime as dt
 
     now = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
-    assert timeline_chart({"Dana $ Reyes": [(now, 1)]}, [], window_label="hour").png.startswith(b"\x89PNG")
+    assert timeline_chart({"Dana $ Reyes": [(now, 1)]}, [], window_label="hour").png.startswith(
+        b"\x89PNG"
+    )

@@ -29,18 +29,28 @@ def test_members_larger_than_the_limit_are_not_read(tmp_path):
             with archive.open(f"raw/{n:064x}.txt", "w", force_zip64=True) as member:
                 for _ in range(MAX_MEMBER_BYTES // MB + 8):
                     member.write(bytes(MB))
-        archive.writestr("manifest.json", json.dumps({"format": "mentionwatch-evidence/1", "files": []}))
+        archive.writestr(
+            "manifest.json", json.dumps({"format": "mentionwatch-evidence/1", "files": []})
+        )
     assert pack.stat().st_size < 8 * MB
     started = time.monotonic()
     report = verify_pack(str(pack))
     assert not report.ok and time.monotonic() - started < 10
     assert sum("not read" in p for p in report.problems) == 2
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * MB / 1024  # KB: well under 1 GB
+    assert (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * MB / 1024
+    )  # KB: well under 1 GB
 
 
 @pytest.mark.parametrize(
     "manifest",
-    [[1, 2, 3], {"files": "everything"}, {"files": [{"path": 1}]}, {"files": [], "fetches": [7]}, {"alert": []}],
+    [
+        [1, 2, 3],
+        {"files": "everything"},
+        {"files": [{"path": 1}]},
+        {"files": [], "fetches": [7]},
+        {"alert": []},
+    ],
 )
 def test_a_manifest_of_the_wrong_shape_is_a_problem_not_a_traceback(tmp_path, manifest):
     pack = tmp_path / "shape.zip"
@@ -49,11 +59,21 @@ def test_a_manifest_of_the_wrong_shape_is_a_problem_not_a_traceback(tmp_path, ma
     assert not report.ok and any("manifest.json" in p for p in report.problems)
 
 
-@pytest.mark.parametrize("name", ["../../etc/cron.d/x", "/etc/passwd", "raw/../../x.txt", "notes.txt", "raw/a.txt"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/cron.d/x", "/etc/passwd", "raw/../../x.txt", "notes.txt", "raw/a.txt"]
+)
 def test_member_names_outside_the_layout_are_reported(tmp_path, name):
     pack = tmp_path / "names.zip"
-    write_zip(pack, {"manifest.json": json.dumps({"format": "mentionwatch-evidence/1", "files": []}).encode(),
-                     "SHA256SUMS": b"", name: b"planted"})
+    write_zip(
+        pack,
+        {
+            "manifest.json": json.dumps(
+                {"format": "mentionwatch-evidence/1", "files": []}
+            ).encode(),
+            "SHA256SUMS": b"",
+            name: b"planted",
+        },
+    )
     report = verify_pack(str(pack))
     assert not report.ok and any(repr(name) in p for p in report.problems)
 
@@ -61,6 +81,15 @@ def test_member_names_outside_the_layout_are_reported(tmp_path, name):
 def test_the_cli_says_failed_with_reasons_and_no_traceback(tmp_path):
     pack = tmp_path / "shape.zip"
     write_zip(pack, {"manifest.json": b"[]", "../x": b"planted"})
-    done = subprocess.run([sys.executable, "-m", "mentionwatch.cli", "evidence", "verify", str(pack)],
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 1 and "FAILED" in done.stdout and "Traceback" not in done.stderr + done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "mentionwatch.cli", "evidence", "verify", str(pack)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (
+        done.returncode == 1
+        and "FAILED" in done.stdout
+        and "Traceback" not in done.stderr + done.stdout
+    )

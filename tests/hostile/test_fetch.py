@@ -47,22 +47,30 @@ def test_a_gzip_bomb_stops_at_max_bytes_of_output(feed_server):
 
 
 def test_a_deflate_bomb_stops_too(feed_server):
-    feed_server.routes["/deflate"] = Route(zlib.compress(bytes(200 * MB), 9), headers={"Content-Encoding": "deflate"})
+    feed_server.routes["/deflate"] = Route(
+        zlib.compress(bytes(200 * MB), 9), headers={"Content-Encoding": "deflate"}
+    )
     with pytest.raises(FetchError, match="once decompressed"):
         fetch(feed_server.url("/deflate"), max_bytes=5 * MB)
 
 
 def test_honest_compressed_feeds_still_decode(feed_server):
-    feed_server.routes["/gz"] = Route(gzip.compress(b"<rss>a</rss>") + gzip.compress(b"<!-- b -->"),
-                                      headers={"Content-Encoding": "gzip"})  # two gzip members
+    feed_server.routes["/gz"] = Route(
+        gzip.compress(b"<rss>a</rss>") + gzip.compress(b"<!-- b -->"),
+        headers={"Content-Encoding": "gzip"},
+    )  # two gzip members
     assert fetch(feed_server.url("/gz")).body == b"<rss>a</rss><!-- b -->"
-    feed_server.routes["/raw-deflate"] = Route(zlib.compress(b"<rss/>")[2:-4], headers={"Content-Encoding": "deflate"})
+    feed_server.routes["/raw-deflate"] = Route(
+        zlib.compress(b"<rss/>")[2:-4], headers={"Content-Encoding": "deflate"}
+    )
     assert fetch(feed_server.url("/raw-deflate")).body == b"<rss/>"
 
 
 def test_a_truncated_gzip_body_is_an_error_not_a_partial_page(feed_server):
-    feed_server.routes["/cut"] = Route(gzip.compress(b"<rss>" + b"x" * 5000 + b"</rss>")[:-30],
-                                       headers={"Content-Encoding": "gzip"})
+    feed_server.routes["/cut"] = Route(
+        gzip.compress(b"<rss>" + b"x" * 5000 + b"</rss>")[:-30],
+        headers={"Content-Encoding": "gzip"},
+    )
     with pytest.raises(FetchError, match="cannot decode gzip"):
         fetch(feed_server.url("/cut"))
 
@@ -72,8 +80,21 @@ def test_a_truncated_gzip_body_is_an_error_not_a_partial_page(feed_server):
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-     "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "224.0.0.1", "fd00:ec2::254"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fc00::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+        "fd00:ec2::254",
+    ],
 )
 def test_private_loopback_link_local_and_metadata_addresses_are_refused(address):
     assert not address_allowed(address)
@@ -85,19 +106,25 @@ def test_public_addresses_are_allowed(address):
 
 
 def test_a_listed_network_is_allowed():
-    assert address_allowed("10.0.8.20", ["10.0.8.0/24"]) and not address_allowed("10.0.9.20", ["10.0.8.0/24"])
+    assert address_allowed("10.0.8.20", ["10.0.8.0/24"]) and not address_allowed(
+        "10.0.9.20", ["10.0.8.0/24"]
+    )
 
 
 def test_a_redirect_to_another_local_port_is_refused_by_default(feed_server):
     internal = FeedServer().start()
     try:
         internal.routes["/secret"] = Route(b"<rss><channel><title>internal</title></channel></rss>")
-        feed_server.routes["/feed"] = Route(status=302, headers={"Location": internal.url("/secret")})
+        feed_server.routes["/feed"] = Route(
+            status=302, headers={"Location": internal.url("/secret")}
+        )
         with pytest.raises(FetchError, match="redirect to a non-public address refused"):
             fetch(feed_server.url("/feed"))
         assert internal.requests == []  # never reached
         allowed = fetch(feed_server.url("/feed"), allowed_networks=["127.0.0.0/8"])
-        assert allowed.final_url == internal.url("/secret") and allowed.redirects == (internal.url("/secret"),)
+        assert allowed.final_url == internal.url("/secret") and allowed.redirects == (
+            internal.url("/secret"),
+        )
     finally:
         internal.stop()
 
@@ -108,14 +135,22 @@ def test_a_name_that_resolves_differently_when_connecting_is_refused(feed_server
     internal = FeedServer().start()
     try:
         internal.routes["/secret"] = Route(b"<rss><channel><title>internal</title></channel></rss>")
-        feed_server.routes["/feed"] = Route(status=302, headers={"Location": internal.url("/secret")})
+        feed_server.routes["/feed"] = Route(
+            status=302, headers={"Location": internal.url("/secret")}
+        )
         monkeypatch.setattr(http_module, "check_redirect", lambda url, allowed=(): None)
-        with pytest.raises(FetchError, match=r"non-public address refused \(127.0.0.1 connected to 127.0.0.1"):
+        with pytest.raises(
+            FetchError, match=r"non-public address refused \(127.0.0.1 connected to 127.0.0.1"
+        ):
             fetch(feed_server.url("/feed"))
         assert internal.requests == []  # connected, refused before a byte was sent
-        assert fetch(feed_server.url("/feed"), allowed_networks=["127.0.0.0/8"]).final_url == internal.url("/secret")
+        assert fetch(
+            feed_server.url("/feed"), allowed_networks=["127.0.0.0/8"]
+        ).final_url == internal.url("/secret")
         feed_server.routes["/plain"] = Route(b"<rss/>")
-        assert fetch(feed_server.url("/plain")).body == b"<rss/>"  # the URL the operator wrote: fetched as written
+        assert (
+            fetch(feed_server.url("/plain")).body == b"<rss/>"
+        )  # the URL the operator wrote: fetched as written
     finally:
         internal.stop()
 
@@ -127,7 +162,9 @@ def test_redirects_to_other_schemes_are_refused():
 
 def test_the_metadata_address_is_refused_without_any_connection():
     with pytest.raises(FetchError, match="169.254.169.254"):
-        check_redirect("http://169.254.169.254/latest/meta-data/")  # an IP literal: no DNS, no connection
+        check_redirect(
+            "http://169.254.169.254/latest/meta-data/"
+        )  # an IP literal: no DNS, no connection
 
 
 # ----------------------------------------------------------------------- 3. a total deadline
@@ -154,14 +191,21 @@ def fast_path_built():
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_good_feed(tmp_path, feed_server,
-                                                                                        fast_path_built):
+def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_good_feed(
+    tmp_path, feed_server, fast_path_built
+):
     internal = FeedServer().start()
     try:
-        internal.routes["/admin"] = Route(b"<rss><channel><item><title>Dana Reyes internal</title></item></channel></rss>")
-        feed_server.routes["/bomb.xml"] = Route(gzip_bomb(1024 * MB), headers={"Content-Encoding": "gzip"})
+        internal.routes["/admin"] = Route(
+            b"<rss><channel><item><title>Dana Reyes internal</title></item></channel></rss>"
+        )
+        feed_server.routes["/bomb.xml"] = Route(
+            gzip_bomb(1024 * MB), headers={"Content-Encoding": "gzip"}
+        )
         feed_server.routes["/drip.xml"] = Route(b"<rss>" + b" " * 400 + b"</rss>", drip=0.1)
-        feed_server.routes["/moved.xml"] = Route(status=302, headers={"Location": internal.url("/admin")})
+        feed_server.routes["/moved.xml"] = Route(
+            status=302, headers={"Location": internal.url("/admin")}
+        )
         feed_server.routes["/good.xml"] = Route(
             b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title><item><title>post</title>'
             b"<guid>g1</guid><link>https://forum.example/g1</link><description>Dana Reyes, I know where you live. "
@@ -169,27 +213,31 @@ def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_go
             headers={"Content-Type": "application/rss+xml"},
         )
         config = tmp_path / "hostile.yaml"
-        config.write_text(textwrap.dedent(f"""
+        config.write_text(
+            textwrap.dedent(f"""
             subjects:
               - name: Dana Reyes
             sources:
               feeds:
-                - {{url: "{feed_server.url('/bomb.xml')}", name: Bomb}}
-                - {{url: "{feed_server.url('/drip.xml')}", name: Drip}}
-                - {{url: "{feed_server.url('/moved.xml')}", name: Moved}}
-                - {{url: "{feed_server.url('/good.xml')}", name: Good}}
+                - {{url: "{feed_server.url("/bomb.xml")}", name: Bomb}}
+                - {{url: "{feed_server.url("/drip.xml")}", name: Drip}}
+                - {{url: "{feed_server.url("/moved.xml")}", name: Moved}}
+                - {{url: "{feed_server.url("/good.xml")}", name: Good}}
             fetch: {{timeout_s: 5, deadline_s: 10}}
             store: {{url: "sqlite:///{tmp_path}/history.db"}}
-            """))
+            """)
+        )
         good_only = tmp_path / "good.yaml"
-        good_only.write_text(textwrap.dedent(f"""
+        good_only.write_text(
+            textwrap.dedent(f"""
             subjects:
               - name: Dana Reyes
             sources:
               feeds:
-                - {{url: "{feed_server.url('/good.xml')}", name: Good}}
+                - {{url: "{feed_server.url("/good.xml")}", name: Good}}
             store: {{url: "sqlite:///{tmp_path}/good.db"}}
-            """))
+            """)
+        )
         baseline, _, _ = scan_with_peak(good_only, tmp_path / "good.jsonl")
         peak, seconds, done = scan_with_peak(config, tmp_path / "out.jsonl")
     finally:
@@ -216,8 +264,22 @@ def scan_with_peak(config, output) -> tuple[float, float, subprocess.CompletedPr
     )
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", wrapper, sys.executable, "-m", "mentionwatch.cli", "scan", str(config), "--output",
-         str(output)], capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            sys.executable,
+            "-m",
+            "mentionwatch.cli",
+            "scan",
+            str(config),
+            "--output",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     seconds = time.monotonic() - started
     peak_kb = int(done.stdout.rsplit("PEAK_KB", 1)[1].split()[0])
@@ -255,8 +317,10 @@ def dripping_server(first: bytes, drip: bytes, every: float):
 def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
     started = time.monotonic()
     # One header byte at a time, never the blank line that ends the headers.
-    with dripping_server(b"HTTP/1.1 200 OK\r\n", b"X", 0.2) as url, \
-            pytest.raises(FetchError, match="within the fetch deadline") as caught:
+    with (
+        dripping_server(b"HTTP/1.1 200 OK\r\n", b"X", 0.2) as url,
+        pytest.raises(FetchError, match="within the fetch deadline") as caught,
+    ):
         fetch(url, timeout=5, deadline=2)
     assert caught.value.transient and time.monotonic() - started < 4
 
@@ -266,36 +330,54 @@ def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
 def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server, fast_path_built):
     """50,000 entries, invalid UTF-8, a 1 MB entry, a brotli body (never decompressed: mentionwatch does
     not ask for brotli) beside the good feed: bounded, and the good feed's threat still alerts."""
-    many = "".join(f"<item><guid>n{i}</guid><title>note {i}</title><description>weather {i}</description></item>"
-                   for i in range(50_000))
-    feed_server.routes["/many.xml"] = Route(f'<rss version="2.0"><channel><title>m</title>{many}</channel></rss>'.encode())
+    many = "".join(
+        f"<item><guid>n{i}</guid><title>note {i}</title><description>weather {i}</description></item>"
+        for i in range(50_000)
+    )
+    feed_server.routes["/many.xml"] = Route(
+        f'<rss version="2.0"><channel><title>m</title>{many}</channel></rss>'.encode()
+    )
     feed_server.routes["/bad-utf8.xml"] = Route(
         b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>\xff\xfe\xc3</title><item><guid>u</guid>'
-        b"<title>Dana Reyes \xe9t\xe9 \xff</title><description>ok</description></item></channel></rss>")
+        b"<title>Dana Reyes \xe9t\xe9 \xff</title><description>ok</description></item></channel></rss>"
+    )
     feed_server.routes["/big-entry.xml"] = Route(
         b'<rss version="2.0"><channel><title>b</title><item><guid>big</guid><title>Dana Reyes essay</title><description>'
-        + b"Dana Reyes gave a talk about radio. " * 30_000 + b"</description></item></channel></rss>")
-    feed_server.routes["/brotli.xml"] = Route(bytes(range(256)) * 400, headers={"Content-Encoding": "br"})
+        + b"Dana Reyes gave a talk about radio. " * 30_000
+        + b"</description></item></channel></rss>"
+    )
+    feed_server.routes["/brotli.xml"] = Route(
+        bytes(range(256)) * 400, headers={"Content-Encoding": "br"}
+    )
     feed_server.routes["/good.xml"] = Route(
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title><item><title>post</title>'
         b"<guid>g1</guid><link>https://forum.example/g1</link><description>Dana Reyes, I know where you live. "
-        b"Tonight I will come and kill you.</description></item></channel></rss>")
+        b"Tonight I will come and kill you.</description></item></channel></rss>"
+    )
     config = tmp_path / "odd.yaml"
     names = ("many", "bad-utf8", "big-entry", "brotli", "good")
     feeds = "".join(f'\n    - {{url: "{feed_server.url(f"/{n}.xml")}", name: {n}}}' for n in names)
-    config.write_text(f"subjects:\n  - name: Dana Reyes\nsources:\n  feeds:{feeds}\n"
-                      f'store: {{url: "sqlite:///{tmp_path}/history.db"}}\n')
+    config.write_text(
+        f"subjects:\n  - name: Dana Reyes\nsources:\n  feeds:{feeds}\n"
+        f'store: {{url: "sqlite:///{tmp_path}/history.db"}}\n'
+    )
     peak, seconds, done = scan_with_peak(config, tmp_path / "out.jsonl")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "harassment 1" in done.stdout  # the good feed's threat
     assert "brotli.xml" in done.stdout  # its undecodable body is a dead letter, named
     print(f"peak RSS: {peak:.0f} MB, {seconds:.1f} s")
-    assert seconds < 60 and peak < 1024, (seconds, peak)  # a normal scan with the int8 model: about 780 MB
+    assert seconds < 60 and peak < 1024, (
+        seconds,
+        peak,
+    )  # a normal scan with the int8 model: about 780 MB
 
 
 def test_a_body_without_a_length_cut_at_the_deadline_is_not_taken_for_a_whole_page():
     """HTTP/1.0, no Content-Length: the body ends when the connection closes, and the deadline's
     watchdog closing it must read as a cut-off, not as the end of the page."""
     first = b"HTTP/1.0 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss>"
-    with dripping_server(first, b" ", 0.3) as url, pytest.raises(FetchError, match="within the fetch deadline"):
+    with (
+        dripping_server(first, b" ", 0.3) as url,
+        pytest.raises(FetchError, match="within the fetch deadline"),
+    ):
         fetch(url, timeout=5, deadline=1.5)

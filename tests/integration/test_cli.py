@@ -29,9 +29,22 @@ def no_pubsub_config(tmp_path) -> pathlib.Path:
 
 def items_file(tmp_path) -> pathlib.Path:
     rows = [
-        {"id": "x1", "text": "Dana Reyes, I know where you live and you will regret every episode.", "url": "https://f.example/1"},
-        {"id": "x2", "text": "NEW Dana Reyes Hotel Room Tape full video 2026, watch free", "title": "leak", "published": "2026-11-20T10:00:00Z"},
-        {"id": "x3", "text": "Great interview with Dana Reyes about her softball fundraiser.", "source": "news.example"},
+        {
+            "id": "x1",
+            "text": "Dana Reyes, I know where you live and you will regret every episode.",
+            "url": "https://f.example/1",
+        },
+        {
+            "id": "x2",
+            "text": "NEW Dana Reyes Hotel Room Tape full video 2026, watch free",
+            "title": "leak",
+            "published": "2026-11-20T10:00:00Z",
+        },
+        {
+            "id": "x3",
+            "text": "Great interview with Dana Reyes about her softball fundraiser.",
+            "source": "news.example",
+        },
         {"id": "x4", "text": "The weather in Dana Point is lovely today."},
         {"id": "x5", "text": "Recipe: lentil soup with cumin.", "ignored": {"nested": True}},
     ]
@@ -70,7 +83,10 @@ def test_validate_exit_codes(tmp_path, capsys):
 def test_scan_input_output_contract(tmp_path, capsys):
     config = no_pubsub_config(tmp_path)
     output = tmp_path / "out.jsonl"
-    assert main(["scan", str(config), "--input", str(items_file(tmp_path)), "--output", str(output)]) == 0
+    assert (
+        main(["scan", str(config), "--input", str(items_file(tmp_path)), "--output", str(output)])
+        == 0
+    )
     rows = check_contract(output, {"x1", "x2", "x3", "x4", "x5"})
     assert [len(rows[i]["mentions"]) for i in ("x1", "x2", "x3", "x4", "x5")] == [1, 1, 1, 0, 0]
     summary = capsys.readouterr().out
@@ -81,10 +97,19 @@ def test_scan_reads_feeds_in_multiprocessing_mode(tmp_path):
     config = no_pubsub_config(tmp_path)
     output = tmp_path / "out.jsonl"
     command = [
-        sys.executable, "-m", "mentionwatch.cli", "scan", str(config), "--output", str(output),
-        "--direct_running_mode=multi_processing", "--direct_num_workers=2",
+        sys.executable,
+        "-m",
+        "mentionwatch.cli",
+        "scan",
+        str(config),
+        "--output",
+        str(output),
+        "--direct_running_mode=multi_processing",
+        "--direct_num_workers=2",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [json.loads(line) for line in output.read_text().splitlines()]
     assert len(rows) == 21  # every entry of the demo feeds but the one without text (6 + 7 + 4 + 4)
@@ -96,11 +121,25 @@ def test_scan_reads_feeds_in_multiprocessing_mode(tmp_path):
     assert "Tags {'counts'}" not in done.stderr  # no stray Beam warning
 
 
-@pytest.mark.skipif(shutil.which("gcloud") is None, reason="needs the Google Cloud CLI's Pub/Sub emulator")
+@pytest.mark.skipif(
+    shutil.which("gcloud") is None, reason="needs the Google Cloud CLI's Pub/Sub emulator"
+)
 def test_demo_prints_alerts_received_from_the_emulator(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "mentionwatch.cli", "demo", str(ROOT / "configs" / "demo.yaml"), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mentionwatch.cli",
+            "demo",
+            str(ROOT / "configs" / "demo.yaml"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     out = done.stdout
@@ -117,12 +156,33 @@ def test_republish_leaves_an_alert_a_live_monitor_is_sending_and_says_so(tmp_pat
     from mentionwatch.store import HistoryStore
 
     config = no_pubsub_config(tmp_path)
-    config.write_text(config.read_text() + "pubsub:\n  project: mentionwatch-demo\n  emulator: true\n  emulator_host: 127.0.0.1:1\n")
+    config.write_text(
+        config.read_text()
+        + "pubsub:\n  project: mentionwatch-demo\n  emulator: true\n  emulator_host: 127.0.0.1:1\n"
+    )
     store = HistoryStore(f"sqlite:///{tmp_path}/h.db")
-    just_recorded = Alert("al_1", "Dana Reyes", "harassment", "threat", "critical", "it_1", "mn_1", "https://f.example/1",
-                          "forum", "t", "text", None, "2026-11-22T10:00:00Z", {"harassment": 0.9}, "m", "1")
+    just_recorded = Alert(
+        "al_1",
+        "Dana Reyes",
+        "harassment",
+        "threat",
+        "critical",
+        "it_1",
+        "mn_1",
+        "https://f.example/1",
+        "forum",
+        "t",
+        "text",
+        None,
+        "2026-11-22T10:00:00Z",
+        {"harassment": 0.9},
+        "m",
+        "1",
+    )
     assert store.record_alerts([just_recorded]) == ["al_1"]
     store.close()
-    assert main(["pubsub", "republish", str(config)]) == 0  # nothing is published, so no broker is needed
+    assert (
+        main(["pubsub", "republish", str(config)]) == 0
+    )  # nothing is published, so no broker is needed
     out = capsys.readouterr().out
     assert "no alerts to republish; 1 pending for less than 2 minutes" in out

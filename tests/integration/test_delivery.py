@@ -72,10 +72,22 @@ def write_config(tmp_path: pathlib.Path, port: int, name: str, extra: str = "") 
 
 def alert(alert_id: str) -> Alert:
     return Alert(
-        alert_id=alert_id, subject="Dana Reyes", label="harassment", harassment_type="threat", severity="critical",
-        item_id=f"it_{alert_id}", mention_id=f"mn_{alert_id}", url=f"https://forum.example/{alert_id}",
-        source="Corner Forum", title="", excerpt=ABUSE, published_at="2026-12-03T10:00:00Z",
-        created_at="2026-12-03T10:00:05Z", scores={"harassment": 0.97}, model_id="test", model_version="1",
+        alert_id=alert_id,
+        subject="Dana Reyes",
+        label="harassment",
+        harassment_type="threat",
+        severity="critical",
+        item_id=f"it_{alert_id}",
+        mention_id=f"mn_{alert_id}",
+        url=f"https://forum.example/{alert_id}",
+        source="Corner Forum",
+        title="",
+        excerpt=ABUSE,
+        published_at="2026-12-03T10:00:00Z",
+        created_at="2026-12-03T10:00:05Z",
+        scores={"harassment": 0.97},
+        model_id="test",
+        model_version="1",
     )
 
 
@@ -113,8 +125,11 @@ def start(tmp_path: pathlib.Path, *args: str, name: str = "out") -> subprocess.P
     env = dict(os.environ, MENTIONWATCH_LOG_DIR=str(tmp_path))
     env.pop("PUBSUB_EMULATOR_HOST", None)  # the config names the emulator
     return subprocess.Popen(
-        [sys.executable, "-m", "mentionwatch.cli", *args], env=env, cwd=tmp_path.parent,  # not the config's folder
-        stdout=open(tmp_path / f"{name}.log", "w"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "mentionwatch.cli", *args],
+        env=env,
+        cwd=tmp_path.parent,  # not the config's folder
+        stdout=open(tmp_path / f"{name}.log", "w"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -153,13 +168,18 @@ def test_watch_delivers_a_threat_to_the_person_and_pubsub_pull_takes_nothing(tmp
     feed = LiveFeed()
     feed_server.routes["/live.xml"] = feed.route
     port = free_port()
-    config = write_config(tmp_path, port, "wd", f"""
+    config = write_config(
+        tmp_path,
+        port,
+        "wd",
+        f"""
         sources:
           feeds:
             - url: {feed_server.url("/live.xml")}
               name: Live forum
         ingest: {{poll_interval_s: 1, host_min_interval_s: 0}}
-        """)
+        """,
+    )
     watch = start(tmp_path, "watch", config, "--emulator", name="watch")
     try:
         feed.add("t0", THREAT_B)  # the first alert also waits for the monitor to load the model
@@ -168,14 +188,37 @@ def test_watch_delivers_a_threat_to_the_person_and_pubsub_pull_takes_nothing(tmp
         feed.add("t1", THREAT_A)
         appended = time.monotonic()
         pull = subprocess.run(
-            [sys.executable, "-m", "mentionwatch.cli", "pubsub", "pull", config, "--json", "--wait", "3"],
-            capture_output=True, text=True, timeout=60, check=False,
+            [
+                sys.executable,
+                "-m",
+                "mentionwatch.cli",
+                "pubsub",
+                "pull",
+                config,
+                "--json",
+                "--wait",
+                "3",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert pull.returncode == 0, pull.stderr
-        assert "kill you" not in pull.stdout and "where you live" not in pull.stdout  # masked, in --json too
-        wait_for(lambda: len(notifications(tmp_path)) == 2, 15 - (time.monotonic() - appended), "the second threat")
+        assert (
+            "kill you" not in pull.stdout and "where you live" not in pull.stdout
+        )  # masked, in --json too
+        wait_for(
+            lambda: len(notifications(tmp_path)) == 2,
+            15 - (time.monotonic() - appended),
+            "the second threat",
+        )
         # The status line (one per poll) counts what reached a person.
-        wait_for(lambda: "delivered 2" in (tmp_path / "watch.log").read_text(), 30, "the status line's count")
+        wait_for(
+            lambda: "delivered 2" in (tmp_path / "watch.log").read_text(),
+            30,
+            "the status line's count",
+        )
     finally:
         seconds = stop(watch)
     output = (tmp_path / "watch.log").read_text()
@@ -183,7 +226,9 @@ def test_watch_delivers_a_threat_to_the_person_and_pubsub_pull_takes_nothing(tmp
     assert seconds <= 3.0, f"watch took {seconds:.1f} s to stop"
     assert "nothing pending" in output and "stopped cleanly" in output
     files = notifications(tmp_path)
-    assert len(files) == 2 and all("kill" not in f.read_text() for f in files)  # the text stays hidden
+    assert len(files) == 2 and all(
+        "kill" not in f.read_text() for f in files
+    )  # the text stays hidden
     assert sorted(states(config).values()) == ["delivered", "delivered"]
 
 
@@ -205,7 +250,10 @@ def test_notify_stopped_and_started_between_two_publishes_delivers_both_exactly_
             time.sleep(4)  # a duplicate would arrive now
         finally:
             stop(notify, signal.SIGTERM)
-    assert [f.name for f in notifications(tmp_path)] == ["immediate-al_first.txt", "immediate-al_second.txt"]
+    assert [f.name for f in notifications(tmp_path)] == [
+        "immediate-al_first.txt",
+        "immediate-al_second.txt",
+    ]
     assert states(config) == {"al_first": "delivered", "al_second": "delivered"}
     printed = (tmp_path / "notify1.log").read_text() + (tmp_path / "notify2.log").read_text()
     assert "immediate al_first → dana via file: sent" in printed  # one line per delivery …
@@ -224,7 +272,9 @@ def test_a_killed_delivery_side_delivers_every_published_alert_once_from_the_sto
         notify.kill()  # SIGKILL: no chance to clean up
         notify.wait(timeout=10)
         publish_like_the_monitor(config, emulator.endpoint, alert("al_b"), alert("al_c"))
-        drop_waiting_messages(config, emulator.endpoint)  # Pub/Sub forgets them: only the store knows
+        drop_waiting_messages(
+            config, emulator.endpoint
+        )  # Pub/Sub forgets them: only the store knows
         assert states(config) == {"al_a": "delivered", "al_b": "published", "al_c": "published"}
 
         notify = start(tmp_path, "notify", config, name="notify2")
@@ -237,7 +287,11 @@ def test_a_killed_delivery_side_delivers_every_published_alert_once_from_the_sto
     assert states(config) == {"al_a": "delivered", "al_b": "delivered", "al_c": "delivered"}
     status = subprocess.run(
         [sys.executable, "-m", "mentionwatch.cli", "alerts", "status", config, "--all"],
-        capture_output=True, text=True, timeout=60, check=False, cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd="/",
     )
     assert status.returncode == 0, status.stderr
     assert "3 delivered" in status.stdout and "dana (file: sent)" in status.stdout
@@ -250,10 +304,16 @@ def test_watch_says_pubsub_is_unreachable_within_5_s_and_stops_within_3_s(tmp_pa
     started = time.monotonic()
     watch = start(tmp_path, "watch", config, "--interval", "2", name="watch")
     try:
-        wait_for(lambda: "Pub/Sub unreachable at" in (tmp_path / "watch.log").read_text(), 5, "the unreachable line")
+        wait_for(
+            lambda: "Pub/Sub unreachable at" in (tmp_path / "watch.log").read_text(),
+            5,
+            "the unreachable line",
+        )
         assert time.monotonic() - started <= 5.5
         # Then the loop runs (its status line says so too), and SIGINT must stop it promptly.
-        wait_for(lambda: "| monitor" in (tmp_path / "watch.log").read_text(), 60, "the first status line")
+        wait_for(
+            lambda: "| monitor" in (tmp_path / "watch.log").read_text(), 60, "the first status line"
+        )
     finally:
         seconds = stop(watch, timeout=20)
     output = (tmp_path / "watch.log").read_text()
@@ -268,17 +328,38 @@ def test_read_only_commands_use_the_configs_store_from_any_folder_and_never_crea
     config = write_config(tmp_path, port, "ro")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for command in (["history", config], ["alerts", "status", config], ["history", "sql", config, "SELECT 1"]):
-        result = subprocess.run([sys.executable, "-m", "mentionwatch.cli", *command], capture_output=True, text=True,
-                                timeout=60, cwd=elsewhere, check=False)
-        assert result.returncode == 1 and f"no history store at {tmp_path / 'history.db'}" in result.stderr, command
+    for command in (
+        ["history", config],
+        ["alerts", "status", config],
+        ["history", "sql", config, "SELECT 1"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "mentionwatch.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=elsewhere,
+            check=False,
+        )
+        assert (
+            result.returncode == 1
+            and f"no history store at {tmp_path / 'history.db'}" in result.stderr
+        ), command
     assert not (tmp_path / "history.db").exists() and not list(elsewhere.iterdir())
 
     publish_like_the_monitor_offline(config)
-    result = subprocess.run([sys.executable, "-m", "mentionwatch.cli", "alerts", "status", config],
-                            capture_output=True, text=True, timeout=60, check=False, cwd=elsewhere)
+    result = subprocess.run(
+        [sys.executable, "-m", "mentionwatch.cli", "alerts", "status", config],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=elsewhere,
+    )
     assert result.returncode == 0, result.stderr
-    assert "al_stored" in result.stdout and "published" in result.stdout and ABUSE not in result.stdout
+    assert (
+        "al_stored" in result.stdout and "published" in result.stdout and ABUSE not in result.stdout
+    )
 
 
 def publish_like_the_monitor_offline(config: str) -> None:
@@ -300,8 +381,13 @@ def test_watch_emulator_on_a_taken_port_says_so_in_one_line(tmp_path):
         port = taken.getsockname()[1]
         config = write_config(tmp_path, port, "pt")
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "mentionwatch.cli", "watch", config, "--emulator"],
-                                capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "mentionwatch.cli", "watch", config, "--emulator"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert result.returncode == 3 and time.monotonic() - started < 30
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -314,7 +400,11 @@ def test_sigterm_to_the_emulator_command_stops_its_java_child(tmp_path):
     config = write_config(tmp_path, port, "st")
     emulator = start(tmp_path, "pubsub", "emulator", config, name="emulator")
     try:
-        wait_for(lambda: "Pub/Sub emulator on" in (tmp_path / "emulator.log").read_text(), 120, "the emulator")
+        wait_for(
+            lambda: "Pub/Sub emulator on" in (tmp_path / "emulator.log").read_text(),
+            120,
+            "the emulator",
+        )
     finally:
         stop(emulator, signal.SIGTERM, timeout=30)
     assert emulator.returncode == 0 and "stopped" in (tmp_path / "emulator.log").read_text()

@@ -20,8 +20,12 @@ FEED = (
 )
 
 
-def test_each_polled_page_is_kept_once_with_its_fetch_record(tmp_path, pubsub_emulator, feed_server):
-    feed_server.routes["/feed.xml"] = Route(FEED, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+def test_each_polled_page_is_kept_once_with_its_fetch_record(
+    tmp_path, pubsub_emulator, feed_server
+):
+    feed_server.routes["/feed.xml"] = Route(
+        FEED, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'}
+    )
     text = textwrap.dedent(
         f"""
         subjects:
@@ -38,7 +42,7 @@ def test_each_polled_page_is_kept_once_with_its_fetch_record(tmp_path, pubsub_em
           host_min_interval_s: 0
         sources:
           feeds:
-            - url: {feed_server.url('/feed.xml')}
+            - url: {feed_server.url("/feed.xml")}
               name: Forum
         """
     )
@@ -48,12 +52,20 @@ def test_each_polled_page_is_kept_once_with_its_fetch_record(tmp_path, pubsub_em
     ensure_resources(loaded.config.pubsub, pubsub_emulator.endpoint)
 
     run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
-    run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)  # the same body again (this server ignores ETags)
+    run_ingest(
+        loaded, emulator_host=pubsub_emulator.endpoint
+    )  # the same body again (this server ignores ETags)
     store = HistoryStore(loaded.config.store.url)
     with store.engine.connect() as connection:
         (fetch,) = connection.execute(sa.select(schema.fetches)).mappings().all()
-        raw_ref = connection.execute(sa.select(schema.item_outbox.c.payload)).scalar_one()["raw_ref"]
-    assert fetch["url"] == feed_server.url("/feed.xml") and fetch["status"] == 200 and fetch["fetch_count"] == 2
+        raw_ref = connection.execute(sa.select(schema.item_outbox.c.payload)).scalar_one()[
+            "raw_ref"
+        ]
+    assert (
+        fetch["url"] == feed_server.url("/feed.xml")
+        and fetch["status"] == 200
+        and fetch["fetch_count"] == 2
+    )
     assert store.count("evidence_blobs") == 1  # kept once however often it is fetched
     assert fetch["headers"]["etag"] == '"v1"' and fetch["sha256"] == raw_ref
     assert read_body(store, raw_ref) == FEED

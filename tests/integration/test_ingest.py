@@ -43,8 +43,9 @@ class CountingFeed:
 
 def config(tmp_path, name, emulator, feeds, redeliver_after_s=120, min_interval=0):
     feed_lines = "".join(f"\n    - url: {url}\n      name: {label}" for label, url in feeds)
-    text = textwrap.dedent(
-        f"""
+    text = (
+        textwrap.dedent(
+            f"""
         subjects:
           - name: Dana Reyes
         store:
@@ -61,7 +62,11 @@ def config(tmp_path, name, emulator, feeds, redeliver_after_s=120, min_interval=
           max_attempts: 2
           items_per_message: 2
         """
-    ) + "sources:\n  feeds:" + feed_lines + "\n"
+        )
+        + "sources:\n  feeds:"
+        + feed_lines
+        + "\n"
+    )
     path = tmp_path / "c.yaml"
     path.write_text(text)
     loaded = LoadedConfig(parse_config(text, str(path)), path)
@@ -69,8 +74,12 @@ def config(tmp_path, name, emulator, feeds, redeliver_after_s=120, min_interval=
     settings = loaded.config.pubsub
     subscriber = subscriber_client(emulator.endpoint)
     try:  # the operator's view of the dead-letters topic, for the notices
-        subscriber.create_subscription(request={"name": settings.subscription_path(f"{name}-dead-sub"),
-                                                "topic": settings.topic_path(settings.topics.dead_letters)})
+        subscriber.create_subscription(
+            request={
+                "name": settings.subscription_path(f"{name}-dead-sub"),
+                "topic": settings.topic_path(settings.topics.dead_letters),
+            }
+        )
     finally:
         subscriber.close()
     return loaded
@@ -81,8 +90,13 @@ def pull_notices(loaded, emulator) -> list[dict]:
     name = settings.topics.dead_letters.removesuffix("-dead")
     subscriber = subscriber_client(emulator.endpoint)
     try:
-        response = subscriber.pull(request={"subscription": settings.subscription_path(f"{name}-dead-sub"),
-                                            "max_messages": 100}, timeout=10)
+        response = subscriber.pull(
+            request={
+                "subscription": settings.subscription_path(f"{name}-dead-sub"),
+                "max_messages": 100,
+            },
+            timeout=10,
+        )
         return [json.loads(m.message.data) for m in response.received_messages]
     finally:
         subscriber.close()
@@ -95,12 +109,19 @@ def drain(loaded, emulator) -> list[list[Item]]:
     messages = []
     try:
         while True:
-            response = subscriber.pull(request={"subscription": path, "max_messages": 100}, timeout=5)
+            response = subscriber.pull(
+                request={"subscription": path, "max_messages": 100}, timeout=5
+            )
             if not response.received_messages:
                 break
             for m in response.received_messages:
                 messages.append((dict(m.message.attributes), decode_items(m.message.data)))
-            subscriber.acknowledge(request={"subscription": path, "ack_ids": [m.ack_id for m in response.received_messages]})
+            subscriber.acknowledge(
+                request={
+                    "subscription": path,
+                    "ack_ids": [m.ack_id for m in response.received_messages],
+                }
+            )
     finally:
         subscriber.close()
     return messages
@@ -120,7 +141,9 @@ def test_items_message_round_trip():
         decode_items(b"[1, 2]")
 
 
-def test_new_items_are_published_once_and_unchanged_feeds_cost_no_parsing(tmp_path, pubsub_emulator, feed_server):
+def test_new_items_are_published_once_and_unchanged_feeds_cost_no_parsing(
+    tmp_path, pubsub_emulator, feed_server
+):
     feed = CountingFeed(rss(("g1", "one"), ("g2", "two"), ("g3", "three")))
     feed_server.routes["/f.xml"] = feed
     loaded = config(tmp_path, "ing1", pubsub_emulator, [("F", feed_server.url("/f.xml"))])
@@ -134,8 +157,12 @@ def test_new_items_are_published_once_and_unchanged_feeds_cost_no_parsing(tmp_pa
     assert (second.not_modified, second.new_items, second.published) == (1, 0, 0)
     assert feed.full == 1 and feed.not_modified == 1  # the 304 was not parsed
 
-    state = HistoryStore(loaded.config.store.url).feed_states([feed_server.url("/f.xml")])[feed_server.url("/f.xml")]
-    assert state["etag"] == '"v1"' and state["consecutive_failures"] == 0 and state["items_total"] == 3
+    state = HistoryStore(loaded.config.store.url).feed_states([feed_server.url("/f.xml")])[
+        feed_server.url("/f.xml")
+    ]
+    assert (
+        state["etag"] == '"v1"' and state["consecutive_failures"] == 0 and state["items_total"] == 3
+    )
 
 
 def test_seen_items_are_dropped_when_a_feed_changes(tmp_path, pubsub_emulator, feed_server):
@@ -149,17 +176,30 @@ def test_seen_items_are_dropped_when_a_feed_changes(tmp_path, pubsub_emulator, f
 
 
 def test_failures_are_recorded_and_retry_after_is_honoured(tmp_path, pubsub_emulator, feed_server):
-    feed_server.routes["/busy.xml"] = Route(b"slow down", status=429, headers={"Retry-After": "3600"})
+    feed_server.routes["/busy.xml"] = Route(
+        b"slow down", status=429, headers={"Retry-After": "3600"}
+    )
     feed_server.routes["/gone.xml"] = Route(b"", status=404)
-    loaded = config(tmp_path, "ing3", pubsub_emulator, [("Busy", feed_server.url("/busy.xml")), ("Gone", feed_server.url("/gone.xml"))])
+    loaded = config(
+        tmp_path,
+        "ing3",
+        pubsub_emulator,
+        [("Busy", feed_server.url("/busy.xml")), ("Gone", feed_server.url("/gone.xml"))],
+    )
     first = run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
-    assert first.failed == 2 and first.dead_letters == {}  # dead letters of PollFeeds are counted per stage below
+    assert (
+        first.failed == 2 and first.dead_letters == {}
+    )  # dead letters of PollFeeds are counted per stage below
     store = HistoryStore(loaded.config.store.url)
     assert store.count("dead_letters", stage="PollFeeds") == 2
     second = run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
-    assert second.deferred == 1 and second.failed == 1  # the 429 feed waits an hour; the 404 is tried again
+    assert (
+        second.deferred == 1 and second.failed == 1
+    )  # the 429 feed waits an hour; the 404 is tried again
     states = {s["name"]: s for s in store.all_feed_states()}
-    assert states["Gone"]["consecutive_failures"] == 2 and "HTTP 404" in states["Gone"]["last_error"]
+    assert (
+        states["Gone"]["consecutive_failures"] == 2 and "HTTP 404" in states["Gone"]["last_error"]
+    )
     assert states["Busy"]["next_fetch_at"] is not None
 
 
@@ -174,9 +214,13 @@ def test_politeness_spaces_requests_to_one_host(tmp_path, pubsub_emulator, feed_
     assert len(gaps) == 2 and min(gaps) >= 0.45
 
 
-def test_unconfirmed_items_are_redelivered_then_dead_lettered(tmp_path, pubsub_emulator, feed_server):
+def test_unconfirmed_items_are_redelivered_then_dead_lettered(
+    tmp_path, pubsub_emulator, feed_server
+):
     feed_server.routes["/f.xml"] = Route(rss(("g1", "one")))
-    loaded = config(tmp_path, "ing5", pubsub_emulator, [("F", feed_server.url("/f.xml"))], redeliver_after_s=1)
+    loaded = config(
+        tmp_path, "ing5", pubsub_emulator, [("F", feed_server.url("/f.xml"))], redeliver_after_s=1
+    )
     run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
     time.sleep(1.1)  # redeliver_after_s: 1 and no monitor confirms anything
     again = run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
@@ -187,11 +231,19 @@ def test_unconfirmed_items_are_redelivered_then_dead_lettered(tmp_path, pubsub_e
     assert store.count("dead_letters", stage="PublishItems") == 1
     assert [len(items) for _, items in drain(loaded, pubsub_emulator)] == [1, 1]
     # Given up is not processed: a monitor that is only slow still processes the item when it comes.
-    (item_id,) = [r.ref for r in store.engine.connect().execute(
-        sa.select(schema.dead_letters.c.ref).where(schema.dead_letters.c.stage == "PublishItems"))]
+    (item_id,) = [
+        r.ref
+        for r in store.engine.connect().execute(
+            sa.select(schema.dead_letters.c.ref).where(
+                schema.dead_letters.c.stage == "PublishItems"
+            )
+        )
+    ]
     assert store.processed_item_ids([item_id]) == set()
     time.sleep(1.1)
-    assert run_ingest(loaded, emulator_host=pubsub_emulator.endpoint).redelivered == 0  # and it is not redelivered
+    assert (
+        run_ingest(loaded, emulator_host=pubsub_emulator.endpoint).redelivered == 0
+    )  # and it is not redelivered
     # The operator was told on the dead-letters topic.
     notices = pull_notices(loaded, pubsub_emulator)
     assert any(n.get("kind") == "items_given_up" and item_id in n["item_ids"] for n in notices)

@@ -24,8 +24,9 @@ ITEMS = [
 
 
 def write_config(tmp_path, name, emulator_host, extra=""):
-    text = textwrap.dedent(
-        f"""
+    text = (
+        textwrap.dedent(
+            f"""
         subjects:
           - name: Dana Reyes
         store:
@@ -37,7 +38,9 @@ def write_config(tmp_path, name, emulator_host, extra=""):
           topics: {{alerts: {name}-alerts, items: {name}-items, dead_letters: {name}-dead}}
           subscriptions: {{alerts: {name}-alerts-sub, items: {name}-items-sub}}
         """
-    ) + extra
+        )
+        + extra
+    )
     path = tmp_path / "config.yaml"
     path.write_text(text)
     return LoadedConfig(parse_config(text, str(path)), path)
@@ -45,7 +48,9 @@ def write_config(tmp_path, name, emulator_host, extra=""):
 
 def run_scan_with_fake_model(loaded, endpoint, fake_handler):
     with BeamTestPipeline() as p:
-        build_pipeline(p, loaded, items=beam.Create(ITEMS), model_handler=fake_handler, emulator_host=endpoint)
+        build_pipeline(
+            p, loaded, items=beam.Create(ITEMS), model_handler=fake_handler, emulator_host=endpoint
+        )
 
 
 def test_resources_are_created_once(tmp_path, pubsub_emulator):
@@ -56,7 +61,9 @@ def test_resources_are_created_once(tmp_path, pubsub_emulator):
     check_reachable(loaded.config.pubsub, pubsub_emulator.endpoint)
 
 
-def test_alerts_arrive_with_attributes_and_a_rerun_sends_nothing_twice(tmp_path, pubsub_emulator, fake_handler):
+def test_alerts_arrive_with_attributes_and_a_rerun_sends_nothing_twice(
+    tmp_path, pubsub_emulator, fake_handler
+):
     loaded = write_config(tmp_path, "scan", pubsub_emulator.endpoint)
     settings = loaded.config.pubsub
     ensure_resources(settings, pubsub_emulator.endpoint)
@@ -66,7 +73,10 @@ def test_alerts_arrive_with_attributes_and_a_rerun_sends_nothing_twice(tmp_path,
     assert sorted(by_item) == ["a", "b"]
     threat = by_item["a"]
     assert threat["_attributes"] == {
-        "subject": "Dana Reyes", "label": "harassment", "severity": "critical", "alert_id": threat["alert_id"],
+        "subject": "Dana Reyes",
+        "label": "harassment",
+        "severity": "critical",
+        "alert_id": threat["alert_id"],
     }
     assert threat["harassment_type"] == "threat" and threat["content_warning"] is True
     assert threat["schema_version"] == 1

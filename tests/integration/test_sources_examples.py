@@ -40,29 +40,46 @@ def fixture_routes(server, corpora):
     praw = corpora / "reddit/praw-cassettes"
     search = find(load_betamax(praw / "TestSubreddit.test_search.json"), contains="/search")
     comments = load_betamax(praw / "TestSubredditStreams.test_comments__with_pause.json")[1]
-    rss = find(load_vcr(corpora / "reddit/liscopridge-cassettes/test_subreddit_atom_minscore.yaml"), contains="/.rss")
+    rss = find(
+        load_vcr(corpora / "reddit/liscopridge-cassettes/test_subreddit_atom_minscore.yaml"),
+        contains="/.rss",
+    )
     mastodon = corpora / "mastodon/mastodon.py-cassettes"
-    public = find(load_vcr(mastodon / "local-instance/test_public_tl.yaml"), contains="/timelines/public").json()
-    searchv2 = find(load_vcr(mastodon / "mastodon.social/test_entity_searchv2.yaml"), contains="/api/v2/search")
-    account = find(load_vcr(mastodon / "local-instance/test_get_pagination_info.yaml"), contains="verify_credentials")
+    public = find(
+        load_vcr(mastodon / "local-instance/test_public_tl.yaml"), contains="/timelines/public"
+    ).json()
+    searchv2 = find(
+        load_vcr(mastodon / "mastodon.social/test_entity_searchv2.yaml"), contains="/api/v2/search"
+    )
+    account = find(
+        load_vcr(mastodon / "local-instance/test_get_pagination_info.yaml"),
+        contains="verify_credentials",
+    )
     views = bluesky_post_views(corpora)
     fixed = {
         "/search.json": response(search),
         "/r/example_reuploads/comments.json": response(comments),
         "/r/example_reuploads/new/.rss": response(rss),
-        "/feeds/videos.xml": Route((corpora / "youtube/capyreader/atom-feed-youtube.xml").read_bytes()),
+        "/feeds/videos.xml": Route(
+            (corpora / "youtube/capyreader/atom-feed-youtube.xml").read_bytes()
+        ),
         "/latest.atom": Route((corpora / "rss-realworld/netnewswire/donthitsave.xml").read_bytes()),
     }
     account_id = account.json()["id"]
     for instance in INSTANCES:  # each example instance is a path prefix on the local server
         fixed[f"{instance}/api/v2/search"] = response(searchv2)
         fixed[f"{instance}/api/v1/accounts/lookup"] = response(account)
-        for path in (f"{instance}/api/v1/timelines/tag/DanaReyes", f"{instance}/api/v1/accounts/{account_id}/statuses"):
+        for path in (
+            f"{instance}/api/v1/timelines/tag/DanaReyes",
+            f"{instance}/api/v1/accounts/{account_id}/statuses",
+        ):
             server.routes[path] = MastodonPager(public, server, path)
     for path, route in fixed.items():
         server.routes[path] = lambda handler, route=route: route
     server.routes["/xrpc/app.bsky.feed.searchPosts"] = CursorPager(views, "posts")
-    server.routes["/xrpc/app.bsky.feed.getAuthorFeed"] = CursorPager(views, "feed", wrap=lambda v: {"post": v})
+    server.routes["/xrpc/app.bsky.feed.getAuthorFeed"] = CursorPager(
+        views, "feed", wrap=lambda v: {"post": v}
+    )
     server.routes["/api/v1/search_by_date"] = AlgoliaPager(algolia_hits(corpora))
     alerts = Route((corpora / "google-alerts/feedjira/google_alerts_atom.xml").read_bytes())
     server.routes["/alerts/feeds/00000000000000000000/0000000000000000000"] = lambda handler: alerts
@@ -78,9 +95,20 @@ def pointed_at(data: dict, server) -> dict:
     for kind, blocks in data["sources"].items():
         for block in blocks if isinstance(blocks, list) else [blocks]:
             if kind == "reddit":
-                block.update(base_url=server.base_url, oauth_base_url=server.url("/oauth"), token_url=server.url("/token"))
+                block.update(
+                    base_url=server.base_url,
+                    oauth_base_url=server.url("/oauth"),
+                    token_url=server.url("/token"),
+                )
             elif kind == "mastodon":
-                block["instance"] = server.base_url + INSTANCES[sorted(INSTANCE_HOSTS).index(urllib.parse.urlsplit(block["instance"]).netloc)]
+                block["instance"] = (
+                    server.base_url
+                    + INSTANCES[
+                        sorted(INSTANCE_HOSTS).index(
+                            urllib.parse.urlsplit(block["instance"]).netloc
+                        )
+                    ]
+                )
             elif kind in ("bluesky", "youtube"):
                 block["base_url"] = server.base_url
             elif kind == "hackernews":

@@ -20,11 +20,14 @@ HN = "hackernews/algolia-node-hacker-news-api/split"
 def test_hacker_news_search_by_date_recording(feed_server, corpora):
     install(feed_server)
     index = {e["url"]: e["file"] for e in json.loads((corpora / HN / "INDEX.json").read_text())}
-    recorded_url = "https://hn.algolia.com/api/v1/search_by_date?hitsPerPage=1&tags=(comment)&query=apple"
+    recorded_url = (
+        "https://hn.algolia.com/api/v1/search_by_date?hitsPerPage=1&tags=(comment)&query=apple"
+    )
     parts = urllib.parse.urlsplit(recorded_url)
     body = (corpora / HN / ".." / index[recorded_url]).read_bytes()
     feed_server.routes[f"/api/v1/search_by_date?{parts.query}"] = lambda h: Route(
-        body, headers={"Content-Type": "application/json"})
+        body, headers={"Content-Type": "application/json"}
+    )
     (spec,) = source_specs_from(
         f"  hackernews:\n    - base_url: {feed_server.base_url}/api/v1\n      query: apple\n      tags: '(comment)'\n"
         "      limit: 1\n      max_pages: 1\n"
@@ -33,7 +36,9 @@ def test_hacker_news_search_by_date_recording(feed_server, corpora):
     assert outcome.status == "fetched", outcome.error
     (item,) = [feeds.entry_to_item(e) for e in outcome.entries]
     assert item.url == "https://news.ycombinator.com/item?id=7919418" and item.title == ""
-    assert "aren't contributing" in item.text and "&#x27;" not in item.text and "<i>" not in item.text
+    assert (
+        "aren't contributing" in item.text and "&#x27;" not in item.text and "<i>" not in item.text
+    )
     assert item.published_at == "2014-06-20T03:32:34Z" and item.author == "fleitz"
 
 
@@ -48,7 +53,9 @@ def test_hacker_news_pages_and_filters_on_the_cursor(feed_server, corpora):
     first = poll_once(spec)
     assert first.pages == -(-len(hits) // 4) and len(first.entries) == len(hits)
     stories = [feeds.entry_to_item(e) for e in first.entries if e.title]
-    assert stories and all(s.url.startswith("https://news.ycombinator.com/item?id=") for s in stories)
+    assert stories and all(
+        s.url.startswith("https://news.ycombinator.com/item?id=") for s in stories
+    )
     pager.calls.clear()
     poll_once(spec, {"cursor": first.cursor})
     newest = max(h["created_at_i"] for h in hits)
@@ -60,7 +67,8 @@ def test_youtube_channel_feeds(feed_server, corpora, folder):
     install(feed_server)
     path = next((corpora / "youtube" / folder).glob("*.xml"))
     feed_server.routes["/feeds/videos.xml?channel_id=UC9PBzalIcEQCsiIkq36PyUA"] = lambda h: Route(
-        path.read_bytes(), headers={"Content-Type": "application/atom+xml"})
+        path.read_bytes(), headers={"Content-Type": "application/atom+xml"}
+    )
     (spec,) = source_specs_from(
         f"  youtube:\n    - base_url: {feed_server.base_url}\n      channel_id: UC9PBzalIcEQCsiIkq36PyUA\n"
     )
@@ -68,7 +76,11 @@ def test_youtube_channel_feeds(feed_server, corpora, folder):
     assert outcome.status == "fetched" and outcome.entries, outcome.error  # bozo copies still parse
     items = [feeds.entry_to_item(e) for e in outcome.entries]
     # The text is the media:description of each entry.
-    ns = {"a": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/", "yt": "http://www.youtube.com/xml/schemas/2015"}
+    ns = {
+        "a": "http://www.w3.org/2005/Atom",
+        "media": "http://search.yahoo.com/mrss/",
+        "yt": "http://www.youtube.com/xml/schemas/2015",
+    }
     root = ET.fromstring(path.read_bytes().lstrip())
     for entry_xml, item in zip(root.findall("a:entry", ns), items, strict=True):
         video = entry_xml.find("yt:videoId", ns).text
@@ -98,13 +110,18 @@ def test_google_alerts_unwraps_links_and_strips_bold(feed_server, corpora):
     install(feed_server)
     body = (corpora / "google-alerts/feedjira/google_alerts_atom.xml").read_bytes()
     feed_server.routes["/alerts/feeds/0417/4428"] = lambda h: Route(
-        body, headers={"Content-Type": "application/atom+xml"})
-    (spec,) = source_specs_from(f"  google_alerts:\n    - url: {feed_server.url('/alerts/feeds/0417/4428')}\n")
+        body, headers={"Content-Type": "application/atom+xml"}
+    )
+    (spec,) = source_specs_from(
+        f"  google_alerts:\n    - url: {feed_server.url('/alerts/feeds/0417/4428')}\n"
+    )
     outcome = poll_once(spec)
     items = [feeds.entry_to_item(e) for e in outcome.entries]
     assert len(items) == 20
     assert not any("google.com/url" in i.url for i in items)
-    assert items[0].url.startswith("https://www.aglobalmarketresearch.com/report-offers-prediction-of-automotive-slack")
+    assert items[0].url.startswith(
+        "https://www.aglobalmarketresearch.com/report-offers-prediction-of-automotive-slack"
+    )
     assert all("<b>" not in i.title for i in items) and "Automotive Slack Market" in items[0].title
     assert all(i.author == "" for i in items)
 
@@ -112,10 +129,19 @@ def test_google_alerts_unwraps_links_and_strips_bold(feed_server, corpora):
 @pytest.mark.parametrize(
     "link, expected",
     [
-        ("https://www.google.com/url?rct=j&sa=t&url=https://news.example/a%3Fb%3D1&ct=ga", "https://news.example/a?b=1"),
+        (
+            "https://www.google.com/url?rct=j&sa=t&url=https://news.example/a%3Fb%3D1&ct=ga",
+            "https://news.example/a?b=1",
+        ),
         ("https://www.google.co.uk/url?q=https://x.example/&sa=U", "https://x.example/"),
-        ("https://www.google.com/url?url=javascript:alert(1)", "https://www.google.com/url?url=javascript:alert(1)"),
-        ("https://news.example/url?url=https://elsewhere.example/", "https://news.example/url?url=https://elsewhere.example/"),
+        (
+            "https://www.google.com/url?url=javascript:alert(1)",
+            "https://www.google.com/url?url=javascript:alert(1)",
+        ),
+        (
+            "https://news.example/url?url=https://elsewhere.example/",
+            "https://news.example/url?url=https://elsewhere.example/",
+        ),
     ],
 )
 def test_unwrap_redirect(link, expected):
@@ -125,7 +151,9 @@ def test_unwrap_redirect(link, expected):
 def test_json_feed_is_the_base_source(feed_server, corpora):
     install(feed_server)
     body = (corpora / "rss-realworld/netnewswire/inessential.json").read_bytes()
-    feed_server.routes["/feed.json"] = lambda h: Route(body, headers={"Content-Type": "application/feed+json"})
+    feed_server.routes["/feed.json"] = lambda h: Route(
+        body, headers={"Content-Type": "application/feed+json"}
+    )
     (spec,) = source_specs_from(f"  feeds:\n    - url: {feed_server.url('/feed.json')}\n")
     outcome = poll_once(spec)
     assert outcome.status == "fetched" and len(outcome.entries) == 20

@@ -29,7 +29,11 @@ from mentionwatch.store import HistoryStore
 
 pytestmark = pytest.mark.integration
 
-FRAMES = (pathlib.Path(__file__).resolve().parents[1] / "data/sources/synthetic-jetstream-events.jsonl").read_text().splitlines()
+FRAMES = (
+    (pathlib.Path(__file__).resolve().parents[1] / "data/sources/synthetic-jetstream-events.jsonl")
+    .read_text()
+    .splitlines()
+)
 DROP_AFTER = 3  # frames sent on the first connection before it is dropped
 
 
@@ -76,16 +80,29 @@ class JetstreamServer:
 
 def test_parse_and_entries():
     event = parse_event(FRAMES[2])
-    assert (event.kind, event.operation, event.collection, event.cursor) == ("commit", "create", "app.bsky.feed.post", 1763800000000003)
+    assert (event.kind, event.operation, event.collection, event.cursor) == (
+        "commit",
+        "create",
+        "app.bsky.feed.post",
+        1763800000000003,
+    )
     spec = SourceSpec("ws://x/subscribe", "jet", "jetstream")
     entry = event_to_entry(event, spec, "ref", "2026-11-22T08:00:00Z")
-    assert entry.guid == "bluesky:at://did:plc:syntheticccccccccccccccc/app.bsky.feed.post/3m5cccccccc2c"
+    assert (
+        entry.guid
+        == "bluesky:at://did:plc:syntheticccccccccccccccc/app.bsky.feed.post/3m5cccccccc2c"
+    )
     assert "https://tube.example/v/1903" in entry.body  # the facet's target, after the 4-byte emoji
     assert event_to_entry(parse_event(FRAMES[1]), spec, "r", "t") is None  # a like
     assert event_to_entry(parse_event(FRAMES[3]), spec, "r", "t") is None  # an identity event
     with pytest.raises(ValueError):
         parse_event(FRAMES[6])
-    assert subscribe_url("wss://j.example/subscribe", collections=["app.bsky.feed.post"], dids=["did:plc:a"], cursor=7) == (
+    assert subscribe_url(
+        "wss://j.example/subscribe",
+        collections=["app.bsky.feed.post"],
+        dids=["did:plc:a"],
+        cursor=7,
+    ) == (
         "wss://j.example/subscribe?wantedCollections=app.bsky.feed.post&wantedDids=did%3Aplc%3Aa&cursor=7"
     )
 
@@ -95,12 +112,22 @@ def test_reconnects_with_the_last_cursor_and_loses_nothing(tmp_path):
     published = []
     with JetstreamServer() as server:
         spec = SourceSpec(server.url, "Jetstream", "jetstream")
-        producer = JetstreamProducer(spec, store, published.extend, batch_size=2, batch_wait_s=0.2,
-                                     reconnect_initial_s=0.05, reconnect_max_s=0.1)
+        producer = JetstreamProducer(
+            spec,
+            store,
+            published.extend,
+            batch_size=2,
+            batch_wait_s=0.2,
+            reconnect_initial_s=0.05,
+            reconnect_max_s=0.1,
+        )
         report = producer.run(threading.Event(), max_events=DROP_AFTER + len(FRAMES) - 2)
 
     assert report.connections == 2
-    assert "cursor" not in server.paths[0] and "wantedCollections=app.bsky.feed.post" in server.paths[0]
+    assert (
+        "cursor" not in server.paths[0]
+        and "wantedCollections=app.bsky.feed.post" in server.paths[0]
+    )
     assert "cursor=1763800000000003" in server.paths[1]  # the last event read before the drop
     # Frame 3 came twice (the cursor is inclusive); one item each, the like/identity skipped,
     # the malformed date and the non-JSON frame dead-lettered.
@@ -109,7 +136,11 @@ def test_reconnects_with_the_last_cursor_and_loses_nothing(tmp_path):
     assert texts[0].startswith("a post") is False and any("full video" in t for t in texts)
     assert store.count("dead_letters", stage="Jetstream") == 2
     state = store.feed_states([server.url])[server.url]
-    assert state["cursor"] == "1763800000000008" and state["kind"] == "jetstream" and state["items_total"] == 4
+    assert (
+        state["cursor"] == "1763800000000008"
+        and state["kind"] == "jetstream"
+        and state["items_total"] == 4
+    )
     assert state["consecutive_failures"] == 0  # the drop was recorded, then a success reset it
 
     # A restart resumes from the stored cursor.
@@ -139,17 +170,29 @@ def test_the_command_publishes_to_the_items_topic(tmp_path, pubsub_emulator):
         path.write_text(text)
         loaded = LoadedConfig(parse_config(text, str(path)), path)
         ensure_resources(loaded.config.pubsub, pubsub_emulator.endpoint)
-        report = run_jetstream(loaded, emulator_host=pubsub_emulator.endpoint, stop=threading.Event(),
-                               max_events=DROP_AFTER + len(FRAMES) - 2)
+        report = run_jetstream(
+            loaded,
+            emulator_host=pubsub_emulator.endpoint,
+            stop=threading.Event(),
+            max_events=DROP_AFTER + len(FRAMES) - 2,
+        )
     assert report.published == 4
     settings = loaded.config.pubsub
     subscriber = subscriber_client(pubsub_emulator.endpoint)
     try:
-        response = subscriber.pull(request={"subscription": settings.subscription_path("js-items-sub"), "max_messages": 10}, timeout=10)
+        response = subscriber.pull(
+            request={
+                "subscription": settings.subscription_path("js-items-sub"),
+                "max_messages": 10,
+            },
+            timeout=10,
+        )
     finally:
         subscriber.close()
     items = [i for m in response.received_messages for i in decode_items(m.message.data)]
-    assert len(items) == 4 and all(i.url.startswith("https://bsky.app/profile/did:plc:synthetic") for i in items)
+    assert len(items) == 4 and all(
+        i.url.startswith("https://bsky.app/profile/did:plc:synthetic") for i in items
+    )
 
 
 def test_a_frame_of_the_wrong_shape_is_a_dead_letter_not_an_endless_reconnect(tmp_path):

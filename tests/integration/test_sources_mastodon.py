@@ -44,8 +44,14 @@ def test_account_statuses_follow_the_link_header(feed_server, corpora):
 def test_tag_timeline_and_html_to_text(feed_server, corpora):
     install(feed_server)
     recorded = load_vcr(corpora / CASSETTES / "local-instance/test_hashtag_tl.yaml")
-    serve(feed_server, find(recorded, contains="/timelines/tag/hoot"), at="/api/v1/timelines/tag/hoot?limit=40")
-    feed_server.routes["/api/v1/timelines/tag/hoot?limit=40&max_id=117020593741189701"] = Route(b"[]")
+    serve(
+        feed_server,
+        find(recorded, contains="/timelines/tag/hoot"),
+        at="/api/v1/timelines/tag/hoot?limit=40",
+    )
+    feed_server.routes["/api/v1/timelines/tag/hoot?limit=40&max_id=117020593741189701"] = Route(
+        b"[]"
+    )
     (spec,) = source_specs_from(block(feed_server, "tag: '#hoot'"))
     (item,) = [feeds.entry_to_item(e) for e in poll_once(spec).entries]
     assert item.text == "#hoot (hashtag toot)"
@@ -55,32 +61,46 @@ def test_search_of_a_real_server_and_ids_shared_across_instances(feed_server, co
     install(feed_server)
     recorded = load_vcr(corpora / CASSETTES / "mastodon.social/test_entity_searchv2.yaml")
     # Mastodon.py asked resolve=1; our source asks type=statuses&resolve=false: same response shape.
-    serve(feed_server, find(recorded, contains="/api/v2/search"), at="/api/v2/search?q=halcy&type=statuses&resolve=false&limit=40")
-    (spec,) = source_specs_from(block(feed_server, "search: halcy\naccess_token_env: TEST_MASTODON_TOKEN"))
+    serve(
+        feed_server,
+        find(recorded, contains="/api/v2/search"),
+        at="/api/v2/search?q=halcy&type=statuses&resolve=false&limit=40",
+    )
+    (spec,) = source_specs_from(
+        block(feed_server, "search: halcy\naccess_token_env: TEST_MASTODON_TOKEN")
+    )
     outcome = poll_once(spec, environ={"TEST_MASTODON_TOKEN": "secret-token"})
     assert feed_server.requests[0][2]["Authorization"] == "Bearer secret-token"
     assert outcome.pages == 1  # 2 statuses < limit: no further page
     items = [feeds.entry_to_item(e) for e in outcome.entries]
     assert [i.url for i in items] == [
-        "https://icosahedron.website/@greg/116388148912635764", "https://social.sublingual.xyz/@Jo/116388107097123650",
+        "https://icosahedron.website/@greg/116388148912635764",
+        "https://social.sublingual.xyz/@Jo/116388107097123650",
     ]
     assert items[0].author == "greg@icosahedron.website"
     assert "@cancel" in items[0].text and "<span" not in items[0].text
     # The id comes from the post's ActivityPub uri, not the instance-local id: any instance gives the same.
     entry = outcome.entries[0]
-    assert entry.guid == "mastodon:https://icosahedron.website/users/greg/statuses/116388148912635764"
+    assert (
+        entry.guid == "mastodon:https://icosahedron.website/users/greg/statuses/116388148912635764"
+    )
 
 
 def test_paging_over_a_timeline_and_the_cursor(feed_server, corpora):
     install(feed_server)
-    statuses = find(load_vcr(corpora / CASSETTES / "local-instance/test_public_tl.yaml"), contains="/timelines/public").json()
+    statuses = find(
+        load_vcr(corpora / CASSETTES / "local-instance/test_public_tl.yaml"),
+        contains="/timelines/public",
+    ).json()
     pager = MastodonPager(statuses, feed_server, "/api/v1/timelines/tag/paging")
     feed_server.routes["/api/v1/timelines/tag/paging"] = pager
     (spec,) = source_specs_from(block(feed_server, "tag: paging\nlimit: 3\nmax_pages: 5"))
     first = poll_once(spec)
     assert first.pages == 4 and len(first.entries) == 8  # 3 + 3 + 2 + the empty end
     assert len({feeds.entry_to_item(e).id for e in first.entries}) == 8
-    assert "you can't say that on television" in {feeds.entry_to_item(e).text for e in first.entries}
+    assert "you can't say that on television" in {
+        feeds.entry_to_item(e).text for e in first.entries
+    }
 
     pager.calls.clear()
     again = poll_once(spec, {"cursor": first.cursor})
@@ -99,16 +119,26 @@ def test_404_and_rate_limit_headers(feed_server, corpora):
     limits = MastodonSource().rate_limit({"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})
     assert limits.exhausted(2) and 290 < limits.reset_s <= 300
     recorded = MastodonSource().rate_limit({k.lower(): v for k, v in missing.headers.items()})
-    assert recorded.remaining == 299 and recorded.reset_s == 0  # the recorded reset time is in the past
+    assert (
+        recorded.remaining == 299 and recorded.reset_s == 0
+    )  # the recorded reset time is in the past
 
 
 def test_account_handle_is_looked_up_first(feed_server, corpora):
     install(feed_server)
     recorded = load_vcr(corpora / CASSETTES / "local-instance/test_get_pagination_info.yaml")
     account = json.loads(find(recorded, contains="verify_credentials").body)
-    feed_server.routes["/api/v1/accounts/lookup?acct=mastodonpy_test"] = Route(json.dumps(account).encode())
-    serve(feed_server, find(recorded, contains="/statuses?limit=5"), at=f"/api/v1/accounts/{account['id']}/statuses?limit=5")
-    feed_server.routes[f"/api/v1/accounts/{account['id']}/statuses?limit=5&max_id=117020581882406424"] = Route(b"[]")
+    feed_server.routes["/api/v1/accounts/lookup?acct=mastodonpy_test"] = Route(
+        json.dumps(account).encode()
+    )
+    serve(
+        feed_server,
+        find(recorded, contains="/statuses?limit=5"),
+        at=f"/api/v1/accounts/{account['id']}/statuses?limit=5",
+    )
+    feed_server.routes[
+        f"/api/v1/accounts/{account['id']}/statuses?limit=5&max_id=117020581882406424"
+    ] = Route(b"[]")
     (spec,) = source_specs_from(block(feed_server, "account: '@mastodonpy_test'\nlimit: 5"))
     outcome = poll_once(spec)
     assert outcome.pages == 3 and len(outcome.entries) == 5

@@ -74,13 +74,20 @@ class Alerts:
     def pull(self) -> None:
         subscriber = subscriber_client(self.host)
         try:
-            response = subscriber.pull(request={"subscription": self.path, "max_messages": 100}, timeout=3)
+            response = subscriber.pull(
+                request={"subscription": self.path, "max_messages": 100}, timeout=3
+            )
             if response.received_messages:
                 for message in response.received_messages:
                     body = json.loads(message.message.data)
                     body["_received_at"] = time.time()
                     self.received.append(body)
-                subscriber.acknowledge(request={"subscription": self.path, "ack_ids": [m.ack_id for m in response.received_messages]})
+                subscriber.acknowledge(
+                    request={
+                        "subscription": self.path,
+                        "ack_ids": [m.ack_id for m in response.received_messages],
+                    }
+                )
         except Exception:  # noqa: BLE001 - the subscription may not exist yet, or the emulator is down
             time.sleep(0.5)
         finally:
@@ -93,14 +100,18 @@ class Alerts:
                 if predicate(alert):
                     return alert
             self.pull()
-        raise AssertionError(f"no matching alert within {timeout:g} s; received {[a['url'] for a in self.received]}")
+        raise AssertionError(
+            f"no matching alert within {timeout:g} s; received {[a['url'] for a in self.received]}"
+        )
 
 
 def start_watch(config_path: str, host: str, tmp_path) -> subprocess.Popen:
     env = dict(os.environ, PUBSUB_EMULATOR_HOST=host, MENTIONWATCH_LOG_DIR=str(tmp_path))
     return subprocess.Popen(
         [sys.executable, "-m", "mentionwatch.cli", "watch", config_path],
-        env=env, stdout=open(tmp_path / "watch.out", "w"), stderr=subprocess.STDOUT,
+        env=env,
+        stdout=open(tmp_path / "watch.out", "w"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -129,7 +140,11 @@ def test_watch_turns_new_feed_entries_into_the_right_alerts(tmp_path, feed_serve
         try:
             feed.add("t1", THREAT_A)
             threat = alerts.wait_for(lambda a: a["url"].endswith("/t1"))
-            assert (threat["label"], threat["harassment_type"], threat["severity"]) == ("harassment", "threat", "critical")
+            assert (threat["label"], threat["harassment_type"], threat["severity"]) == (
+                "harassment",
+                "threat",
+                "critical",
+            )
             for n in range(3):
                 feed.add(f"p{n}", PROMO, title=f"Dana Reyes Hotel Room Tape mirror {n}")
             burst = alerts.wait_for(lambda a: a["label"] == "re_promotion")
@@ -139,7 +154,9 @@ def test_watch_turns_new_feed_entries_into_the_right_alerts(tmp_path, feed_serve
         finally:
             output = stop_watch(watch, tmp_path)
     urls = sorted(a["url"].rsplit("/", 1)[-1] for a in alerts.received)
-    assert urls == ["p0", "t1"], urls  # one burst for the three mirrors; nothing for the benign post
+    assert urls == ["p0", "t1"], (
+        urls
+    )  # one burst for the three mirrors; nothing for the benign post
     assert "items " in output and "sources 1 ok" in output
 
 
@@ -158,7 +175,9 @@ def test_emulator_restart_loses_no_alert_and_duplicates_none(tmp_path, feed_serv
         first.stop()  # the broker dies, with everything it held
         feed.add("t2", THREAT_B)  # appears while Pub/Sub is down
         time.sleep(4)
-        second = PubSubEmulator(port=emulator_port, project="mentionwatch-watch").start()  # back, empty
+        second = PubSubEmulator(
+            port=emulator_port, project="mentionwatch-watch"
+        ).start()  # back, empty
         alerts.wait_for(lambda a: a["url"].endswith("/t2"), timeout=180)
         time.sleep(5)  # anything duplicated would arrive now
         for _ in range(3):

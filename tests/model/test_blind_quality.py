@@ -27,12 +27,16 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def result():
     classifier = load_classifier("shipped", runtime="torch")
-    return bench.score(classifier, bench.blind_set(), dict(classifier.manifest.thresholds))["result"]
+    return bench.score(classifier, bench.blind_set(), dict(classifier.manifest.thresholds))[
+        "result"
+    ]
 
 
 def test_blind_set_macro_f1_and_recall_of_threats_and_doxxing(result):
     assert result["macro_f1"] >= 0.90, result["macro_f1"]
-    assert result["type_recall"]["threat"] >= 0.91 and result["type_recall"]["doxxing"] >= 0.91, result["type_recall"]
+    assert result["type_recall"]["threat"] >= 0.91 and result["type_recall"]["doxxing"] >= 0.91, (
+        result["type_recall"]
+    )
     assert result["type_accuracy"] >= 0.92, result["type_accuracy"]
 
 

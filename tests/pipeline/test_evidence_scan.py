@@ -31,9 +31,9 @@ def config(tmp_path, store_url, feed_server):
           thresholds: {{harassment: 0.5, re_promotion: 0.5}}
         sources:
           feeds:
-            - url: {feed_server.url('/demo/corner-forum.atom')}
+            - url: {feed_server.url("/demo/corner-forum.atom")}
               name: Corner Forum
-            - url: {feed_server.url('/demo/tubehub-new.xml')}
+            - url: {feed_server.url("/demo/tubehub-new.xml")}
               name: TubeHub
         """
     )
@@ -42,7 +42,9 @@ def config(tmp_path, store_url, feed_server):
     return LoadedConfig(parse_config(text, str(path)), path)
 
 
-def test_scan_keeps_each_fetched_body_and_an_alert_exports_verifiable_evidence(store_url, tmp_path, feed_server, fake_handler, capsys):
+def test_scan_keeps_each_fetched_body_and_an_alert_exports_verifiable_evidence(
+    store_url, tmp_path, feed_server, fake_handler, capsys
+):
     loaded = config(tmp_path, store_url, feed_server)
     with BeamTestPipeline() as p:
         build_pipeline(p, loaded, model_handler=fake_handler)
@@ -50,9 +52,13 @@ def test_scan_keeps_each_fetched_body_and_an_alert_exports_verifiable_evidence(s
     assert store.count("fetches") == 2 and store.count("evidence_blobs") == 2
     with store.engine.connect() as connection:
         alert_id, item_id = connection.execute(
-            sa.select(schema.alerts.c.alert_id, schema.alerts.c.item_id).where(schema.alerts.c.harassment_type == "doxxing")
+            sa.select(schema.alerts.c.alert_id, schema.alerts.c.item_id).where(
+                schema.alerts.c.harassment_type == "doxxing"
+            )
         ).one()
-        raw_ref = connection.execute(sa.select(schema.items.c.raw_ref).where(schema.items.c.id == item_id)).scalar_one()
+        raw_ref = connection.execute(
+            sa.select(schema.items.c.raw_ref).where(schema.items.c.id == item_id)
+        ).scalar_one()
     store.close()
 
     out = tmp_path / "pack.zip"
@@ -81,4 +87,7 @@ def test_scan_keeps_each_fetched_body_and_an_alert_exports_verifiable_evidence(s
     capsys.readouterr()
     assert main(["evidence", "verify", str(out)]) == 1
     assert f"{fetch['file']}: SHA-256 is" in capsys.readouterr().out
-    assert main(["evidence", "export", str(loaded.path), "al_nope", "--out", str(tmp_path / "x.zip")]) == 1
+    assert (
+        main(["evidence", "export", str(loaded.path), "al_nope", "--out", str(tmp_path / "x.zip")])
+        == 1
+    )

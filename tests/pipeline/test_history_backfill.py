@@ -49,11 +49,19 @@ def test_a_new_model_adds_rows_and_becomes_current(store_url):
 
     current = {r["mention_id"]: r for r in iter_mentions(store.engine, HistoryFilter())}
     assert {r["model_version"] for r in current.values()} == {"2"}
-    old = {r["mention_id"]: r for r in iter_mentions(store.engine, HistoryFilter(model_version="1"))}
+    old = {
+        r["mention_id"]: r for r in iter_mentions(store.engine, HistoryFilter(model_version="1"))
+    }
     changed = [m for m in current if current[m]["label"] != old[m]["label"]]
-    assert changed and all(old[m]["label"] == "re_promotion" and current[m]["label"] == "benign" for m in changed)
-    both = list(iter_mentions(store.engine, HistoryFilter(all_versions=True, labels=("re_promotion",))))
-    assert {(r["model_version"], r["is_current"]) for r in both} == {("1", False)}  # kept, no longer current
+    assert changed and all(
+        old[m]["label"] == "re_promotion" and current[m]["label"] == "benign" for m in changed
+    )
+    both = list(
+        iter_mentions(store.engine, HistoryFilter(all_versions=True, labels=("re_promotion",)))
+    )
+    assert {(r["model_version"], r["is_current"]) for r in both} == {
+        ("1", False)
+    }  # kept, no longer current
 
     backfill(loaded, version_two_handler())  # the same model again changes nothing
     assert store.count("mentions") == 2 * first
@@ -63,11 +71,31 @@ def test_a_new_model_adds_rows_and_becomes_current(store_url):
 def test_new_subject_terms_find_mentions_in_items_ingest_remembers(store_url):
     loaded = scan_demo(store_url)
     store = HistoryStore(store_url)
-    remembered = Item("it_outbox_1", "Corner Forum", "https://corner-forum.example/t/9", "", "DJ Larkspur is a pathetic hack",
-                      fetched_at="2026-11-21T10:00:00Z")
+    remembered = Item(
+        "it_outbox_1",
+        "Corner Forum",
+        "https://corner-forum.example/t/9",
+        "",
+        "DJ Larkspur is a pathetic hack",
+        fetched_at="2026-11-21T10:00:00Z",
+    )
     store.add_new_items([remembered])
-    subjects = list(loaded.config.subjects) + [loaded.config.subjects[0].model_copy(update={"name": "DJ Larkspur", "aliases": (), "handles": (), "hashtags": (), "known_content": (), "context": (), "exclude": ()})]
-    widened = LoadedConfig(loaded.config.model_copy(update={"subjects": tuple(subjects)}), loaded.path)
+    subjects = list(loaded.config.subjects) + [
+        loaded.config.subjects[0].model_copy(
+            update={
+                "name": "DJ Larkspur",
+                "aliases": (),
+                "handles": (),
+                "hashtags": (),
+                "known_content": (),
+                "context": (),
+                "exclude": (),
+            }
+        )
+    ]
+    widened = LoadedConfig(
+        loaded.config.model_copy(update={"subjects": tuple(subjects)}), loaded.path
+    )
     backfill(with_model(widened, None), version_two_handler())
     rows = list(iter_mentions(store.engine, HistoryFilter(subjects=("DJ Larkspur",))))
     assert [(r["item_id"], r["model_version"]) for r in rows] == [("it_outbox_1", "2")]

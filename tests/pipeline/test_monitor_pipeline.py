@@ -54,24 +54,46 @@ def test_monitor_confirms_each_item_once_its_mentions_are_decided(tmp_path, fake
     ]
     store.add_new_items(items)  # ingest's outbox
     store.set_mentions_expected({"done": 0})  # an item an earlier monitor run finished
-    messages = [encode_items(items[:2])[0], encode_items(items[2:])[0], b"{not json", json.dumps({"id": "pushed", "text": "Dana Reyes hi"}).encode()]
+    messages = [
+        encode_items(items[:2])[0],
+        encode_items(items[2:])[0],
+        b"{not json",
+        json.dumps({"id": "pushed", "text": "Dana Reyes hi"}).encode(),
+    ]
     options = PipelineOptions()
     options.view_as(StandardOptions).streaming = True
-    events = BeamTestStream().advance_watermark_to(T0).add_elements(messages).advance_watermark_to_infinity()
+    events = (
+        BeamTestStream()
+        .advance_watermark_to(T0)
+        .add_elements(messages)
+        .advance_watermark_to_infinity()
+    )
     with BeamTestPipeline(options=options) as p:
         out = p | events | MonitorItems(loaded, emulator_host=None, model_handler=fake_handler)
         assert_that(
-            out.classified | beam.Map(lambda c: (c.mention.item.id, c.mention.subject, c.classification.label)),
-            equal_to([
-                ("threat", "Dana Reyes", "harassment"),
-                ("both", "Dana Reyes", "harassment"),
-                ("both", "Lucía Campos", "harassment"),
-                ("pushed", "Dana Reyes", "benign"),
-            ]),
+            out.classified
+            | beam.Map(lambda c: (c.mention.item.id, c.mention.subject, c.classification.label)),
+            equal_to(
+                [
+                    ("threat", "Dana Reyes", "harassment"),
+                    ("both", "Dana Reyes", "harassment"),
+                    ("both", "Lucía Campos", "harassment"),
+                    ("pushed", "Dana Reyes", "benign"),
+                ]
+            ),
             label="Classified",
         )
-        assert_that(out.dead_letters | beam.Map(lambda d: d.stage), equal_to(["DecodeItems"]), label="Errors")
-    assert store.processed_item_ids(["quiet", "threat", "both", "done"]) == {"quiet", "threat", "both", "done"}
+        assert_that(
+            out.dead_letters | beam.Map(lambda d: d.stage),
+            equal_to(["DecodeItems"]),
+            label="Errors",
+        )
+    assert store.processed_item_ids(["quiet", "threat", "both", "done"]) == {
+        "quiet",
+        "threat",
+        "both",
+        "done",
+    }
     # No pubsub block: alerts are recorded "local". The threat went out at once; each subject's
     # insult was held for its burst window and released when the stream ended.
     assert store.count("alerts", status="local") == 3

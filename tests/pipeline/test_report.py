@@ -33,8 +33,17 @@ pytestmark = pytest.mark.pipeline
 SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 # Phrases from the demo feeds' harassment and re-promotion, and the doxxed details.
 ABUSE = [
-    "porn girl", "Larkspur", "555-0143", "pathetic attention seeker", "flood her replies", "stop showing her face",
-    "Hotel Room Tape", "leaked uncensored", "watch free", "what you're actually good for", "somebody will make sure",
+    "porn girl",
+    "Larkspur",
+    "555-0143",
+    "pathetic attention seeker",
+    "flood her replies",
+    "stop showing her face",
+    "Hotel Room Tape",
+    "leaked uncensored",
+    "watch free",
+    "what you're actually good for",
+    "somebody will make sure",
 ]
 
 
@@ -57,7 +66,9 @@ def demo_report(request, tmp_path_factory):
         store = HistoryStore(store_url)
         stack.callback(store.close)
         report = build_report(
-            store, since=SINCE, until=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+            store,
+            since=SINCE,
+            until=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
             subjects=[s.name for s in loaded.config.subjects],
             pile_on=PileOnSettings.from_config(loaded.config.alerts.pile_on),
         )
@@ -68,7 +79,11 @@ def demo_report(request, tmp_path_factory):
 def test_the_report_counts_the_demo_mentions(demo_report):
     report, _paths, store, _folder = demo_report
     assert sum(report.totals.values()) == store.count("mentions", is_current=True) > 0
-    assert report.totals["harassment"] > 0 and report.totals["re_promotion"] > 0 and report.totals["benign"] > 0
+    assert (
+        report.totals["harassment"] > 0
+        and report.totals["re_promotion"] > 0
+        and report.totals["benign"] > 0
+    )
     assert sum(report.types.values()) == report.totals["harassment"]
     assert report.domains[0]["key"] == "tubehub.example"
     assert report.top and report.top[0]["severity"] == "critical"
@@ -79,17 +94,30 @@ def test_the_page_is_self_contained_with_every_chart_embedded_and_written_beside
     report, paths, _store, folder = demo_report
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert {p.name for p in paths} == {
-        "report.html", "report-volume.png", "report-harassment-types.png", "report-re-promotion.png",
+        "report.html",
+        "report-volume.png",
+        "report-harassment-types.png",
+        "report-re-promotion.png",
         "report-harassment-timeline.png",
     }
     embedded = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(embedded) == len(report.charts) == 4
     for chart, data in zip(report.charts, embedded, strict=True):
-        assert base64.b64decode(data) == chart.png == (folder / f"report-{chart.name}.png").read_bytes()
-    assert not re.search(r'<(script|link|iframe)\b', page, re.IGNORECASE)
+        assert (
+            base64.b64decode(data)
+            == chart.png
+            == (folder / f"report-{chart.name}.png").read_bytes()
+        )
+    assert not re.search(r"<(script|link|iframe)\b", page, re.IGNORECASE)
     assert not re.search(r'\s(src|srcset)="(?!data:)', page)  # nothing loaded from elsewhere
-    for heading in ("Mention volume per day", "Harassment by type", "Who re-promotes", "Pile-on episodes",
-                    "Highest-severity mentions", "Source health"):
+    for heading in (
+        "Mention volume per day",
+        "Harassment by type",
+        "Who re-promotes",
+        "Pile-on episodes",
+        "Highest-severity mentions",
+        "Source health",
+    ):
         assert heading in page
 
 
@@ -99,14 +127,22 @@ def test_charts_are_non_empty_pngs_with_their_series(demo_report):
     for chart in report.charts:
         image = Image.open(io.BytesIO(chart.png))
         assert image.format == "PNG" and image.size[0] >= 800 and image.size[1] >= 400
-        assert len(np.unique(np.asarray(image.convert("L")))) > 20  # text, axes and bars, not a blank canvas
+        assert (
+            len(np.unique(np.asarray(image.convert("L")))) > 20
+        )  # text, axes and bars, not a blank canvas
     assert charts["volume"].series == ("harassment", "re-promotion", "benign")
     for label, color in LABEL_COLORS.items():
         assert color_pixels(charts["volume"].png, color) > 200, label  # each label's bars are drawn
     assert charts["harassment-types"].series == ("harassing mentions",)
     assert color_pixels(charts["harassment-types"].png, TYPE_COLOR) > 200
-    assert charts["re-promotion"].series == ("re-promotion mentions by domain", "re-promotion mentions by source")
-    assert color_pixels(charts["re-promotion"].png, DOMAIN_COLOR) > 200 and color_pixels(charts["re-promotion"].png, SOURCE_COLOR) > 200
+    assert charts["re-promotion"].series == (
+        "re-promotion mentions by domain",
+        "re-promotion mentions by source",
+    )
+    assert (
+        color_pixels(charts["re-promotion"].png, DOMAIN_COLOR) > 200
+        and color_pixels(charts["re-promotion"].png, SOURCE_COLOR) > 200
+    )
     assert charts["harassment-timeline"].series[0] == "Dana Reyes"
     assert color_pixels(charts["harassment-timeline"].png, SUBJECT_COLORS[0]) > 50
 
@@ -114,7 +150,7 @@ def test_charts_are_non_empty_pngs_with_their_series(demo_report):
 def test_no_abusive_text_anywhere(demo_report):
     _report, _paths, store, folder = demo_report
     page = (folder / "report.html").read_text(encoding="utf-8")
-    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r'base64,[A-Za-z0-9+/=]+', "", page)))
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)))
     alts = " ".join(html.unescape(a) for a in re.findall(r'alt="([^"]*)"', page))
     for phrase in ABUSE:
         assert phrase.lower() not in page.lower(), phrase
@@ -136,7 +172,21 @@ def test_no_abusive_text_anywhere(demo_report):
 def test_the_report_command(store_url, tmp_path, capsys):
     loaded = scan_demo(store_url)
     out = tmp_path / "out" / "report.html"
-    assert main(["report", str(loaded.path), "--store", store_url, "--since", "2026-11-01", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(loaded.path),
+                "--store",
+                store_url,
+                "--since",
+                "2026-11-01",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "report for Dana Reyes" in printed and str(out) in printed
     assert out.is_file() and (tmp_path / "out" / "report-volume.png").is_file()

@@ -9,9 +9,13 @@ from mentionwatch.alerts.engine import PileOnParams, PolicyEngine, PolicyParams,
 PARAMS = PolicyParams(
     burst_window_s=600,
     high_burst_window_s=60,
-    pile_on=PileOnParams(window_s=3600, baseline_days=14, sigmas=3.0, min_count=5, cooldown_s=6 * 3600),
+    pile_on=PileOnParams(
+        window_s=3600, baseline_days=14, sigmas=3.0, min_count=5, cooldown_s=6 * 3600
+    ),
     known_titles={"Dana Reyes": ("Dana Reyes - Hotel Room Tape",)},
 )
+
+
 def test_threats_are_never_held():
     engine, state = PolicyEngine(PARAMS), SubjectState(seeded=True)
     first = engine.decide(state, mention("a", "harassment", "threat"), T0)
@@ -22,25 +26,31 @@ def test_threats_are_never_held():
 
 def test_twenty_re_promotions_of_one_title_become_one_alert_with_a_count():
     engine, state = PolicyEngine(PARAMS), SubjectState(seeded=True)
-    held = engine.decide(state, mention("p0", "re_promotion", title="NEW Dana Reyes Hotel Room Tape 2026"), T0)
+    held = engine.decide(
+        state, mention("p0", "re_promotion", title="NEW Dana Reyes Hotel Room Tape 2026"), T0
+    )
     assert held.emit == [] and held.hold[0][2] == T0 + 600
     for n in range(1, 20):
         title = f"dana reyes - hotel room tape FULL ({n})"  # other sites, other spellings, same old title
         decision = engine.decide(state, mention(f"p{n}", "re_promotion", title=title), T0 + n * 10)
-        (_, burst_so_far), = decision.grouped
+        ((_, burst_so_far),) = decision.grouped
         assert burst_so_far.alert_id == held.hold[0][0].alert_id and burst_so_far.count == n + 1
     assert engine.release(state, T0 + 599) == []
     (burst,) = engine.release(state, T0 + 600)
     assert (burst.kind, burst.count, burst.item_id) == ("burst", 20, "p0")
     assert len(burst.related_urls) == 19
     # After the window a new burst starts.
-    assert engine.decide(state, mention("p20", "re_promotion", title="Hotel Room Tape"), T0 + 601).hold
+    assert engine.decide(
+        state, mention("p20", "re_promotion", title="Hotel Room Tape"), T0 + 601
+    ).hold
 
 
 def test_different_titles_are_different_bursts():
     engine, state = PolicyEngine(PARAMS), SubjectState(seeded=True)
     engine.decide(state, mention("x", "re_promotion", title="Dana Reyes Hotel Room Tape"), T0)
-    other = engine.decide(state, mention("y", "re_promotion", title="Dana Reyes beach pics leaked"), T0 + 5)
+    other = engine.decide(
+        state, mention("y", "re_promotion", title="Dana Reyes beach pics leaked"), T0 + 5
+    )
     assert other.hold and len(state.groups) == 2
     assert sorted(a.item_id for a in engine.release(state, T0 + 700)) == ["x", "y"]
 
@@ -60,7 +70,9 @@ def test_the_same_item_twice_alerts_once():
 
 
 def test_benign_and_below_policy_mentions_do_not_alert():
-    params = PolicyParams(per_subject={"Dana Reyes": ("high", {"harassment": 0.0, "re_promotion": 0.9})})
+    params = PolicyParams(
+        per_subject={"Dana Reyes": ("high", {"harassment": 0.0, "re_promotion": 0.9})}
+    )
     engine, state = PolicyEngine(params), SubjectState(seeded=True)
     assert engine.decide(state, mention("b", "benign"), T0).emit == []
     insult = engine.decide(state, mention("c", "harassment", "insult"), T0)  # medium < high for her
@@ -90,4 +102,7 @@ def test_a_busy_baseline_raises_the_bar():
     mean, std = engine.baseline(state, T0)
     assert mean == pytest.approx(6, abs=0.5) and std > 3
     for n in range(10):
-        assert all(a.kind != "pile_on" for a in engine.decide(state, mention(f"h{n}", "harassment", "insult"), T0 + n).emit)
+        assert all(
+            a.kind != "pile_on"
+            for a in engine.decide(state, mention(f"h{n}", "harassment", "insult"), T0 + n).emit
+        )

@@ -8,10 +8,20 @@ THRESHOLDS = {"harassment": 0.5, "re_promotion": 0.5}
 
 
 def classified(label, harassment_type=None, score=0.9, text="some text"):
-    item = Item("it_1", "forum", "https://f.example/1", "title", text, published_at="2026-11-22T10:00:00Z", raw_ref="abc")
+    item = Item(
+        "it_1",
+        "forum",
+        "https://f.example/1",
+        "title",
+        text,
+        published_at="2026-11-22T10:00:00Z",
+        raw_ref="abc",
+    )
     mention = Mention(item, "Dana Reyes", (Span("text", 0, 4, "Dana", "dana"),))
     scores = {"harassment": 0.0, "re_promotion": 0.0, "benign": 0.0, label: score}
-    return ClassifiedMention(mention, Classification(label, harassment_type, scores, "m", "1", THRESHOLDS))
+    return ClassifiedMention(
+        mention, Classification(label, harassment_type, scores, "m", "1", THRESHOLDS)
+    )
 
 
 def test_label_scores_sum_the_harassment_types():
@@ -23,11 +33,20 @@ def test_label_scores_sum_the_harassment_types():
 
 
 def test_decision_prefers_harassment_then_re_promotion():
-    both = {"harassment": 0.6, "re_promotion": 0.9, "benign": 0.1, "type:insult": 0.7, "type:threat": 0.3}
+    both = {
+        "harassment": 0.6,
+        "re_promotion": 0.9,
+        "benign": 0.1,
+        "type:insult": 0.7,
+        "type:threat": 0.3,
+    }
     assert decide(both, THRESHOLDS) == ("harassment", "insult")
     promo = {"harassment": 0.2, "re_promotion": 0.7, "benign": 0.1}
     assert decide(promo, THRESHOLDS) == ("re_promotion", None)
-    assert decide({"harassment": 0.4, "re_promotion": 0.4, "benign": 0.2}, THRESHOLDS) == ("benign", None)
+    assert decide({"harassment": 0.4, "re_promotion": 0.4, "benign": 0.2}, THRESHOLDS) == (
+        "benign",
+        None,
+    )
 
 
 def test_severity_table():
@@ -46,7 +65,12 @@ def test_alert_ids_come_from_content():
     again = make_alert(classified("harassment", "threat"))
     assert first.alert_id == again.alert_id == alert_id("Dana Reyes", "it_1", "harassment")
     assert make_alert(classified("re_promotion")).alert_id != first.alert_id
-    assert first.attributes() == {"subject": "Dana Reyes", "label": "harassment", "severity": "critical", "alert_id": first.alert_id}
+    assert first.attributes() == {
+        "subject": "Dana Reyes",
+        "label": "harassment",
+        "severity": "critical",
+        "alert_id": first.alert_id,
+    }
     body = first.to_json()
     assert body["schema_version"] == 1 and body["evidence_ref"] == "abc"
 

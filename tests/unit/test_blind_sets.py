@@ -22,15 +22,25 @@ def recorded() -> dict[str, str]:
 
 def test_every_blind_file_has_its_recorded_hash():
     sums = recorded()
-    files = sorted(str(p.relative_to(BLIND)) for p in BLIND.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    files = sorted(
+        str(p.relative_to(BLIND))
+        for p in BLIND.rglob("*")
+        if p.is_file() and p.name != "SHA256SUMS"
+    )
     assert files == sorted(sums), "a blind file was added or removed without updating SHA256SUMS"
     for name, digest in sums.items():
-        assert hashlib.sha256((BLIND / name).read_bytes()).hexdigest() == digest, f"{name} was edited"
+        assert hashlib.sha256((BLIND / name).read_bytes()).hexdigest() == digest, (
+            f"{name} was edited"
+        )
 
 
 def test_blind_sets_are_the_size_the_issues_ask_for():
     for folder, minimum in (("classifier", 600), ("matching", 600)):
-        rows = [json.loads(line) for path in sorted((BLIND / folder).glob("part_*.jsonl"))
-                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = [
+            json.loads(line)
+            for path in sorted((BLIND / folder).glob("part_*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         assert len(rows) >= minimum, folder
         assert sum(r.get("lang") != "en" for r in rows) >= 0.25 * len(rows), folder

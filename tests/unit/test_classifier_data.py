@@ -18,7 +18,14 @@ def test_written_corpus_loads_with_known_classes():
     templates = load_templates([WRITTEN])
     assert len(templates) > 3800
     assert {t.cls for t in templates} == {
-        "benign", "re_promotion", "threat", "doxxing", "incitement", "sexual_harassment", "identity_attack", "insult",
+        "benign",
+        "re_promotion",
+        "threat",
+        "doxxing",
+        "incitement",
+        "sexual_harassment",
+        "identity_attack",
+        "insult",
     }
 
 
@@ -27,7 +34,11 @@ def test_split_is_deterministic_and_disjoint():
     a, b = split(templates, 13), split(templates, 13)
     assert [t.source for t in a["test"]] == [t.source for t in b["test"]]
     texts = {name: {t.text for t in part} for name, part in a.items()}
-    assert not texts["train"] & texts["test"] and not texts["train"] & texts["val"] and not texts["val"] & texts["test"]
+    assert (
+        not texts["train"] & texts["test"]
+        and not texts["train"] & texts["val"]
+        and not texts["val"] & texts["test"]
+    )
     assert 0.12 < len(a["test"]) / sum(len(p) for p in a.values()) < 0.18
 
 
@@ -60,8 +71,18 @@ def test_person_spec_has_known_titles_with_dates():
 
 
 def test_metrics_report_counts_types_and_confusion():
-    expected = [("harassment", "threat"), ("harassment", "doxxing"), ("benign", None), ("re_promotion", None)]
-    predicted = [("harassment", "insult"), ("benign", None), ("benign", None), ("re_promotion", None)]
+    expected = [
+        ("harassment", "threat"),
+        ("harassment", "doxxing"),
+        ("benign", None),
+        ("re_promotion", None),
+    ]
+    predicted = [
+        ("harassment", "insult"),
+        ("benign", None),
+        ("benign", None),
+        ("re_promotion", None),
+    ]
     result = metrics.report(expected, predicted)
     assert result["type_recall"] == {"threat": 1.0, "doxxing": 0.0}
     assert result["type_exact_recall"]["threat"] == 0.0
@@ -77,7 +98,9 @@ def test_handler_pickles_without_a_model_and_takes_texts_a_thousand_at_a_time():
 
 
 def test_handler_from_settings_carries_the_model_block():
-    model = parse_config("subjects: [{name: A B}]\nmodel: {batch_size: 8, batch_tokens: 256, runtime: torch}\n").model
+    model = parse_config(
+        "subjects: [{name: A B}]\nmodel: {batch_size: 8, batch_tokens: 256, runtime: torch}\n"
+    ).model
     handler = MentionModelHandler.from_settings(model)
     assert (handler._batch_size, handler._batch_tokens, handler._runtime) == (8, 256, "torch")
 
@@ -85,9 +108,17 @@ def test_handler_from_settings_carries_the_model_block():
 def test_passes_hold_at_most_the_texts_and_padded_tokens_allowed():
     lengths = [5] * 40 + [40] * 30 + [100, 128, 1100]
     passes = plan_passes(lengths, batch_size=32, batch_tokens=1024)
-    assert [i for p in passes for i in range(len(lengths))[p]] == list(range(len(lengths)))  # each once, in order
+    assert [i for p in passes for i in range(len(lengths))[p]] == list(
+        range(len(lengths))
+    )  # each once, in order
     for p in passes:
         chunk = lengths[p]
         assert len(chunk) <= 32 and (len(chunk) == 1 or len(chunk) * max(chunk) <= 1024), chunk
-    assert [len(lengths[p]) for p in passes] == [32, 25, 13, 2, 1]  # a text wider than the budget runs alone
+    assert [len(lengths[p]) for p in passes] == [
+        32,
+        25,
+        13,
+        2,
+        1,
+    ]  # a text wider than the budget runs alone
     assert plan_passes([], 32) == []

@@ -5,7 +5,13 @@ from mentionwatch.classify.labels import CLASSES, label_scores
 from mentionwatch.classify.transform import classify_one
 from mentionwatch.records import Item, Mention, Span
 
-T = {"harassment": 0.5, "re_promotion": 0.5, "type:threat": 0.3, "type:doxxing": 0.3, "type:other": 0.5}
+T = {
+    "harassment": 0.5,
+    "re_promotion": 0.5,
+    "type:threat": 0.3,
+    "type:doxxing": 0.3,
+    "type:other": 0.5,
+}
 
 
 def scores(**probs):
@@ -15,7 +21,10 @@ def scores(**probs):
 
 
 def test_harassment_wins_over_re_promotion():
-    assert decide(scores(sexual_harassment=0.55, re_promotion=0.4), T) == ("harassment", "sexual_harassment")
+    assert decide(scores(sexual_harassment=0.55, re_promotion=0.4), T) == (
+        "harassment",
+        "sexual_harassment",
+    )
 
 
 def test_type_follows_severity_order_once_a_type_reaches_its_threshold():
@@ -30,13 +39,22 @@ def test_below_both_thresholds_is_benign():
 
 
 def test_missing_thresholds_fall_back_to_defaults():
-    assert decide(scores(threat=0.9), {"harassment": 0.5, "re_promotion": 0.5}) == ("harassment", "threat")
+    assert decide(scores(threat=0.9), {"harassment": 0.5, "re_promotion": 0.5}) == (
+        "harassment",
+        "threat",
+    )
 
 
 def test_each_classification_records_model_version_and_thresholds():
     item = Item("i1", "feed", "https://tube.example/v/1", "", "Dana Reyes full video 2026")
     mention = Mention(item, "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),))
-    c = classify_one(mention, scores(re_promotion=0.8), "mentionwatch/x@2026.1+onnx-int8", T).classification
-    assert (c.label, c.model_id, c.model_version) == ("re_promotion", "mentionwatch/x", "2026.1+onnx-int8")
+    c = classify_one(
+        mention, scores(re_promotion=0.8), "mentionwatch/x@2026.1+onnx-int8", T
+    ).classification
+    assert (c.label, c.model_id, c.model_version) == (
+        "re_promotion",
+        "mentionwatch/x",
+        "2026.1+onnx-int8",
+    )
     assert c.thresholds == T and c.signals == ()
     assert c.to_json()["label"] == "re_promotion"

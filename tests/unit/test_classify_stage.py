@@ -15,7 +15,11 @@ T = {"harassment": 0.5, "re_promotion": 0.5}
 
 
 def mention(item_id, text, url=""):
-    return Mention(Item(item_id, "feed", url, "", text), "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),))
+    return Mention(
+        Item(item_id, "feed", url, "", text),
+        "Dana Reyes",
+        (Span("text", 0, 10, "Dana Reyes", "dana reyes"),),
+    )
 
 
 def test_decisions_records_and_dead_letters_in_the_stage():
@@ -26,7 +30,10 @@ def test_decisions_records_and_dead_letters_in_the_stage():
     ]
 
     def labels(results):
-        got = sorted((r.mention.item.id, r.classification.label, r.classification.harassment_type) for r in results)
+        got = sorted(
+            (r.mention.item.id, r.classification.label, r.classification.harassment_type)
+            for r in results
+        )
         assert got == [("promo", "re_promotion", None), ("threat", "harassment", "threat")], got
         by_id = {r.mention.item.id: r.classification for r in results}
         assert by_id["threat"].model_id == "fake-model" and by_id["threat"].thresholds == T
@@ -34,4 +41,8 @@ def test_decisions_records_and_dead_letters_in_the_stage():
     with test_pipeline.TestPipeline() as p:
         result = p | beam.Create(mentions) | ClassifyMentions(make_fake_handler(), T)
         assert_that(result.classified, labels)
-        assert_that(result.errors | beam.Map(lambda d: d.stage), equal_to(["ClassifyMentions"]), label="OneDeadLetter")
+        assert_that(
+            result.errors | beam.Map(lambda d: d.stage),
+            equal_to(["ClassifyMentions"]),
+            label="OneDeadLetter",
+        )

@@ -55,8 +55,10 @@ def _imports(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]):
 
 def _graph():
     modules = _modules()
-    return modules, {name: {target for target, _, _ in _imports(name, path, modules) if target != name}
-                     for name, path in modules.items()}
+    return modules, {
+        name: {target for target, _, _ in _imports(name, path, modules) if target != name}
+        for name, path in modules.items()
+    }
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -108,11 +110,22 @@ def test_no_private_name_is_used_outside_its_module():
     used = []
     for name, path in modules.items():
         imports = list(_imports(name, path, modules))
-        used += [f"{name}: from {target} import {imported}" for target, imported, _ in imports
-                 if imported and imported.startswith("_") and not imported.startswith("__") and target != name]
+        used += [
+            f"{name}: from {target} import {imported}"
+            for target, imported, _ in imports
+            if imported
+            and imported.startswith("_")
+            and not imported.startswith("__")
+            and target != name
+        ]
         aliases = {alias for _, _, alias in imports if alias}
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 used.append(f"{name}: {node.value.id}.{node.attr}")
     assert used == []

@@ -70,7 +70,9 @@ def test_every_problem_is_reported_with_file_line_and_field():
     assert "must look like '@name'" in problems[(3, "subjects[0].handles")]
     assert "month value is outside" in problems[(6, "subjects[0].known_content[0].released")]
     assert problems[(7, "subjects[0].known_content[1].title")] == "required but missing"
-    assert problems[(8, "subjects[0].alias")].startswith("unknown key 'alias'; expected one of: name, aliases")
+    assert problems[(8, "subjects[0].alias")].startswith(
+        "unknown key 'alias'; expected one of: name, aliases"
+    )
     assert "http://, https:// or file:" in problems[(11, "sources.feeds[0].url")]
     assert "not a valid Google Cloud project id" in problems[(13, "pubsub.project")]
     assert str(caught.value).startswith("deploy.yaml:3: subjects[0].handles:")
@@ -85,8 +87,14 @@ def test_every_problem_is_reported_with_file_line_and_field():
         ("subjects: []\n", "at least 1 item"),
         ("subjects:\n  - name: A B\n  - name: a b\n", "appears twice"),
         ("subjects:\n  - name: A B\nsubjects:\n  - name: C D\n", "duplicate key"),
-        ("subjects:\n  - name: A B\nstore:\n  url: mysql://x\n", "SQLAlchemy URL for SQLite or PostgreSQL"),
-        ("subjects:\n  - name: A B\nmodel:\n  thresholds: {harassment: 1.5}\n", "less than or equal to 1"),
+        (
+            "subjects:\n  - name: A B\nstore:\n  url: mysql://x\n",
+            "SQLAlchemy URL for SQLite or PostgreSQL",
+        ),
+        (
+            "subjects:\n  - name: A B\nmodel:\n  thresholds: {harassment: 1.5}\n",
+            "less than or equal to 1",
+        ),
     ],
 )
 def test_bad_configs_say_what_is_wrong(text, expected):

@@ -29,8 +29,13 @@ def test_every_block_and_key_of_the_schema_is_in_the_reference():
 
 
 def test_config_schema_command_prints_valid_json_schema():
-    out = subprocess.run([sys.executable, "-m", "mentionwatch.cli", "config", "schema"], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "mentionwatch.cli", "config", "schema"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     schema = json.loads(out)
     assert schema["title"] == "Config" and "subjects" in schema["required"]
     assert schema["properties"]["notify"]["anyOf"][0]["$ref"] == "#/$defs/NotifySettings"

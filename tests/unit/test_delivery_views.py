@@ -22,14 +22,27 @@ def config(store_url, tmp_path):
     load(store)
     with store.transaction() as connection:
         ids = dict(connection.execute(sa_select_alerts()).all())
-        connection.execute(schema.alerts.update().where(schema.alerts.c.item_id.in_(["it_a", "it_c"]))
-                           .values(status="published", published_at=NOW))
+        connection.execute(
+            schema.alerts.update()
+            .where(schema.alerts.c.item_id.in_(["it_a", "it_c"]))
+            .values(status="published", published_at=NOW)
+        )
     store.mark_received(ids["it_a"], via="pubsub", outcome="routed", now=NOW)
-    store.record_delivery(ref=ids["it_a"], recipient="dana", channel="email", kind="immediate", status="sent",
-                          attempts=1, detail="250 OK", now=NOW)
+    store.record_delivery(
+        ref=ids["it_a"],
+        recipient="dana",
+        channel="email",
+        kind="immediate",
+        status="sent",
+        attempts=1,
+        detail="250 OK",
+        now=NOW,
+    )
     store.close()
     path = tmp_path / "config.yaml"
-    path.write_text(f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n")
+    path.write_text(
+        f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n"
+    )
     return str(path), ids
 
 

@@ -25,7 +25,8 @@ from mentionwatch.store.evidence import (
 
 BODY = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<rss><channel><item><guid>p-1</guid><title>Dana Reyes</title>'
-    b"<description>Dana Reyes I know where you live \xe2\x80\x94 12 Elm Street</description></item></channel></rss>\n" * 3
+    b"<description>Dana Reyes I know where you live \xe2\x80\x94 12 Elm Street</description></item></channel></rss>\n"
+    * 3
 )
 HEADERS = {"content-type": "application/rss+xml; charset=utf-8", "etag": '"abc"', "server": "test"}
 
@@ -35,11 +36,28 @@ def fetched(body=BODY, url="https://forum.example/feed.xml", at="2026-11-22T08:0
 
 
 def alerted_mention(store, raw_ref, item_id="it_ev", url="https://forum.example/t/1"):
-    item = Item(item_id, "Forum", url, "", "Dana Reyes I know where you live", published_at="2026-11-22T07:59:00Z",
-                fetched_at="2026-11-22T08:00:03Z", raw_ref=raw_ref)
-    result = Classification("harassment", "doxxing", {"harassment": 0.97, "re_promotion": 0.01, "benign": 0.02, "type:doxxing": 0.9},
-                            "mentionwatch-minilm", "2026.11.1", {"harassment": 0.55, "re_promotion": 0.6}, ("pii:address",))
-    classified = ClassifiedMention(Mention(item, "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),)), result)
+    item = Item(
+        item_id,
+        "Forum",
+        url,
+        "",
+        "Dana Reyes I know where you live",
+        published_at="2026-11-22T07:59:00Z",
+        fetched_at="2026-11-22T08:00:03Z",
+        raw_ref=raw_ref,
+    )
+    result = Classification(
+        "harassment",
+        "doxxing",
+        {"harassment": 0.97, "re_promotion": 0.01, "benign": 0.02, "type:doxxing": 0.9},
+        "mentionwatch-minilm",
+        "2026.11.1",
+        {"harassment": 0.55, "re_promotion": 0.6},
+        ("pii:address",),
+    )
+    classified = ClassifiedMention(
+        Mention(item, "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),)), result
+    )
     store.write_mentions([classified])
     alert = make_alert(classified)
     store.record_alerts([alert], status="local")
@@ -53,24 +71,45 @@ def test_a_body_is_stored_once_per_hash_and_each_url_is_a_fetch_record(store):
     record_fetch(store, fetched(url="https://mirror.example/feed.xml"), "Mirror")
     assert store.count("evidence_blobs") == 1 and store.count("fetches") == 2
     with store.engine.connect() as connection:
-        row = connection.execute(
-            sa.select(schema.fetches).where(schema.fetches.c.url == "https://forum.example/feed.xml")
-        ).mappings().one()
+        row = (
+            connection.execute(
+                sa.select(schema.fetches).where(
+                    schema.fetches.c.url == "https://forum.example/feed.xml"
+                )
+            )
+            .mappings()
+            .one()
+        )
     assert row["fetch_count"] == 2 and row["status"] == 200 and row["headers"] == HEADERS
-    last = row["last_fetched_at"] if row["last_fetched_at"].tzinfo else row["last_fetched_at"].replace(tzinfo=dt.UTC)
+    last = (
+        row["last_fetched_at"]
+        if row["last_fetched_at"].tzinfo
+        else row["last_fetched_at"].replace(tzinfo=dt.UTC)
+    )
     assert last == dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.UTC)
     assert read_body(store, sha) == BODY  # byte for byte (stored compressed)
 
 
 def test_a_not_modified_answer_stores_nothing(store):
-    assert record_fetch(store, FetchResult("https://f.example/x", 304, {}, b"", "2026-11-22T08:00:00Z", not_modified=True), "F") == ""
+    assert (
+        record_fetch(
+            store,
+            FetchResult(
+                "https://f.example/x", 304, {}, b"", "2026-11-22T08:00:00Z", not_modified=True
+            ),
+            "F",
+        )
+        == ""
+    )
     assert store.count("fetches") == 0
 
 
 def test_capture_keeps_going_and_dead_letters_when_keeping_the_body_fails(store, monkeypatch):
     from mentionwatch.store import evidence
 
-    monkeypatch.setattr(evidence, "_encode", lambda body: (_ for _ in ()).throw(ValueError("disk says no")))
+    monkeypatch.setattr(
+        evidence, "_encode", lambda body: (_ for _ in ()).throw(ValueError("disk says no"))
+    )
     assert capture_fetch(store, fetched(), "Forum") == ""
     assert store.count("dead_letters", stage="RecordEvidence") == 1
 
@@ -79,7 +118,9 @@ def test_a_stored_body_that_no_longer_matches_its_hash_is_refused(store):
     sha = record_fetch(store, fetched(), "Forum")
     with store.engine.begin() as connection:
         connection.execute(
-            schema.evidence_blobs.update().values(data=b"tampered", encoding="identity").where(schema.evidence_blobs.c.sha256 == sha)
+            schema.evidence_blobs.update()
+            .values(data=b"tampered", encoding="identity")
+            .where(schema.evidence_blobs.c.sha256 == sha)
         )
     alert = alerted_mention(store, sha)
     with pytest.raises(EvidenceError, match="does not match its SHA-256"):
@@ -98,16 +139,30 @@ def test_the_pack_holds_the_raw_bytes_manifest_and_hashes(store, tmp_path):
         assert archive.read(raw_name) == BODY
         manifest = json.loads(archive.read("manifest.json"))
         sums = archive.read("SHA256SUMS").decode()
-    assert result.manifest_sha256 == hashlib.sha256(zipfile.ZipFile(out).read("manifest.json")).hexdigest()
-    assert manifest["alert"]["alert_id"] == alert.alert_id and manifest["alert"]["severity"] == "critical"
+    assert (
+        result.manifest_sha256
+        == hashlib.sha256(zipfile.ZipFile(out).read("manifest.json")).hexdigest()
+    )
+    assert (
+        manifest["alert"]["alert_id"] == alert.alert_id
+        and manifest["alert"]["severity"] == "critical"
+    )
     (classification,) = manifest["classifications"]
     assert classification["model"] == {"id": "mentionwatch-minilm", "version": "2026.11.1"}
     assert classification["thresholds"] == {"harassment": 0.55, "re_promotion": 0.6}
-    assert classification["label"] == "harassment" and classification["harassment_type"] == "doxxing"
-    assert classification["signals"] == ["pii:address"] and classification["scores"]["type:doxxing"] == 0.9
+    assert (
+        classification["label"] == "harassment" and classification["harassment_type"] == "doxxing"
+    )
+    assert (
+        classification["signals"] == ["pii:address"]
+        and classification["scores"]["type:doxxing"] == 0.9
+    )
     (fetch_record,) = manifest["fetches"]
     assert fetch_record["url"] == "https://forum.example/feed.xml" and fetch_record["status"] == 200
-    assert fetch_record["headers"] == HEADERS and fetch_record["first_fetched_at"] == "2026-11-22T08:00:03Z"
+    assert (
+        fetch_record["headers"] == HEADERS
+        and fetch_record["first_fetched_at"] == "2026-11-22T08:00:03Z"
+    )
     assert fetch_record["sha256"] == sha and fetch_record["file"] == raw_name
     assert manifest["items"][0]["raw_sha256"] == sha and "text" not in manifest["items"][0]
     assert {f["path"]: f["sha256"] for f in manifest["files"]}[raw_name] == sha
@@ -139,7 +194,9 @@ def test_one_changed_byte_anywhere_fails_verification(store, tmp_path, target):
     _rewrite(out, name, flip_one_byte)
     report = verify_pack(str(out))
     assert not report.ok
-    assert any(name in problem or "manifest" in problem for problem in report.problems), report.problems
+    assert any(name in problem or "manifest" in problem for problem in report.problems), (
+        report.problems
+    )
 
 
 def test_a_raw_file_swapped_for_another_with_a_matching_manifest_entry_still_fails(store, tmp_path):
@@ -174,7 +231,9 @@ def test_an_extra_file_or_a_missing_one_fails(store, tmp_path):
 def test_an_alert_without_a_raw_body_still_exports_with_a_note(store, tmp_path):
     load(store)  # items with raw references that were never fetched (pushed items)
     with store.engine.connect() as connection:
-        alert_id = connection.execute(sa.select(schema.alerts.c.alert_id).where(schema.alerts.c.item_id == f"it_{ALERTED[0]}")).scalar_one()
+        alert_id = connection.execute(
+            sa.select(schema.alerts.c.alert_id).where(schema.alerts.c.item_id == f"it_{ALERTED[0]}")
+        ).scalar_one()
     out = tmp_path / "pack.zip"
     export_alert(store, alert_id, str(out))
     manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
@@ -187,7 +246,10 @@ def test_an_alert_without_a_raw_body_still_exports_with_a_note(store, tmp_path):
 def test_gzip_bodies_are_kept_as_decoded_bytes_over_real_http(store, feed_server, tmp_path):
     from helpers import Route
 
-    feed_server.routes["/feed.xml"] = Route(gzip.compress(BODY), headers={"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"})
+    feed_server.routes["/feed.xml"] = Route(
+        gzip.compress(BODY),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"},
+    )
     result = fetch(feed_server.url("/feed.xml"))
     sha = record_fetch(store, result, "Forum")
     assert read_body(store, sha) == BODY
@@ -211,8 +273,13 @@ def test_ingest_keeps_source_pages_but_never_credential_responses(store):
 
     fetch_and_keep = keeping_evidence(store, fake_fetch)
     assert fetch_and_keep("https://forum.example/feed.xml", etag=None).body == BODY
-    fetch_and_keep("https://www.reddit.example/api/v1/access_token", data=b"grant_type=client_credentials")
-    assert calls == ["https://forum.example/feed.xml", "https://www.reddit.example/api/v1/access_token"]
+    fetch_and_keep(
+        "https://www.reddit.example/api/v1/access_token", data=b"grant_type=client_credentials"
+    )
+    assert calls == [
+        "https://forum.example/feed.xml",
+        "https://www.reddit.example/api/v1/access_token",
+    ]
     with store.engine.connect() as connection:
         rows = connection.execute(sa.select(schema.fetches.c.url, schema.fetches.c.source)).all()
     assert [tuple(r) for r in rows] == [("https://forum.example/feed.xml", "forum.example")]

@@ -16,7 +16,9 @@ from mentionwatch.sources.http import FetchResult
 from mentionwatch.textutil import excerpt, html_to_text
 
 
-def result(body: bytes, url="https://feeds.example/x", content_type="application/xml") -> FetchResult:
+def result(
+    body: bytes, url="https://feeds.example/x", content_type="application/xml"
+) -> FetchResult:
     return FetchResult(url, 200, {"content-type": content_type}, body, "2026-11-22T10:00:00Z")
 
 
@@ -75,7 +77,12 @@ def test_item_ids_are_stable_and_depend_on_source_and_guid():
 
 def test_html_page_is_not_a_feed():
     with pytest.raises(FeedError, match="not a feed"):
-        parse_feed(result(b"<!DOCTYPE html><html><body><h1>503</h1></body></html>", content_type="text/html"), "s")
+        parse_feed(
+            result(
+                b"<!DOCTYPE html><html><body><h1>503</h1></body></html>", content_type="text/html"
+            ),
+            "s",
+        )
 
 
 def test_json_feed_is_parsed_without_feedparser():
@@ -83,15 +90,24 @@ def test_json_feed_is_parsed_without_feedparser():
         {
             "version": "https://jsonfeed.org/version/1.1",
             "items": [
-                {"id": "1", "url": "https://x.example/1", "content_html": "<p>Hi <b>there</b></p>",
-                 "date_published": "2026-11-20T10:00:00+02:00", "authors": [{"name": "ana"}]},
+                {
+                    "id": "1",
+                    "url": "https://x.example/1",
+                    "content_html": "<p>Hi <b>there</b></p>",
+                    "date_published": "2026-11-20T10:00:00+02:00",
+                    "authors": [{"name": "ana"}],
+                },
                 {"id": "2", "content_text": "second", "date_published": "2026-11-32T10:00:00Z"},
             ],
         }
     ).encode()
     first, second = parse_feed(result(body, content_type="application/feed+json"), "j")
     item = entry_to_item(first)
-    assert (item.text, item.author, item.published_at) == ("Hi there", "ana", "2026-11-20T08:00:00Z")
+    assert (item.text, item.author, item.published_at) == (
+        "Hi there",
+        "ana",
+        "2026-11-20T08:00:00Z",
+    )
     # A malformed date is an error for that entry alone, never a guessed date.
     with pytest.raises(EntryError, match="malformed timestamp"):
         entry_to_item(second)
@@ -111,14 +127,28 @@ def test_entry_without_title_or_text_is_an_error():
 
 def test_input_records_follow_the_contract():
     item = item_from_input(
-        {"id": "ev-1", "text": "hello", "url": "https://x.example", "published": "2026-01-02T03:04:05Z",
-         "source": "reddit.example", "title": "T", "extra": [1, 2]},
+        {
+            "id": "ev-1",
+            "text": "hello",
+            "url": "https://x.example",
+            "published": "2026-01-02T03:04:05Z",
+            "source": "reddit.example",
+            "title": "T",
+            "extra": [1, 2],
+        },
         "in.jsonl:1",
     )
     assert (item.id, item.text, item.title, item.source, item.published_at) == (
-        "ev-1", "hello", "T", "reddit.example", "2026-01-02T03:04:05Z")
+        "ev-1",
+        "hello",
+        "T",
+        "reddit.example",
+        "2026-01-02T03:04:05Z",
+    )
     # A malformed date is dropped, never guessed; the item is still classified.
-    assert item_from_input({"id": 7, "text": "x", "published": "yesterday"}, "l").published_at is None
+    assert (
+        item_from_input({"id": 7, "text": "x", "published": "yesterday"}, "l").published_at is None
+    )
     assert item_from_input({"id": 7, "text": "x"}, "l").id == "7"
 
 

@@ -25,7 +25,9 @@ def run(capsys, *argv):
 
 
 def test_history_prints_a_masked_table(config, capsys):
-    code, out, _ = run(capsys, "history", config, "--subject", "Dana Reyes", "--label", "harassment,re_promotion")
+    code, out, _ = run(
+        capsys, "history", config, "--subject", "Dana Reyes", "--label", "harassment,re_promotion"
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["occurred_at", "subject", "label"] and lines[-1] == "(3 rows)"
@@ -34,18 +36,46 @@ def test_history_prints_a_masked_table(config, capsys):
 
 def test_history_filters_and_files(config, capsys, tmp_path):
     out_csv = tmp_path / "h.csv"
-    code, out, _ = run(capsys, "history", config, "--since", "2026-11-02", "--until", "2026-11-06", "--source", "Corner Forum",
-                       "--format", "csv", "--out", str(out_csv))
+    code, out, _ = run(
+        capsys,
+        "history",
+        config,
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-06",
+        "--source",
+        "Corner Forum",
+        "--format",
+        "csv",
+        "--out",
+        str(out_csv),
+    )
     assert code == 0 and "2 mentions written" in out
     assert sorted(r["item_id"] for r in csv.DictReader(out_csv.open())) == ["it_a", "it_b"]
     code, out, _ = run(capsys, "history", config, "--type", "doxxing", "--format", "jsonl")
     assert code == 0 and [json.loads(line)["item_id"] for line in out.splitlines()] == ["it_e"]
-    code, out, _ = run(capsys, "history", config, "--text", "BAKERY", "--show-text", "--format", "jsonl")
+    code, out, _ = run(
+        capsys, "history", config, "--text", "BAKERY", "--show-text", "--format", "jsonl"
+    )
     assert json.loads(out)["text"] == "Dana Reyes opens a bakery"
     parquet = tmp_path / "h.parquet"
-    code, out, _ = run(capsys, "history", config, "--all-versions", "--format", "parquet", "--out", str(parquet))
+    code, out, _ = run(
+        capsys, "history", config, "--all-versions", "--format", "parquet", "--out", str(parquet)
+    )
     assert code == 0 and pq.read_table(parquet).num_rows == 8
-    code, out, _ = run(capsys, "history", config, "--domain", "tubehub.example", "--min-severity", "medium", "--alerted", "--format", "jsonl")
+    code, out, _ = run(
+        capsys,
+        "history",
+        config,
+        "--domain",
+        "tubehub.example",
+        "--min-severity",
+        "medium",
+        "--alerted",
+        "--format",
+        "jsonl",
+    )
     assert [json.loads(line)["item_id"] for line in out.splitlines()] == ["it_c"]
 
 
@@ -58,9 +88,20 @@ def test_history_rejects_bad_arguments(config, capsys):
 
 
 def test_history_sql(config, store_url, capsys):
-    code, out, _ = run(capsys, "history", "sql", config, "SELECT count(*) AS n FROM mentions WHERE is_current")
+    code, out, _ = run(
+        capsys, "history", "sql", config, "SELECT count(*) AS n FROM mentions WHERE is_current"
+    )
     assert code == 0 and out.splitlines()[2].strip() == "7"
-    code, out, _ = run(capsys, "history", "sql", "--store", store_url, "SELECT label FROM mentions WHERE item_id = 'it_a'", "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        "history",
+        "sql",
+        "--store",
+        store_url,
+        "SELECT label FROM mentions WHERE item_id = 'it_a'",
+        "--format",
+        "csv",
+    )
     assert code == 0 and out.splitlines() == ["label", "harassment"]
     code, _, err = run(capsys, "history", "sql", "--store", store_url, "DELETE FROM mentions")
     assert code == 1 and "read-only" in err

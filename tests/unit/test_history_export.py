@@ -53,7 +53,10 @@ def test_parquet_has_typed_columns_and_every_row(records, tmp_path):
     table = pq.read_table(path)
     assert table.num_rows == 7 and table.column_names == list(columns(True))
     assert str(table.schema.field("occurred_at").type) == "timestamp[us, tz=UTC]"
-    assert str(table.schema.field("score").type) == "double" and str(table.schema.field("is_current").type) == "bool"
+    assert (
+        str(table.schema.field("score").type) == "double"
+        and str(table.schema.field("is_current").type) == "bool"
+    )
     rows = {r["item_id"]: r for r in table.to_pylist()}
     assert rows["it_a"]["occurred_at"] == dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     assert rows["it_f"]["published_at"] is None
@@ -66,8 +69,15 @@ def test_parquet_needs_a_file(records):
 
 def test_sql_results_in_every_format(store, tmp_path):
     load(store)
-    names, rows = run_readonly(store.url, "SELECT label, count(*) AS n FROM mentions WHERE is_current GROUP BY label ORDER BY label")
-    assert names == ["label", "n"] and [(r[0], int(r[1])) for r in rows] == [("benign", 3), ("harassment", 2), ("re_promotion", 2)]
+    names, rows = run_readonly(
+        store.url,
+        "SELECT label, count(*) AS n FROM mentions WHERE is_current GROUP BY label ORDER BY label",
+    )
+    assert names == ["label", "n"] and [(r[0], int(r[1])) for r in rows] == [
+        ("benign", 3),
+        ("harassment", 2),
+        ("re_promotion", 2),
+    ]
     out = io.StringIO()
     export.write_records(export.rows_to_records(names, rows), names, "csv", out)
     assert out.getvalue().splitlines()[1] == "benign,3"

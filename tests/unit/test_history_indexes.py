@@ -17,7 +17,11 @@ from mentionwatch.history.query import HistoryFilter, select_mentions
 from mentionwatch.report.queries import Window, report_statements
 
 WINDOW = Window(T0, T0 + dt.timedelta(days=30), ("Dana Reyes", "Sam Okafor"))
-TABLE_OF = {"pile-on alerts": "alerts", "alerts by status": "alerts", "dead letters by stage": "dead_letters"}
+TABLE_OF = {
+    "pile-on alerts": "alerts",
+    "alerts by status": "alerts",
+    "dead letters by stage": "dead_letters",
+}
 
 
 def plan(store, statement):

@@ -23,7 +23,9 @@ def test_default_is_every_mention_once_with_its_current_classification(history):
     assert sorted(r["item_id"][3:] for r in rows) == list("abcdefg")
     b = next(r for r in rows if r["item_id"] == "it_b")
     assert (b["label"], b["model_version"], b["is_current"]) == ("benign", "2", True)
-    assert [r["occurred_at"] for r in rows] == sorted((r["occurred_at"] for r in rows), reverse=True)  # newest first
+    assert [r["occurred_at"] for r in rows] == sorted(
+        (r["occurred_at"] for r in rows), reverse=True
+    )  # newest first
 
 
 def test_subject(history):
@@ -53,7 +55,10 @@ def test_domain_ignores_www_and_case(history):
 def test_time_range_is_since_inclusive_until_exclusive(history):
     since, until = T0 + dt.timedelta(days=2), T0 + dt.timedelta(days=5)
     assert keys(history, since=since, until=until) == ["b", "c", "d"]
-    assert keys(history, since=T0 + dt.timedelta(days=6)) == ["f", "g"]  # f: no published time, fetched day 6.5
+    assert keys(history, since=T0 + dt.timedelta(days=6)) == [
+        "f",
+        "g",
+    ]  # f: no published time, fetched day 6.5
 
 
 def test_text_search_is_a_case_insensitive_substring_of_title_or_text(history):
@@ -71,9 +76,18 @@ def test_min_severity(history):
 def test_model_versions(history):
     assert keys(history, model_version="1") == list("abcdefg")
     assert keys(history, model_version="2") == ["b"]
-    rows = list(iter_mentions(history.engine, HistoryFilter(all_versions=True, subjects=("Dana Reyes",), sources=("Corner Forum",))))
-    assert sorted((r["item_id"], r["model_version"], r["label"], r["is_current"]) for r in rows) == [
-        ("it_a", "1", "harassment", True), ("it_b", "1", "harassment", False), ("it_b", "2", "benign", True),
+    rows = list(
+        iter_mentions(
+            history.engine,
+            HistoryFilter(all_versions=True, subjects=("Dana Reyes",), sources=("Corner Forum",)),
+        )
+    )
+    assert sorted(
+        (r["item_id"], r["model_version"], r["label"], r["is_current"]) for r in rows
+    ) == [
+        ("it_a", "1", "harassment", True),
+        ("it_b", "1", "harassment", False),
+        ("it_b", "2", "benign", True),
     ]
 
 
@@ -84,7 +98,12 @@ def test_alerted_and_the_alert_columns(history):
 
 
 def test_filters_combine_and_limit_applies_last(history):
-    assert keys(history, subjects=("Dana Reyes",), labels=("harassment", "re_promotion"), since=T0 + dt.timedelta(days=2)) == ["c", "g"]
+    assert keys(
+        history,
+        subjects=("Dana Reyes",),
+        labels=("harassment", "re_promotion"),
+        since=T0 + dt.timedelta(days=2),
+    ) == ["c", "g"]
     rows = list(iter_mentions(history.engine, HistoryFilter(limit=2)))
     assert [r["item_id"] for r in rows] == ["it_g", "it_f"]
 

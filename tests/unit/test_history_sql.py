@@ -25,8 +25,14 @@ WRITES = [
 
 def test_select_runs_and_returns_columns_and_rows(store):
     load(store)
-    names, rows = run_readonly(store.url, "select subject, count(*) as n from mentions where is_current group by subject order by subject;")
-    assert names == ["subject", "n"] and [tuple(r) for r in rows] == [("Dana Reyes", 5), ("Sam Okafor", 2)]
+    names, rows = run_readonly(
+        store.url,
+        "select subject, count(*) as n from mentions where is_current group by subject order by subject;",
+    )
+    assert names == ["subject", "n"] and [tuple(r) for r in rows] == [
+        ("Dana Reyes", 5),
+        ("Sam Okafor", 2),
+    ]
     names, rows = run_readonly(store.url, "SELECT url FROM items WHERE url LIKE '%tube%'")
     assert rows == [("https://tubehub.example/v/1",)]
 
@@ -41,11 +47,17 @@ def test_the_connection_itself_cannot_write(store):
     load(store)
     engine = readonly_engine(store.url)
     try:
-        for statement in ("DELETE FROM mentions", "UPDATE items SET text = ''", "CREATE TABLE planted (a int)"):
+        for statement in (
+            "DELETE FROM mentions",
+            "UPDATE items SET text = ''",
+            "CREATE TABLE planted (a int)",
+        ):
             with engine.connect() as connection:
                 if engine.dialect.name == "postgresql":
                     connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                with pytest.raises(Exception, match="(?i)read.?only|readonly|query_only|attempt to write"):
+                with pytest.raises(
+                    Exception, match="(?i)read.?only|readonly|query_only|attempt to write"
+                ):
                     connection.exec_driver_sql(statement)
     finally:
         engine.dispose()
@@ -55,7 +67,12 @@ def test_the_connection_itself_cannot_write(store):
 def test_a_data_modifying_cte_fails_and_changes_nothing(store):
     load(store)
     with pytest.raises(ReadOnlySQLError):
-        list(iter_readonly(store.url, "WITH gone AS (DELETE FROM mentions RETURNING id) SELECT count(*) FROM gone"))
+        list(
+            iter_readonly(
+                store.url,
+                "WITH gone AS (DELETE FROM mentions RETURNING id) SELECT count(*) FROM gone",
+            )
+        )
     assert store.count("mentions") == 8
 
 

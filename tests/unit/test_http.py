@@ -10,7 +10,9 @@ from mentionwatch.sources.http import FetchError, fetch, parse_retry_after, reso
 
 
 def test_fetch_returns_the_raw_body_and_headers(feed_server):
-    feed_server.routes["/feed"] = Route(b"<rss/>", headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+    feed_server.routes["/feed"] = Route(
+        b"<rss/>", headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'}
+    )
     got = fetch(feed_server.url("/feed"), user_agent="mw-test")
     assert (got.status, got.body, got.etag) == (200, b"<rss/>", '"v1"')
     assert got.sha256 == hashlib.sha256(b"<rss/>").hexdigest()
@@ -18,16 +20,22 @@ def test_fetch_returns_the_raw_body_and_headers(feed_server):
 
 
 def test_gzip_bodies_are_decoded(feed_server):
-    feed_server.routes["/gz"] = Route(gzip.compress(b"<rss>zipped</rss>"), headers={"Content-Encoding": "gzip"})
+    feed_server.routes["/gz"] = Route(
+        gzip.compress(b"<rss>zipped</rss>"), headers={"Content-Encoding": "gzip"}
+    )
     assert fetch(feed_server.url("/gz")).body == b"<rss>zipped</rss>"
 
 
 def test_conditional_get_sends_validators_and_understands_304(feed_server):
     feed_server.routes["/cond"] = lambda handler: (
-        Route(status=304) if handler.headers.get("If-None-Match") == '"v1"' else Route(b"<rss/>", headers={"ETag": '"v1"'})
+        Route(status=304)
+        if handler.headers.get("If-None-Match") == '"v1"'
+        else Route(b"<rss/>", headers={"ETag": '"v1"'})
     )
     first = fetch(feed_server.url("/cond"))
-    second = fetch(feed_server.url("/cond"), etag=first.etag, last_modified="Sun, 22 Nov 2026 10:00:00 GMT")
+    second = fetch(
+        feed_server.url("/cond"), etag=first.etag, last_modified="Sun, 22 Nov 2026 10:00:00 GMT"
+    )
     assert second.not_modified and second.body == b""
     assert feed_server.requests[-1][2]["If-Modified-Since"] == "Sun, 22 Nov 2026 10:00:00 GMT"
 

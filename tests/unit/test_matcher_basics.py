@@ -5,7 +5,10 @@ from mentionwatch.records import Item
 from mentionwatch.subjects import SubjectSpec
 
 DANA = SubjectSpec(
-    "Dana Reyes", aliases=("Dana R.", "Danita Reyes"), handles=("@danareyes",), hashtags=("#DanaReyes",),
+    "Dana Reyes",
+    aliases=("Dana R.", "Danita Reyes"),
+    handles=("@danareyes",),
+    hashtags=("#DanaReyes",),
     exclude=("Dana Point",),
 )
 
@@ -17,7 +20,13 @@ def found(text, title="", url="", subjects=(DANA,)):
 def test_name_case_and_accents_and_spacing():
     (mention,) = found("Saw DANA   Réyes today")
     (span,) = mention.spans
-    assert (span.field, span.start, span.end, span.matched, span.variant) == ("text", 4, 16, "DANA   Réyes", "dana reyes")
+    assert (span.field, span.start, span.end, span.matched, span.variant) == (
+        "text",
+        4,
+        16,
+        "DANA   Réyes",
+        "dana reyes",
+    )
 
 
 def test_alias_handle_hashtag():
@@ -26,7 +35,9 @@ def test_alias_handle_hashtag():
     # (see mentionwatch.matching.context).
     assert found("Dana R. again")[0].spans[0].variant == "dana r."
     assert found("Picks up everything. — Dana R., Phoenix AZ") == []
-    assert found("Dana R. again, her old tape reuploaded, full video")[0].spans[0].variant == "dana r."
+    assert (
+        found("Dana R. again, her old tape reuploaded, full video")[0].spans[0].variant == "dana r."
+    )
     assert found("cc @danareyes")[0].spans[0].matched == "danareyes"
     assert found("#DanaReyes trending")[0].subject == "Dana Reyes"
 
@@ -42,7 +53,9 @@ def test_zero_width_characters_do_not_hide_the_name():
 
 
 def test_url_slugs_and_titles():
-    (mention,) = found("watch", title="Dana Reyes new", url="https://x.example/dana-reyes-full-video")
+    (mention,) = found(
+        "watch", title="Dana Reyes new", url="https://x.example/dana-reyes-full-video"
+    )
     assert {s.field for s in mention.spans} == {"title", "url"}
 
 

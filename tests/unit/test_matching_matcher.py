@@ -269,7 +269,12 @@ def test_an_empty_item_and_no_subjects():
 
 
 # Found in review: configured initials aliases, threat verbs, role modifiers in apposition.
-_DEMO = SubjectSpec("Dana Reyes", aliases=("Dana R.", "Danita Reyes"), handles=("@danareyes",), context=("Full Count",))
+_DEMO = SubjectSpec(
+    "Dana Reyes",
+    aliases=("Dana R.", "Danita Reyes"),
+    handles=("@danareyes",),
+    context=("Full Count",),
+)
 
 
 def _matched(text):

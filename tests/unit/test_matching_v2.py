@@ -32,7 +32,11 @@ def found(text, title="", url="", source="forum"):
 
 
 def reasons(text, source="forum"):
-    return [r for s in MATCHER.explain(Item("x", source, "", "", text)).get("Tamsin Oduya", []) for r in s.reasons]
+    return [
+        r
+        for s in MATCHER.explain(Item("x", source, "", "", text)).get("Tamsin Oduya", [])
+        for r in s.reasons
+    ]
 
 
 # 1. Configured aliases with an initial: always looked for, found without cue words.
@@ -59,11 +63,15 @@ def test_configured_initials_alias_still_gives_way_to_another_identity():
 
 
 def test_surname_and_first_name_alone_are_mentions_on_a_source_about_her():
-    assert found("Oduya was on fire this morning", source="Harbour FM YouTube comments") == ["Tamsin Oduya"]
-    assert found("Tamsin you are the best part of my commute", source="Harbour FM YouTube comments") == [
+    assert found("Oduya was on fire this morning", source="Harbour FM YouTube comments") == [
         "Tamsin Oduya"
     ]
-    assert "source about her +3.5" in reasons("Oduya was on fire", source="Harbour FM YouTube comments")
+    assert found(
+        "Tamsin you are the best part of my commute", source="Harbour FM YouTube comments"
+    ) == ["Tamsin Oduya"]
+    assert "source about her +3.5" in reasons(
+        "Oduya was on fire", source="Harbour FM YouTube comments"
+    )
 
 
 def test_a_part_of_her_name_elsewhere_still_needs_a_tie():
@@ -80,7 +88,9 @@ def test_surname_beside_her_show_is_a_mention():
 
 
 def test_thread_title_names_her_and_the_reply_uses_her_surname():
-    assert found("Oduya never answers that question", title="Tamsin Oduya interview thread") == ["Tamsin Oduya"]
+    assert found("Oduya never answers that question", title="Tamsin Oduya interview thread") == [
+        "Tamsin Oduya"
+    ]
 
 
 # 3. Her known content without her name.
@@ -134,7 +144,9 @@ def test_words_that_only_share_her_consonants_are_not_her():
 
 
 def test_sound_keys_meet_across_scripts():
-    keys = {phonetic_key(w) for w in ("Reyes", "رييس", "Рейес", "レイエス", "레예스", "रेयेस", "רייס")}
+    keys = {
+        phonetic_key(w) for w in ("Reyes", "رييس", "Рейес", "レイエス", "레예스", "रेयेस", "רייס")
+    }
     assert keys == {"rs"}
 
 
@@ -156,12 +168,22 @@ def test_a_form_the_matcher_cannot_use_is_a_config_error():
 # 5. Handles and hashtags are whole tokens.
 
 
-@pytest.mark.parametrize("text", ["@tamsinoduya_art new drawing up", "#TamsinOduyaArt winners announced", "follow @tamsinoduya2 for memes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@tamsinoduya_art new drawing up",
+        "#TamsinOduyaArt winners announced",
+        "follow @tamsinoduya2 for memes",
+    ],
+)
 def test_another_account_or_tag_that_starts_with_her_name_is_not_her(text):
     assert found(text) == []
 
 
-@pytest.mark.parametrize("text", ["@tamsinoduya good morning", "#TamsinOduya trending again", "#TamsinOduyaLeak is back up"])
+@pytest.mark.parametrize(
+    "text",
+    ["@tamsinoduya good morning", "#TamsinOduya trending again", "#TamsinOduyaLeak is back up"],
+)
 def test_her_exact_handle_or_tag_or_a_re_promotion_tag(text):
     assert found(text) == ["Tamsin Oduya"]
 
@@ -230,7 +252,11 @@ def test_names_are_found_the_way_other_scripts_hear_them(text):
 
 def test_dz_and_dzh_read_as_j_in_every_script():
     assert phonetic_key("Джована") == phonetic_key("Jovana") == phonetic_key("Τζοβάνα")
-    assert phonetic_key("Лордкипанидзе") == phonetic_key("Lordkipanidze") == phonetic_key("لوردكيبانيدزه")
+    assert (
+        phonetic_key("Лордкипанидзе")
+        == phonetic_key("Lordkipanidze")
+        == phonetic_key("لوردكيبانيدزه")
+    )
 
 
 def test_a_given_name_without_its_final_vowel_is_another_name_not_a_misspelling():
@@ -251,17 +277,23 @@ def test_a_role_with_modifiers_or_its_place_before_the_name_is_another_person(te
 
 
 def test_a_verb_between_a_role_and_the_name_does_not_make_the_role_hers():
-    assert found4("the nurse told Marisol Dawes she would be fine, and the trolls went wild again") == ["Marisol Dawes"]
+    assert found4(
+        "the nurse told Marisol Dawes she would be fine, and the trolls went wild again"
+    ) == ["Marisol Dawes"]
 
 
 def test_an_age_before_the_name_in_another_script_says_another_person():
-    assert found4("Pinecrest Clinic: 22 वर्षीया Juliana Wolcheck") == ["Juliana Wolcheck"]  # her clinic: hers
+    assert found4("Pinecrest Clinic: 22 वर्षीया Juliana Wolcheck") == [
+        "Juliana Wolcheck"
+    ]  # her clinic: hers
     assert found4("Вчера 78-летняя Марисол Довс отметила юбилей") == []
 
 
 def test_her_own_role_by_its_initials_or_its_stem_is_hers():
     assert found4("J. Wolcheck, RN — we know which shift you work") == ["Juliana Wolcheck"]
-    assert found4("J. Wolcheck explained it better than my nursing professor") == ["Juliana Wolcheck"]
+    assert found4("J. Wolcheck explained it better than my nursing professor") == [
+        "Juliana Wolcheck"
+    ]
 
 
 def test_a_function_word_shared_with_her_context_does_not_make_an_affiliation_hers():
@@ -269,7 +301,13 @@ def test_a_function_word_shared_with_her_context_does_not_make_an_affiliation_he
 
 
 def test_a_context_term_in_a_urls_host_is_the_platform_not_her():
-    assert found4("POV: another late shift and the vending machine ate my coins", url="https://denver.example/v/1") == []
+    assert (
+        found4(
+            "POV: another late shift and the vending machine ate my coins",
+            url="https://denver.example/v/1",
+        )
+        == []
+    )
 
 
 def test_two_everyday_words_of_a_title_count_only_with_its_number():

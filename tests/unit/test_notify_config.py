@@ -69,8 +69,10 @@ def test_channel_mistakes_point_at_the_line():
                   format: slack
         """)
     assert found == [
-        ("c.yaml:8: notify.recipients[0].channels[0].type: a json webhook needs 'secret_env': the environment "
-         "variable holding the key that signs every request (X-Mentionwatch-Signature)"),
+        (
+            "c.yaml:8: notify.recipients[0].channels[0].type: a json webhook needs 'secret_env': the environment "
+            "variable holding the key that signs every request (X-Mentionwatch-Signature)"
+        ),
         "c.yaml:11: notify.recipients[0].channels[1].to: 'to' does not apply to a console channel",
         "c.yaml:13: notify.recipients[0].channels[2].url: webhook url must be http:// or https:// with a host",
     ]
@@ -149,8 +151,10 @@ def test_unknown_subjects_and_zones():
               channels: [{type: console}]
         """)
     assert found == [
-        ("c.yaml:7: notify.recipients[0].timezone: unknown time zone 'Chicago'; use an IANA name such as "
-         "'Europe/Berlin', 'America/Chicago' or 'UTC' (if none work, install the 'tzdata' package)")
+        (
+            "c.yaml:7: notify.recipients[0].timezone: unknown time zone 'Chicago'; use an IANA name such as "
+            "'Europe/Berlin', 'America/Chicago' or 'UTC' (if none work, install the 'tzdata' package)"
+        )
     ]
     found = problems("""\
         notify:

@@ -161,14 +161,24 @@ def test_alert_reader_is_lenient_but_refuses_what_it_cannot_deliver():
     with pytest.raises(UnreadableAlert, match="alert_id"):
         parse_alert(b'{"subject": "D", "label": "harassment", "severity": "high"}')
     with pytest.raises(UnreadableAlert, match="harassment_type"):
-        parse_alert(b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "harassment_type": ["x"]}')
+        parse_alert(
+            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "harassment_type": ["x"]}'
+        )
     with pytest.raises(UnreadableAlert, match="count"):
-        parse_alert(b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "count": 1e400}')
+        parse_alert(
+            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "count": 1e400}'
+        )
     with pytest.raises(UnreadableAlert, match="not UTF-8 JSON"):
         parse_alert(b"\xff\xfe")
 
 
 def test_where_names_the_site_even_for_a_malformed_link():
-    base = {"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "source": "Forum feed"}
+    base = {
+        "alert_id": "a",
+        "subject": "D",
+        "label": "harassment",
+        "severity": "high",
+        "source": "Forum feed",
+    }
     assert from_mapping({**base, "url": "https://www.Forum.example/t/1"}).where == "forum.example"
     assert from_mapping({**base, "url": "http://[abc/x"}).where == "Forum feed"

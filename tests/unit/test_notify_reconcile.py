@@ -56,11 +56,22 @@ class FakeChannel(Channel):
 
 def alert(alert_id, **fields):
     values = {
-        "alert_id": alert_id, "subject": "Dana Reyes", "label": "harassment", "harassment_type": "threat",
-        "severity": "critical", "item_id": f"it_{alert_id}", "mention_id": f"mn_{alert_id}",
-        "url": f"https://forum.example/{alert_id}", "source": "Corner Forum", "title": "", "excerpt": ABUSE,
-        "published_at": "2026-12-03T10:00:00Z", "created_at": "2026-12-03T10:00:05Z",
-        "scores": {"harassment": 0.97}, "model_id": "shipped", "model_version": "test",
+        "alert_id": alert_id,
+        "subject": "Dana Reyes",
+        "label": "harassment",
+        "harassment_type": "threat",
+        "severity": "critical",
+        "item_id": f"it_{alert_id}",
+        "mention_id": f"mn_{alert_id}",
+        "url": f"https://forum.example/{alert_id}",
+        "source": "Corner Forum",
+        "title": "",
+        "excerpt": ABUSE,
+        "published_at": "2026-12-03T10:00:00Z",
+        "created_at": "2026-12-03T10:00:05Z",
+        "scores": {"harassment": 0.97},
+        "model_id": "shipped",
+        "model_version": "test",
     }
     values.update(fields)
     return Alert(**values)
@@ -90,9 +101,9 @@ def world(store_url):
                 .values(published_at=when)
             )
 
-    yield dataclasses.make_dataclass("World", ["make", "publish", "store", "channels", "operator", "clock"])(
-        make, publish, store, channels, operator, clock
-    )
+    yield dataclasses.make_dataclass(
+        "World", ["make", "publish", "store", "channels", "operator", "clock"]
+    )(make, publish, store, channels, operator, clock)
     store.close()
 
 
@@ -113,7 +124,10 @@ def test_a_published_alert_pubsub_never_brought_is_delivered_from_the_store(worl
     with world.store.transaction() as connection:
         (row,) = delivery.alert_deliveries(connection)
     assert row.received_via == "store"
-    assert {(d.recipient, d.channel, d.status) for d in row.deliveries} == {("dana", "console", "sent"), ("sam", "phone", "sent")}
+    assert {(d.recipient, d.channel, d.status) for d in row.deliveries} == {
+        ("dana", "console", "sent"),
+        ("sam", "phone", "sent"),
+    }
 
 
 def test_the_pubsub_copy_arriving_later_sends_nothing_twice(world):
@@ -143,8 +157,12 @@ def test_an_alert_received_from_pubsub_is_not_taken_again_from_the_store(world):
 
 
 def test_recent_alerts_are_left_to_pubsub_and_old_ones_outside_the_window_are_not_resent(world):
-    world.publish(alert("al_just_now"), ago_s=5)  # younger than reconcile_after_s: Pub/Sub is bringing it
-    world.publish(alert("al_ancient"), ago_s=80 * 3600)  # before reconcile_window_h (72 h): not resent
+    world.publish(
+        alert("al_just_now"), ago_s=5
+    )  # younger than reconcile_after_s: Pub/Sub is bringing it
+    world.publish(
+        alert("al_ancient"), ago_s=80 * 3600
+    )  # before reconcile_window_h (72 h): not resent
 
     assert world.make().reconcile() == 0
     assert world.channels["dana"][0].sent == []
@@ -169,10 +187,14 @@ def test_an_alert_nobody_could_be_told_about_is_reported_to_the_operator_once(wo
 
 
 def test_an_alert_still_queued_for_a_digest_is_not_overdue(world):
-    world.publish(alert("al_promo", label="re_promotion", harassment_type=None, severity="medium"), ago_s=30)
+    world.publish(
+        alert("al_promo", label="re_promotion", harassment_type=None, severity="medium"), ago_s=30
+    )
     notifier = world.make()
     notifier.reconcile()
-    assert states(world.store) == {"al_promo": "queued"}  # dana's daily digest; sam does not take re-promotion
+    assert states(world.store) == {
+        "al_promo": "queued"
+    }  # dana's daily digest; sam does not take re-promotion
 
     world.clock.advance(seconds=400)
     notifier.reconcile()
@@ -182,7 +204,9 @@ def test_an_alert_still_queued_for_a_digest_is_not_overdue(world):
 def test_an_overdue_notice_does_not_stop_a_later_delivery_from_the_store(world):
     world.publish(alert("al_outage"), ago_s=400)
     notifier = world.make()
-    world.store.mark_noticed(["al_outage"], world.clock.now())  # told, while notify could not deliver
+    world.store.mark_noticed(
+        ["al_outage"], world.clock.now()
+    )  # told, while notify could not deliver
 
     assert notifier.reconcile() == 1
     assert states(world.store) == {"al_outage": "delivered"}
@@ -199,7 +223,9 @@ def test_an_unreadable_stored_alert_is_dead_lettered_once_not_every_round(world)
     notifier.reconcile()
 
     with world.store.transaction() as connection:
-        letters = connection.execute(sa.select(sa.func.count()).select_from(schema.notify_dead_letters)).scalar_one()
+        letters = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.notify_dead_letters)
+        ).scalar_one()
     assert letters == 1
     assert states(world.store) == {"al_broken": "failed"}
 
@@ -209,5 +235,10 @@ def test_delivery_state_summary_never_contains_the_text(world):
     world.make().reconcile()
     with world.store.transaction() as connection:
         (row,) = delivery.alert_deliveries(connection)
-    assert row.summary() in ("delivered: dana (console: sent), sam (phone: sent)", "delivered: sam (phone: sent), dana (console: sent)")
-    assert ABUSE not in row.summary() and ABUSE not in json.dumps(dataclasses.asdict(row), default=str)
+    assert row.summary() in (
+        "delivered: dana (console: sent), sam (phone: sent)",
+        "delivered: sam (phone: sent), dana (console: sent)",
+    )
+    assert ABUSE not in row.summary() and ABUSE not in json.dumps(
+        dataclasses.asdict(row), default=str
+    )

@@ -220,15 +220,23 @@ def test_a_digest_that_cannot_be_built_is_dead_lettered_and_does_not_wedge_the_q
     with world["store"].engine.begin() as connection:  # a stored body this version cannot read
         row = connection.execute(sa.select(table.c.alert_id, table.c.body).limit(1)).one()
         broken = {**dict(row.body), "severity": "unheard-of"}
-        connection.execute(table.update().where(table.c.alert_id == row.alert_id).values(body=broken))
+        connection.execute(
+            table.update().where(table.c.alert_id == row.alert_id).values(body=broken)
+        )
     world["clock"].set(chicago(2026, 3, 4, 8, 0))
     assert notifier.flush_digests() == 0  # no exception: the service keeps running
     [letter] = world["store"].dead_letters()
-    assert letter["kind"] == "digest" and "could not be built" in letter["error"] and len(letter["payload"]["alerts"]) == 3
+    assert (
+        letter["kind"] == "digest"
+        and "could not be built" in letter["error"]
+        and len(letter["payload"]["alerts"]) == 3
+    )
     assert world["make"]().flush_digests() == 0  # a restart does not trip over it again
     assert notifier.handle(promo(7), "m7") == ACK
     world["clock"].set(chicago(2026, 3, 5, 8, 0))
-    assert notifier.flush_digests() == 1 and len(world["channels"]["dana"][0].sent) == 1  # later digests still go
+    assert (
+        notifier.flush_digests() == 1 and len(world["channels"]["dana"][0].sent) == 1
+    )  # later digests still go
 
 
 def test_quiet_hours_hold_a_low_alert_and_let_a_threat_through(world):

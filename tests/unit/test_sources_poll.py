@@ -39,7 +39,19 @@ class FakeSource(Source):
     def parse_page(self, spec, request, result):
         data = json.loads(result.body)
         entries = tuple(
-            RawEntry(spec.name, spec.url, f"fake:{i}", f"https://fake.example/{i}", "", f"post {i}", "", when, None, "r", "t")
+            RawEntry(
+                spec.name,
+                spec.url,
+                f"fake:{i}",
+                f"https://fake.example/{i}",
+                "",
+                f"post {i}",
+                "",
+                when,
+                None,
+                "r",
+                "t",
+            )
             for i, when in data["posts"]
         )
         times = [when for _, when in data["posts"]]
@@ -68,12 +80,20 @@ class Fetcher:
 
 
 def page(ids, start_minute, following=None):
-    return {"posts": [[i, f"2026-11-22T11:{start_minute - n:02d}:00Z"] for n, i in enumerate(ids)], "next": following}
+    return {
+        "posts": [[i, f"2026-11-22T11:{start_minute - n:02d}:00Z"] for n, i in enumerate(ids)],
+        "next": following,
+    }
 
 
 def context(fetcher, environ=None, gate=None):
-    return PollContext(fetch=fetcher, pace=lambda: None, session=Session(fetcher, environ or {}, lambda: 0.0),
-                       gate=gate or HostGate(), now=lambda: NOW)
+    return PollContext(
+        fetch=fetcher,
+        pace=lambda: None,
+        session=Session(fetcher, environ or {}, lambda: 0.0),
+        gate=gate or HostGate(),
+        now=lambda: NOW,
+    )
 
 
 SPEC = SourceSpec("https://fake.example/p1", "Fake", "fake", max_pages=3)
@@ -89,7 +109,14 @@ def test_pages_up_to_max_pages_and_the_cursor_is_the_newest_post():
     fetcher = Fetcher(PAGES)
     outcome = poll_source(SPEC, {}, context(fetcher))
     assert outcome.status == "fetched" and outcome.pages == 3
-    assert [e.guid for e in outcome.entries] == ["fake:a", "fake:b", "fake:c", "fake:d", "fake:e", "fake:f"]
+    assert [e.guid for e in outcome.entries] == [
+        "fake:a",
+        "fake:b",
+        "fake:c",
+        "fake:d",
+        "fake:e",
+        "fake:f",
+    ]
     assert outcome.cursor == "2026-11-22T11:50:00Z"
     assert not outcome.truncated  # the first poll is bounded by design, not a gap
 
@@ -106,9 +133,20 @@ def test_a_gap_is_reported_when_max_pages_ends_before_the_cursor():
 
 
 def test_a_failure_on_a_later_page_keeps_the_entries_but_not_the_cursor():
-    pages = dict(PAGES, **{"https://fake.example/p2": FetchError("https://fake.example/p2", "HTTP 502", status=502, transient=True)})
+    pages = dict(
+        PAGES,
+        **{
+            "https://fake.example/p2": FetchError(
+                "https://fake.example/p2", "HTTP 502", status=502, transient=True
+            )
+        },
+    )
     outcome = poll_source(SPEC, {"cursor": "2026-11-22T11:00:00Z"}, context(Fetcher(pages)))
-    assert outcome.status == "failed" and outcome.http_status == 502 and outcome.error_stage == "PollFeeds"
+    assert (
+        outcome.status == "failed"
+        and outcome.http_status == 502
+        and outcome.error_stage == "PollFeeds"
+    )
     assert [e.guid for e in outcome.entries] == ["fake:a", "fake:b"] and outcome.cursor is None
 
 
@@ -119,7 +157,9 @@ def test_an_unreadable_page_is_a_parse_failure():
 
 
 def test_retry_after_defers_and_a_deferred_source_is_not_requested():
-    busy = FetchError("https://fake.example/p1", "HTTP 429", status=429, transient=True, retry_after=90)
+    busy = FetchError(
+        "https://fake.example/p1", "HTTP 429", status=429, transient=True, retry_after=90
+    )
     outcome = poll_source(SPEC, {}, context(Fetcher({"https://fake.example/p1": busy})))
     assert outcome.status == "failed" and outcome.defer_s == 90
     fetcher = Fetcher(PAGES)
@@ -128,28 +168,45 @@ def test_retry_after_defers_and_a_deferred_source_is_not_requested():
 
 
 def test_429_without_retry_after_uses_the_rate_limit_reset():
-    busy = FetchError("https://fake.example/p1", "HTTP 429", status=429, headers={"x-left": "0", "x-reset": "300"})
+    busy = FetchError(
+        "https://fake.example/p1", "HTTP 429", status=429, headers={"x-left": "0", "x-reset": "300"}
+    )
     gate = HostGate()
     outcome = poll_source(SPEC, {}, context(Fetcher({"https://fake.example/p1": busy}), gate=gate))
     assert outcome.defer_s == 300 and gate.blocked(NOW)  # the budget is spent for the whole host
 
 
 def test_an_exhausted_rate_limit_stops_paging_and_blocks_the_host():
-    pages = dict(PAGES, **{"https://fake.example/p1": (PAGES["https://fake.example/p1"], {"x-left": "1", "x-reset": "120"})})
+    pages = dict(
+        PAGES,
+        **{
+            "https://fake.example/p1": (
+                PAGES["https://fake.example/p1"],
+                {"x-left": "1", "x-reset": "120"},
+            )
+        },
+    )
     gate = HostGate()
     outcome = poll_source(SPEC, {}, context(Fetcher(pages), gate=gate))
     assert outcome.status == "fetched" and outcome.pages == 1 and outcome.defer_s == 120
     other = dataclasses.replace(SPEC, url="https://fake.example/p3", name="Other")
     fetcher = Fetcher(PAGES)
-    assert poll_source(other, {}, context(fetcher, gate=gate)).status == "deferred" and fetcher.calls == []
+    assert (
+        poll_source(other, {}, context(fetcher, gate=gate)).status == "deferred"
+        and fetcher.calls == []
+    )
 
 
 def test_conditional_get_and_304():
     spec = dataclasses.replace(SPEC, options=(("conditional", True),), max_pages=1)
     fetcher = Fetcher({"https://fake.example/p1": 304})
-    outcome = poll_source(spec, {"etag": '"e0"', "last_modified": "Sat, 21 Nov 2026 10:00:00 GMT"}, context(fetcher))
+    outcome = poll_source(
+        spec, {"etag": '"e0"', "last_modified": "Sat, 21 Nov 2026 10:00:00 GMT"}, context(fetcher)
+    )
     assert outcome.status == "not_modified" and outcome.entries == ()
-    assert fetcher.calls[0][1]["etag"] == '"e0"' and fetcher.calls[0][1]["last_modified"].startswith("Sat")
+    assert fetcher.calls[0][1]["etag"] == '"e0"' and fetcher.calls[0][1][
+        "last_modified"
+    ].startswith("Sat")
     fresh = poll_source(spec, {}, context(Fetcher(PAGES)))
     assert fresh.etag == '"e1"'
 
@@ -159,4 +216,6 @@ def test_credentials_are_sent_and_their_failure_is_the_sources_failure():
     poll_source(SPEC, {}, context(fetcher, environ={"FAKE_TOKEN": "t0k"}))
     assert all(kwargs["headers"]["Authorization"] == "Bearer t0k" for _, kwargs in fetcher.calls)
     broken = poll_source(SPEC, {}, context(Fetcher(PAGES), environ={"FAKE_TOKEN": "broken"}))
-    assert broken.status == "failed" and "credentials" in broken.error and "broken" not in broken.error
+    assert (
+        broken.status == "failed" and "credentials" in broken.error and "broken" not in broken.error
+    )

@@ -44,9 +44,23 @@ def test_epoch_seconds():
 
 
 def test_a_malformed_api_date_fails_its_entry_never_guessed():
-    entry = RawEntry("s", "u", "g", "l", "t", "text", "", deferred_timestamp("1985-04-32T23;20:50.123Z"), None, "", "")
+    entry = RawEntry(
+        "s",
+        "u",
+        "g",
+        "l",
+        "t",
+        "text",
+        "",
+        deferred_timestamp("1985-04-32T23;20:50.123Z"),
+        None,
+        "",
+        "",
+    )
     with pytest.raises(EntryError, match="malformed timestamp"):
         entry_to_item(entry)
-    epoch = RawEntry("s", "u", "g", "l", "t", "text", "", epoch_timestamp("yesterday"), None, "", "")
+    epoch = RawEntry(
+        "s", "u", "g", "l", "t", "text", "", epoch_timestamp("yesterday"), None, "", ""
+    )
     with pytest.raises(EntryError):
         entry_to_item(epoch)

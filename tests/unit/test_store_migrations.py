@@ -48,30 +48,43 @@ def test_a_store_made_before_migrations_is_adopted(store_url):
     upgrade(engine, "0001")
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE alembic_version")
-        connection.execute(sa.text(
-            "INSERT INTO items (id, source, url, title, text, author, raw_ref, stored_at) "
-            "VALUES ('it_old', 'forum', 'https://www.old.example/p/1', '', 'Dana Reyes, you idiot', 'anon', '', :t)"
-        ), {"t": dt.datetime(2026, 1, 5, tzinfo=dt.UTC)})
-        for version, when in (("1", dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)), ("2", dt.datetime(2026, 2, 1, tzinfo=dt.UTC))):
-            connection.execute(sa.text(
-                "INSERT INTO mentions (mention_id, item_id, subject, label, harassment_type, score, scores, spans, signals, "
-                "model_id, model_version, thresholds, source, published_at, classified_at) VALUES "
-                "('mn_old', 'it_old', 'Dana Reyes', 'harassment', 'insult', 0.91, '{}', '[]', '[]', 'm', :v, "
-                "'{\"harassment\": 0.5}', 'forum', :p, :c)"
-            ), {"v": version, "p": dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), "c": when})
+        connection.execute(
+            sa.text(
+                "INSERT INTO items (id, source, url, title, text, author, raw_ref, stored_at) "
+                "VALUES ('it_old', 'forum', 'https://www.old.example/p/1', '', 'Dana Reyes, you idiot', 'anon', '', :t)"
+            ),
+            {"t": dt.datetime(2026, 1, 5, tzinfo=dt.UTC)},
+        )
+        for version, when in (
+            ("1", dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)),
+            ("2", dt.datetime(2026, 2, 1, tzinfo=dt.UTC)),
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO mentions (mention_id, item_id, subject, label, harassment_type, score, scores, spans, signals, "
+                    "model_id, model_version, thresholds, source, published_at, classified_at) VALUES "
+                    "('mn_old', 'it_old', 'Dana Reyes', 'harassment', 'insult', 0.91, '{}', '[]', '[]', 'm', :v, "
+                    "'{\"harassment\": 0.5}', 'forum', :p, :c)"
+                ),
+                {"v": version, "p": dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), "c": when},
+            )
     engine.dispose()
 
     store = HistoryStore(store_url)  # adopts and upgrades on open
     assert revision_of(store.engine) == head_revision() and differences(store.engine) == []
     with store.engine.connect() as connection:
-        old = connection.execute(
-            sa.select(schema.mentions).order_by(schema.mentions.c.model_version)
-        ).mappings().all()
+        old = (
+            connection.execute(sa.select(schema.mentions).order_by(schema.mentions.c.model_version))
+            .mappings()
+            .all()
+        )
     assert [(r["model_version"], r["is_current"]) for r in old] == [("1", False), ("2", True)]
     assert {r["domain"] for r in old} == {"old.example"} and {r["author"] for r in old} == {"anon"}
     assert {r["severity"] for r in old} == {"medium"}  # an insult well above its threshold
     occurred = old[0]["occurred_at"]
-    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=dt.UTC)) == dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=dt.UTC)) == dt.datetime(
+        2026, 1, 5, 9, tzinfo=dt.UTC
+    )
     store.close()
 
 

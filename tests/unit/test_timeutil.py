@@ -10,7 +10,12 @@ from mentionwatch.timeutil import iso_z, parse_time
 
 def test_every_written_form_reads_as_the_same_utc_moment():
     moment = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
-    for text in ("2026-11-22T08:00:00Z", "2026-11-22T08:00:00+00:00", "2026-11-22T09:00:00+01:00", "2026-11-22T08:00:00"):
+    for text in (
+        "2026-11-22T08:00:00Z",
+        "2026-11-22T08:00:00+00:00",
+        "2026-11-22T09:00:00+01:00",
+        "2026-11-22T08:00:00",
+    ):
         assert parse_time(text) == moment and parse_time(text).tzinfo == dt.UTC, text
     assert parse_time(dt.datetime(2026, 11, 22, 8, 0)) == moment  # naive is UTC
     assert parse_time(None) is None and parse_time("") is None
@@ -42,4 +47,6 @@ def test_an_empty_time_on_the_command_line_is_an_error_not_all_time():
     for value in ("", "  ", "yesterday-ish"):
         with pytest.raises(ValueError, match="is not a time"):
             parse_moment(value)
-    assert parse_moment("2026-11-22T09:00:00+01:00") == dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+    assert parse_moment("2026-11-22T09:00:00+01:00") == dt.datetime(
+        2026, 11, 22, 8, 0, tzinfo=dt.UTC
+    )

@@ -34,7 +34,11 @@ _ROUGH = re.compile(
 
 def main() -> int:
     rows = []
-    with open(SHARED / "data" / "davidson-hate-offensive" / "labeled_data.csv", newline="", encoding="utf-8") as f:
+    with open(
+        SHARED / "data" / "davidson-hate-offensive" / "labeled_data.csv",
+        newline="",
+        encoding="utf-8",
+    ) as f:
         for row in csv.DictReader(f):
             if row["class"] != "2":
                 continue
@@ -50,8 +54,14 @@ def main() -> int:
     out = HERE / "davidson_neither.jsonl"
     with out.open("w", encoding="utf-8") as f:
         for _, text in rows[:KEEP]:
-            record = {"text": text, "label": "benign", "harassment_type": None, "lang": "en",
-                      "style": "tweet", "author": "davidson-2017 (MIT)"}
+            record = {
+                "text": text,
+                "label": "benign",
+                "harassment_type": None,
+                "lang": "en",
+                "style": "tweet",
+                "author": "davidson-2017 (MIT)",
+            }
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"{out}: {min(KEEP, len(rows))} of {len(rows)} eligible tweets")
     return 0

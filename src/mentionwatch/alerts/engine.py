@@ -70,7 +70,9 @@ class PolicyParams:
     high_burst_window_s: int = 60
     pile_on: PileOnParams = PileOnParams()
     # subject → (min_severity or None, {label: min_score})
-    per_subject: Mapping[str, tuple[str | None, Mapping[str, float]]] = dataclasses.field(default_factory=dict)
+    per_subject: Mapping[str, tuple[str | None, Mapping[str, float]]] = dataclasses.field(
+        default_factory=dict
+    )
     # subject → titles of her known old content (groups re-promotions of one title)
     known_titles: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
@@ -91,8 +93,12 @@ class SubjectState:
 
     groups: dict[str, Group] = dataclasses.field(default_factory=dict)
     seen_ids: dict[str, float] = dataclasses.field(default_factory=dict)
-    recent_harassment: deque = dataclasses.field(default_factory=deque)  # event times in the current window
-    window_counts: dict[int, int] = dataclasses.field(default_factory=dict)  # window index → harassment count
+    recent_harassment: deque = dataclasses.field(
+        default_factory=deque
+    )  # event times in the current window
+    window_counts: dict[int, int] = dataclasses.field(
+        default_factory=dict
+    )  # window index → harassment count
     last_pile_on: float | None = None
     seeded: bool = False
 
@@ -102,8 +108,12 @@ class Decision:
     """What to do with one mention."""
 
     emit: list[Alert] = dataclasses.field(default_factory=list)  # publish now
-    hold: list[tuple[Alert, str, float]] = dataclasses.field(default_factory=list)  # (alert, group key, release at)
-    grouped: list[tuple[Alert, Alert]] = dataclasses.field(default_factory=list)  # (alert, the burst it joined, as of now)
+    hold: list[tuple[Alert, str, float]] = dataclasses.field(
+        default_factory=list
+    )  # (alert, group key, release at)
+    grouped: list[tuple[Alert, Alert]] = dataclasses.field(
+        default_factory=list
+    )  # (alert, the burst it joined, as of now)
 
 
 class PolicyEngine:
@@ -124,7 +134,9 @@ class PolicyEngine:
             return None
         alert = make_alert(classified)
         minimum, min_scores = params.per_subject.get(alert.subject, (None, {}))
-        if alert.severity == "none" or not severity_at_least(alert.severity, minimum or params.min_severity):
+        if alert.severity == "none" or not severity_at_least(
+            alert.severity, minimum or params.min_severity
+        ):
             return None
         if float(result.scores.get(result.label, 0.0)) < float(min_scores.get(result.label, 0.0)):
             return None
@@ -192,7 +204,9 @@ class PolicyEngine:
         """The alert a group stands for: its leader, or a burst with a count."""
         if group.count == 1:
             return group.leader
-        return dataclasses.replace(group.leader, kind="burst", count=group.count, related_urls=tuple(group.related_urls))
+        return dataclasses.replace(
+            group.leader, kind="burst", count=group.count, related_urls=tuple(group.related_urls)
+        )
 
     @staticmethod
     def next_release(state: SubjectState) -> float | None:
@@ -221,7 +235,9 @@ class PolicyEngine:
         variance = sum((c - mean) ** 2 for c in counts) / len(counts)
         return mean, math.sqrt(variance)
 
-    def _pile_on(self, state: SubjectState, classified: ClassifiedMention, now: float) -> Alert | None:
+    def _pile_on(
+        self, state: SubjectState, classified: ClassifiedMention, now: float
+    ) -> Alert | None:
         params = self.params.pile_on
         mean, std = self.baseline(state, now)  # before this mention is counted
         recent = state.recent_harassment
@@ -238,7 +254,11 @@ class PolicyEngine:
         state.last_pile_on = now
         base = make_alert(classified)
         hours = params.window_s / 3600
-        span = f"{hours:g} hour{'s' if hours != 1 else ''}" if hours >= 1 else f"{params.window_s // 60} minutes"
+        span = (
+            f"{hours:g} hour{'s' if hours != 1 else ''}"
+            if hours >= 1
+            else f"{params.window_s // 60} minutes"
+        )
         return dataclasses.replace(
             base,
             alert_id=make_alert_id(base.subject, f"pile_on:{index}", "harassment"),
@@ -256,7 +276,9 @@ class PolicyEngine:
 
     @staticmethod
     def _forget_old_ids(state: SubjectState, now: float) -> None:
-        if len(state.seen_ids) > 1000 or (state.seen_ids and min(state.seen_ids.values()) < now - DEDUP_SECONDS):
+        if len(state.seen_ids) > 1000 or (
+            state.seen_ids and min(state.seen_ids.values()) < now - DEDUP_SECONDS
+        ):
             state.seen_ids = {k: t for k, t in state.seen_ids.items() if t >= now - DEDUP_SECONDS}
 
 
@@ -268,7 +290,9 @@ def params_from_config(alerts_block, subjects) -> PolicyParams:
         min_severity=alerts_block.min_severity,
         burst_window_s=alerts_block.burst_window_s,
         high_burst_window_s=alerts_block.high_burst_window_s,
-        pile_on=PileOnParams(pile.window_s, pile.baseline_days, pile.sigmas, pile.min_count, pile.cooldown_s),
+        pile_on=PileOnParams(
+            pile.window_s, pile.baseline_days, pile.sigmas, pile.min_count, pile.cooldown_s
+        ),
         per_subject={
             name: (override.min_severity, override.min_score.model_dump())
             for name, override in alerts_block.subjects.items()

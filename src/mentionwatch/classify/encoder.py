@@ -38,7 +38,13 @@ class TorchEncoder:
             return torch.nn.functional.normalize(pooled, dim=1).numpy()
 
 
-def load_encoder(encoder_path: str, model_dir: pathlib.Path, manifest: Manifest, *, attn_implementation: str | None = None):
+def load_encoder(
+    encoder_path: str,
+    model_dir: pathlib.Path,
+    manifest: Manifest,
+    *,
+    attn_implementation: str | None = None,
+):
     """The transformers encoder with the model's adapter merged, in eval mode."""
     import transformers
     from transformers import AutoModel

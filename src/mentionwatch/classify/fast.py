@@ -82,7 +82,9 @@ def model_key(model_dir: pathlib.Path, manifest) -> str:
         if name:
             digest.update((model_dir / name).read_bytes())
     digest.update(json.dumps(dict(manifest.base), sort_keys=True).encode())
-    digest.update(f"ort={onnxruntime.__version__};torch={torch_version};max_length={manifest.max_length}".encode())
+    digest.update(
+        f"ort={onnxruntime.__version__};torch={torch_version};max_length={manifest.max_length}".encode()
+    )
     return digest.hexdigest()[:24]
 
 
@@ -118,7 +120,11 @@ def _threads() -> int:
     if "torch" in sys.modules:
         return max(1, sys.modules["torch"].get_num_threads())
     configured = os.environ.get("OMP_NUM_THREADS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, os.cpu_count() or 1)
+    return (
+        int(configured)
+        if configured.isdigit() and int(configured) > 0
+        else max(1, os.cpu_count() or 1)
+    )
 
 
 def _export(encoder: Any, path: pathlib.Path) -> None:
@@ -130,7 +136,9 @@ def _export(encoder: Any, path: pathlib.Path) -> None:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask):
-            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            hidden = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
             return torch.nn.functional.normalize(pooled, dim=1)
@@ -147,13 +155,19 @@ def _export(encoder: Any, path: pathlib.Path) -> None:
             str(path),
             input_names=["input_ids", "attention_mask"],
             output_names=["embedding"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
             opset_version=17,
             dynamo=False,
         )
 
 
-def build_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, target: pathlib.Path) -> dict:
+def build_int8(
+    model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, target: pathlib.Path
+) -> dict:
     """Exports, fuses, quantizes and verifies; writes ``model-int8.onnx`` + ``meta.json`` into ``target``."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -163,10 +177,17 @@ def build_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, 
 
     encoder = load_encoder(encoder_path, model_dir, manifest, attn_implementation="eager")
     config = encoder.config
-    exported, fused, quantized = target / "fp32.onnx", target / "fused.onnx", target / "model-int8.onnx"
+    exported, fused, quantized = (
+        target / "fp32.onnx",
+        target / "fused.onnx",
+        target / "model-int8.onnx",
+    )
     _export(encoder, exported)
     model = optimizer.optimize_model(
-        str(exported), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+        str(exported),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
     )
     model.save_model_to_file(str(fused))
     # The feed-forward output projections stay fp32: their inputs (after GELU) carry
@@ -231,7 +252,9 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
     # Looked up, not imported: onnx is needed only to build the model (importing it costs half a second).
     missing = [name for name in ("onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
     if missing:
-        raise FastPathUnavailable(f"{' and '.join(missing)} not installed (pip install onnxruntime onnx)")
+        raise FastPathUnavailable(
+            f"{' and '.join(missing)} not installed (pip install onnxruntime onnx)"
+        )
     root = cache_root() / "onnx"
     final = root / model_key(model_dir, manifest)
     meta_path = final / "meta.json"
@@ -239,10 +262,17 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
         root.mkdir(parents=True, exist_ok=True)
         work = pathlib.Path(tempfile.mkdtemp(prefix=".build-", dir=root))
         try:
-            _log.info("building the int8 model for %s %s in %s", manifest.model_id, manifest.version, final)
+            _log.info(
+                "building the int8 model for %s %s in %s",
+                manifest.model_id,
+                manifest.version,
+                final,
+            )
             meta = build_int8(model_dir, manifest, encoder_path, tokenizer, work)
             meta["verified"] = (
-                meta["min_cosine"] >= MIN_COSINE and meta["mean_cosine"] >= MEAN_COSINE and meta["same_class"] >= SAME_CLASS
+                meta["min_cosine"] >= MIN_COSINE
+                and meta["mean_cosine"] >= MEAN_COSINE
+                and meta["same_class"] >= SAME_CLASS
             )
             (work / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
             try:
@@ -254,7 +284,9 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
             raise
         except Exception as exc:
             shutil.rmtree(work, ignore_errors=True)
-            raise FastPathUnavailable(f"building the int8 model failed: {type(exc).__name__}: {exc}") from exc
+            raise FastPathUnavailable(
+                f"building the int8 model failed: {type(exc).__name__}: {exc}"
+            ) from exc
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -266,5 +298,7 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
         )
     path = final / "model-int8.onnx"
     if not path.is_file() or sha256_file(path) != meta.get("sha256"):
-        raise FastPathUnavailable(f"{path} is missing or was modified; delete {final} to rebuild it")
+        raise FastPathUnavailable(
+            f"{path} is missing or was modified; delete {final} to rebuild it"
+        )
     return OnnxEncoder(path, int(meta["hidden_size"]))

@@ -43,7 +43,9 @@ class IsolatingModelHandler(ModelHandler):
     def predict(self, texts: Sequence[str], model: Any) -> tuple[list[dict], str]:
         raise NotImplementedError
 
-    def run_inference(self, batch: Sequence[str], model: Any, inference_args: dict[str, Any] | None = None) -> Iterable[PredictionResult]:
+    def run_inference(
+        self, batch: Sequence[str], model: Any, inference_args: dict[str, Any] | None = None
+    ) -> Iterable[PredictionResult]:
         try:
             scores, model_ref = self.predict(batch, model)
         except Exception:  # noqa: BLE001 - isolate below; each failure is reported per text
@@ -54,9 +56,15 @@ class IsolatingModelHandler(ModelHandler):
                     (one,), model_ref = self.predict([text], model)
                     results.append(PredictionResult(text, one, model_ref))
                 except Exception as exc:  # noqa: BLE001 - becomes this text's dead letter
-                    results.append(PredictionResult(text, InferenceFailure(f"{type(exc).__name__}: {exc}"), None))
+                    results.append(
+                        PredictionResult(
+                            text, InferenceFailure(f"{type(exc).__name__}: {exc}"), None
+                        )
+                    )
             return results
-        return [PredictionResult(text, one, model_ref) for text, one in zip(batch, scores, strict=True)]
+        return [
+            PredictionResult(text, one, model_ref) for text, one in zip(batch, scores, strict=True)
+        ]
 
 
 class MentionModelHandler(IsolatingModelHandler):
@@ -91,7 +99,9 @@ class MentionModelHandler(IsolatingModelHandler):
         large_model: bool = False,
     ):
         super().__init__(
-            min_batch_size=min(min_batch_size, max_batch_size), max_batch_size=max_batch_size, large_model=large_model
+            min_batch_size=min(min_batch_size, max_batch_size),
+            max_batch_size=max_batch_size,
+            large_model=large_model,
         )
         self._model_name = model_name
         self._batch_size = batch_size
@@ -102,13 +112,21 @@ class MentionModelHandler(IsolatingModelHandler):
     @classmethod
     def from_settings(cls, model) -> MentionModelHandler:
         """The handler for a config's ``model`` block (``config.ModelSettings``)."""
-        return cls(model.name, batch_size=model.batch_size, batch_tokens=model.batch_tokens,
-                   max_length=model.max_length, runtime=model.runtime)
+        return cls(
+            model.name,
+            batch_size=model.batch_size,
+            batch_tokens=model.batch_tokens,
+            max_length=model.max_length,
+            runtime=model.runtime,
+        )
 
     def load_model(self) -> MentionClassifier:
         return load_classifier(
-            self._model_name, batch_size=self._batch_size, batch_tokens=self._batch_tokens,
-            max_length=self._max_length, runtime=self._runtime,
+            self._model_name,
+            batch_size=self._batch_size,
+            batch_tokens=self._batch_tokens,
+            max_length=self._max_length,
+            runtime=self._runtime,
         )
 
     def predict(self, texts: Sequence[str], model: MentionClassifier) -> tuple[list[dict], str]:

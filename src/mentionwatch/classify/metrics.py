@@ -32,25 +32,36 @@ def report(expected: Sequence[Pair], predicted: Sequence[Pair]) -> dict:
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
     type_recall, type_exact = {}, {}
     for kind in HARASSMENT_TYPES:
-        rows = [(p, e) for e, p in zip(expected, predicted, strict=True) if e == ("harassment", kind)]
+        rows = [
+            (p, e) for e, p in zip(expected, predicted, strict=True) if e == ("harassment", kind)
+        ]
         if rows:
             type_recall[kind] = sum(p[0] == "harassment" for p, _ in rows) / len(rows)
             type_exact[kind] = sum(p == e for p, e in rows) / len(rows)
-    harassed = [(e, p) for e, p in zip(expected, predicted, strict=True) if e[0] == "harassment" and p[0] == "harassment"]
+    harassed = [
+        (e, p)
+        for e, p in zip(expected, predicted, strict=True)
+        if e[0] == "harassment" and p[0] == "harassment"
+    ]
     return {
         "n": len(expected),
         "macro_f1": sum(v["f1"] for v in per_label.values()) / len(LABELS),
         "per_label": per_label,
         "type_recall": type_recall,
         "type_exact_recall": type_exact,
-        "type_accuracy": sum(e[1] == p[1] for e, p in harassed) / len(harassed) if harassed else 0.0,
+        "type_accuracy": sum(e[1] == p[1] for e, p in harassed) / len(harassed)
+        if harassed
+        else 0.0,
         "confusion": confusion,
     }
 
 
 def format_report(title: str, result: dict) -> str:
     """A plain-text rendering of ``report`` for the console and REPORT.md."""
-    lines = [f"{title}  (n={result['n']})", f"  macro-F1 (harassment / re_promotion / benign): {result['macro_f1']:.3f}"]
+    lines = [
+        f"{title}  (n={result['n']})",
+        f"  macro-F1 (harassment / re_promotion / benign): {result['macro_f1']:.3f}",
+    ]
     for label, values in result["per_label"].items():
         lines.append(
             f"    {label:<13} P {values['precision']:.3f}  R {values['recall']:.3f}  F1 {values['f1']:.3f}  (n={values['support']})"

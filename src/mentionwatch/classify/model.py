@@ -66,7 +66,9 @@ class Manifest:
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelLoadError(f"cannot read {path}: {exc}") from None
         if data.get("format") != FORMAT:
-            raise ModelLoadError(f"{path}: unsupported format {data.get('format')!r}, expected {FORMAT!r}")
+            raise ModelLoadError(
+                f"{path}: unsupported format {data.get('format')!r}, expected {FORMAT!r}"
+            )
         try:
             return cls(
                 model_id=data["model_id"],
@@ -83,7 +85,17 @@ class Manifest:
             raise ModelLoadError(f"{path}: missing or invalid field {exc}") from None
 
 
-_MANIFEST_KEYS = {"format", "model_id", "version", "classes", "base", "head", "max_length", "thresholds", "adapter"}
+_MANIFEST_KEYS = {
+    "format",
+    "model_id",
+    "version",
+    "classes",
+    "base",
+    "head",
+    "max_length",
+    "thresholds",
+    "adapter",
+}
 
 
 def shipped_model_dir() -> pathlib.Path:
@@ -146,7 +158,9 @@ def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
             )
     else:
         target = str(base.get("path", ""))
-        candidate = (model_dir / target) if target and not os.path.isabs(target) else pathlib.Path(target)
+        candidate = (
+            (model_dir / target) if target and not os.path.isabs(target) else pathlib.Path(target)
+        )
         if candidate.is_dir():
             path = candidate
         else:
@@ -172,7 +186,9 @@ def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
 BATCH_TOKENS = 1024
 
 
-def plan_passes(lengths: Sequence[int], batch_size: int, batch_tokens: int = BATCH_TOKENS) -> list[slice]:
+def plan_passes(
+    lengths: Sequence[int], batch_size: int, batch_tokens: int = BATCH_TOKENS
+) -> list[slice]:
     """Slices of ``lengths`` (ascending token counts) to run as one forward pass each.
 
     A pass ends before the text that would make it hold more than ``batch_size``
@@ -199,7 +215,12 @@ class MentionClassifier:
     """
 
     def __init__(
-        self, manifest: Manifest, tokenizer: Any, runtime: Any, head: Mapping[str, np.ndarray], batch_size: int,
+        self,
+        manifest: Manifest,
+        tokenizer: Any,
+        runtime: Any,
+        head: Mapping[str, np.ndarray],
+        batch_size: int,
         batch_tokens: int = BATCH_TOKENS,
     ):
         self.manifest = manifest
@@ -278,11 +299,17 @@ def load_tokenizer(encoder_path: str):
 
         return AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"cannot load the tokenizer of {encoder_path!r} offline: {exc}") from None
+        raise ModelLoadError(
+            f"cannot load the tokenizer of {encoder_path!r} offline: {exc}"
+        ) from None
 
 
 def load_classifier(
-    name: str = SHIPPED, *, batch_size: int = 32, max_length: int | None = None, runtime: str = "torch",
+    name: str = SHIPPED,
+    *,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    runtime: str = "torch",
     batch_tokens: int = BATCH_TOKENS,
 ) -> MentionClassifier:
     """Loads a classifier by config name (``shipped`` or a model directory), offline.
@@ -297,7 +324,9 @@ def load_classifier(
         or do not verify; the message says how to fix it.
     """
     if runtime not in RUNTIMES:
-        raise ModelLoadError(f"unknown model runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
+        raise ModelLoadError(
+            f"unknown model runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}"
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     model_dir = resolve_model_dir(name)
@@ -329,11 +358,17 @@ def load_classifier(
             encoder_runtime = fast.load_int8(model_dir, manifest, encoder_path, tokenizer)
         except fast.FastPathUnavailable as exc:
             if runtime == "onnx-int8":
-                raise ModelLoadError(f"the onnx-int8 runtime is unavailable: {exc}; set model.runtime to torch or auto") from None
+                raise ModelLoadError(
+                    f"the onnx-int8 runtime is unavailable: {exc}; set model.runtime to torch or auto"
+                ) from None
             _log.warning("onnx-int8 runtime unavailable (%s); using torch", exc)
     if encoder_runtime is None:
         encoder_runtime = TorchEncoder(load_encoder(encoder_path, model_dir, manifest))
     _log.info(
-        "loaded classifier %s %s (encoder %s, runtime %s)", manifest.model_id, manifest.version, encoder_path, encoder_runtime.name
+        "loaded classifier %s %s (encoder %s, runtime %s)",
+        manifest.model_id,
+        manifest.version,
+        encoder_path,
+        encoder_runtime.name,
     )
     return MentionClassifier(manifest, tokenizer, encoder_runtime, head, batch_size, batch_tokens)

@@ -55,43 +55,284 @@ FIRST = (  # noqa: SIM905 - one readable block of names per region
     "Noa Tamar Shira Anahit Nino Tala Aiyana Kalani Leilani Mahina"
 ).split()
 
-LAST = ["Miller", "Sullivan", "O'Connor", "McKenzie", "Whitaker", "Thornton", "Blake", "Harper", "Lawson", "García", "Hernández", "Martínez", "Núñez", "Ibáñez", "Peña", "Castañeda", "Echeverría", "Villanueva", "Quiroga", "Olmedo", "Zúñiga", "Gonçalves", "Magalhães", "Conceição", "Araújo", "Simões", "Lobato", "Brandão", "Sampaio", "Lefèvre", "Dubois", "Bérubé", "Lambert", "Giraud", "Chevalier", "Mercier", "Roussel", "Béranger", "Müller", "Schäfer", "Köhler", "Weiß", "Brandt", "Vogel", "Jansen", "de", "Vries", "van", "Dijk", "Bakker", "Lindqvist", "Håkansson", "Nørgaard", "Virtanen", "Rossi", "Esposito", "Bianchi", "Ferrara", "Lombardi", "De", "Luca", "Papadopoulou", "Georgiou", "Vella", "Nováková", "Dvořáková", "Kowalska", "Wiśniewska", "Jovanović", "Petrović", "Kovalenko", "Ivanova", "Szabó", "Nagy", "Popescu", "Ionescu", "Kazlauskaitė", "Bērziņa", "Yılmaz", "Öztürk", "Demir", "Şahin", "Haddad", "Khalil", "Mansour", "Nasser", "El-Amin", "Benali", "Rahimi", "Karimi", "Hosseini", "Sharma", "Iyer", "Reddy", "Banerjee", "Kapoor", "Nair", "Nguyễn", "Trần", "Phạm", "Santoso", "Wijaya", "Dela", "Cruz", "Bautista", "Wang", "Chen", "Liu", "Zhang", "Tanaka", "Sato", "Nakamura", "Park", "Choi", "Okafor", "Adeyemi", "Nwosu", "Mensah", "Boateng", "Kamau", "Otieno", "Diallo", "Traoré", "Ndlovu", "Dlamini", "Mokoena", "Baptiste", "Jean-Pierre", "Cohen", "Levi", "Mizrahi", "Hakobyan", "Beridze", "Tsosie", "Kahananui"]
+LAST = [
+    "Miller",
+    "Sullivan",
+    "O'Connor",
+    "McKenzie",
+    "Whitaker",
+    "Thornton",
+    "Blake",
+    "Harper",
+    "Lawson",
+    "García",
+    "Hernández",
+    "Martínez",
+    "Núñez",
+    "Ibáñez",
+    "Peña",
+    "Castañeda",
+    "Echeverría",
+    "Villanueva",
+    "Quiroga",
+    "Olmedo",
+    "Zúñiga",
+    "Gonçalves",
+    "Magalhães",
+    "Conceição",
+    "Araújo",
+    "Simões",
+    "Lobato",
+    "Brandão",
+    "Sampaio",
+    "Lefèvre",
+    "Dubois",
+    "Bérubé",
+    "Lambert",
+    "Giraud",
+    "Chevalier",
+    "Mercier",
+    "Roussel",
+    "Béranger",
+    "Müller",
+    "Schäfer",
+    "Köhler",
+    "Weiß",
+    "Brandt",
+    "Vogel",
+    "Jansen",
+    "de",
+    "Vries",
+    "van",
+    "Dijk",
+    "Bakker",
+    "Lindqvist",
+    "Håkansson",
+    "Nørgaard",
+    "Virtanen",
+    "Rossi",
+    "Esposito",
+    "Bianchi",
+    "Ferrara",
+    "Lombardi",
+    "De",
+    "Luca",
+    "Papadopoulou",
+    "Georgiou",
+    "Vella",
+    "Nováková",
+    "Dvořáková",
+    "Kowalska",
+    "Wiśniewska",
+    "Jovanović",
+    "Petrović",
+    "Kovalenko",
+    "Ivanova",
+    "Szabó",
+    "Nagy",
+    "Popescu",
+    "Ionescu",
+    "Kazlauskaitė",
+    "Bērziņa",
+    "Yılmaz",
+    "Öztürk",
+    "Demir",
+    "Şahin",
+    "Haddad",
+    "Khalil",
+    "Mansour",
+    "Nasser",
+    "El-Amin",
+    "Benali",
+    "Rahimi",
+    "Karimi",
+    "Hosseini",
+    "Sharma",
+    "Iyer",
+    "Reddy",
+    "Banerjee",
+    "Kapoor",
+    "Nair",
+    "Nguyễn",
+    "Trần",
+    "Phạm",
+    "Santoso",
+    "Wijaya",
+    "Dela",
+    "Cruz",
+    "Bautista",
+    "Wang",
+    "Chen",
+    "Liu",
+    "Zhang",
+    "Tanaka",
+    "Sato",
+    "Nakamura",
+    "Park",
+    "Choi",
+    "Okafor",
+    "Adeyemi",
+    "Nwosu",
+    "Mensah",
+    "Boateng",
+    "Kamau",
+    "Otieno",
+    "Diallo",
+    "Traoré",
+    "Ndlovu",
+    "Dlamini",
+    "Mokoena",
+    "Baptiste",
+    "Jean-Pierre",
+    "Cohen",
+    "Levi",
+    "Mizrahi",
+    "Hakobyan",
+    "Beridze",
+    "Tsosie",
+    "Kahananui",
+]
 
 # A few first names written in their own script, so the model also sees names it cannot spell.
 FIRST_SCRIPT = ("ليلى", "سلمى", "نور", "Аня", "Ольга", "Ελένη", "美玲", "さくら", "지우", "दीपिका")
 
 TITLE_SCENES = (
-    "Casting Couch", "First Time", "Backstage Pass", "Poolside Secrets",
-    "Private Session", "Summer Heat", "Late Night Special", "Road Trip", "Office After Hours", "Beach House",
-    "Noche Loca", "Sommernacht", "Notte Bollente", "Spring Break Uncut",
-    "Girls Weekend", "Webcam Confessions", "Audition Tape", "Sauna Story", "Hot Tub Party", "Tokyo Nights",
-    "Sweet Sixteen Candles", "Midnight Massage", "Yoga Lessons", "Pool Party", "Kitchen Fun", "Bad Teacher",
+    "Casting Couch",
+    "First Time",
+    "Backstage Pass",
+    "Poolside Secrets",
+    "Private Session",
+    "Summer Heat",
+    "Late Night Special",
+    "Road Trip",
+    "Office After Hours",
+    "Beach House",
+    "Noche Loca",
+    "Sommernacht",
+    "Notte Bollente",
+    "Spring Break Uncut",
+    "Girls Weekend",
+    "Webcam Confessions",
+    "Audition Tape",
+    "Sauna Story",
+    "Hot Tub Party",
+    "Tokyo Nights",
+    "Sweet Sixteen Candles",
+    "Midnight Massage",
+    "Yoga Lessons",
+    "Pool Party",
+    "Kitchen Fun",
+    "Bad Teacher",
 )
 TITLE_FORMS = (
-    "{first} - {scene}", "{name} - {scene}", "{scene}", "{scene} Vol. {n}", "{first}'s {scene}",
-    "{scene}: {first}", "{first} {scene} {n}", "{scene} with {first}", "{first} Returns", "{first} y sus amigas Vol. {n}",
+    "{first} - {scene}",
+    "{name} - {scene}",
+    "{scene}",
+    "{scene} Vol. {n}",
+    "{first}'s {scene}",
+    "{scene}: {first}",
+    "{first} {scene} {n}",
+    "{scene} with {first}",
+    "{first} Returns",
+    "{first} y sus amigas Vol. {n}",
 )
-SITE_WORDS = ("tube", "hub", "vids", "clips", "xxx", "hot", "leak", "nude", "free", "hd", "flix", "cams", "mega", "fap", "porno", "stream")
+SITE_WORDS = (
+    "tube",
+    "hub",
+    "vids",
+    "clips",
+    "xxx",
+    "hot",
+    "leak",
+    "nude",
+    "free",
+    "hd",
+    "flix",
+    "cams",
+    "mega",
+    "fap",
+    "porno",
+    "stream",
+)
 TLDS = ("com", "net", "xyz", "tv", "to", "cc", "site", "top", "club", "org", "io")
 # What she does now: her show, employer, city and team, for {show} {employer} {city} {team}.
 SHOWS = (
-    "Morning Drive", "The Final Whistle", "Court Side", "Pixel Forge Devlog", "Late Shift Live", "Kitchen Notes",
-    "Tactics Room", "Deep Water", "The Daily Pulse", "Open Mic Nights", "Matchday Live", "Build Log",
-    "Sabores de Casa", "La Tertulia", "Le Grand Direct", "Bate-Bola", "Nachtschicht", "Il Salotto",
-    "Code & Coffee", "Studio 9", "Weekend Kickoff", "Night Owls Radio", "Sprout Garden TV", "Chess After Dark",
+    "Morning Drive",
+    "The Final Whistle",
+    "Court Side",
+    "Pixel Forge Devlog",
+    "Late Shift Live",
+    "Kitchen Notes",
+    "Tactics Room",
+    "Deep Water",
+    "The Daily Pulse",
+    "Open Mic Nights",
+    "Matchday Live",
+    "Build Log",
+    "Sabores de Casa",
+    "La Tertulia",
+    "Le Grand Direct",
+    "Bate-Bola",
+    "Nachtschicht",
+    "Il Salotto",
+    "Code & Coffee",
+    "Studio 9",
+    "Weekend Kickoff",
+    "Night Owls Radio",
+    "Sprout Garden TV",
+    "Chess After Dark",
 )
 EMPLOYERS = (
-    "City General Hospital", "Northgate Radio", "Brightline Games", "Riverside Primary School", "Metro Sports Network",
-    "Harbor Pharmacy", "Sunrise Yoga Studio", "Lakeside Law Group", "Clinica Santa Ana", "Radio Sol", "Studio Orbit",
-    "Greenfield Academy", "Channel 5 News", "Atlas Logistics", "Maple Street Bakery", "Blue Fin Aquarium",
+    "City General Hospital",
+    "Northgate Radio",
+    "Brightline Games",
+    "Riverside Primary School",
+    "Metro Sports Network",
+    "Harbor Pharmacy",
+    "Sunrise Yoga Studio",
+    "Lakeside Law Group",
+    "Clinica Santa Ana",
+    "Radio Sol",
+    "Studio Orbit",
+    "Greenfield Academy",
+    "Channel 5 News",
+    "Atlas Logistics",
+    "Maple Street Bakery",
+    "Blue Fin Aquarium",
 )
 CITIES = (
-    "Leeds", "Manchester", "Glasgow", "Toronto", "Calgary", "Austin", "Denver", "Porto", "Valencia", "Lyon",
-    "Hamburg", "Rotterdam", "Turin", "Kraków", "Izmir", "Cebu", "Brisbane", "Auckland", "Nairobi", "Accra",
+    "Leeds",
+    "Manchester",
+    "Glasgow",
+    "Toronto",
+    "Calgary",
+    "Austin",
+    "Denver",
+    "Porto",
+    "Valencia",
+    "Lyon",
+    "Hamburg",
+    "Rotterdam",
+    "Turin",
+    "Kraków",
+    "Izmir",
+    "Cebu",
+    "Brisbane",
+    "Auckland",
+    "Nairobi",
+    "Accra",
 )
 TEAMS = (
-    "City Rovers", "the Harriers", "Union Athletic", "the Falcons", "Real Norte", "the Mariners", "Sporting Sul",
-    "the Comets", "FC Lindenau", "the Wolves",
+    "City Rovers",
+    "the Harriers",
+    "Union Athletic",
+    "the Falcons",
+    "Real Norte",
+    "the Mariners",
+    "Sporting Sul",
+    "the Comets",
+    "FC Lindenau",
+    "the Wolves",
 )
 HANDLE_SUFFIX = ("", "", "", "_", "x", "official", "real", "xo", "tv", "_art", "bakes", "pod")
 
@@ -128,7 +369,10 @@ class Person:
             name=self.name,
             handles=(self.handle,),
             context=tuple(x for x in (self.show, self.employer) if x),
-            known_content=tuple(KnownTitle(t, f"{y}-{zlib.crc32(t.encode()) % 12 + 1:02d}-15") for t, y in self.titles),
+            known_content=tuple(
+                KnownTitle(t, f"{y}-{zlib.crc32(t.encode()) % 12 + 1:02d}-15")
+                for t, y in self.titles
+            ),
         )
 
 
@@ -149,12 +393,26 @@ class PersonFactory:
         base = _fold(f"{first}{rng.choice(('', '', '.', '_'))}{last}").lower()
         base = re.sub(r"[^a-z0-9._]", "", base) or f"user{rng.randint(100, 999)}"
         if rng.random() < 0.3:
-            base = _fold(first).lower()[:8] + rng.choice(("", "_", ".")) + rng.choice(("xo", "official", "real", str(rng.randint(1, 99))))
+            base = (
+                _fold(first).lower()[:8]
+                + rng.choice(("", "_", "."))
+                + rng.choice(("xo", "official", "real", str(rng.randint(1, 99))))
+            )
         handle = "@" + base + rng.choice(HANDLE_SUFFIX)
         titles = []
         for _ in range(rng.randint(1, 3)):
             form = rng.choice(TITLE_FORMS)
-            titles.append((form.format(first=first, name=f"{first} {last}", scene=rng.choice(TITLE_SCENES), n=rng.randint(2, 9)), rng.randint(2008, 2022)))
+            titles.append(
+                (
+                    form.format(
+                        first=first,
+                        name=f"{first} {last}",
+                        scene=rng.choice(TITLE_SCENES),
+                        n=rng.randint(2, 9),
+                    ),
+                    rng.randint(2008, 2022),
+                )
+            )
         site = f"{rng.choice(SITE_WORDS)}{rng.choice(('', '-', ''))}{rng.choice(SITE_WORDS)}{rng.choice(('', str(rng.randint(2, 99))))}.{rng.choice(TLDS)}"
         work = (rng.choice(SHOWS), rng.choice(EMPLOYERS), rng.choice(CITIES), rng.choice(TEAMS))
         return Person(first, last, handle, tuple(titles), site, *work)
@@ -204,13 +462,42 @@ def render(template: str, person: Person, rng: random.Random) -> str:
 
 # --------------------------------------------------------------------------- URLs
 
-_SOCIAL = ("x.example/{u}/status/{id}", "reddit.example/r/{sub}/comments/{b36}/{slug}", "forum.example/t/{slug}/{id}",
-           "youtube.example/watch?v={b36}", "instagram.example/p/{b36}", "tiktok.example/@{u}/video/{id}",
-           "facebook.example/{u}/posts/{id}", "t.example/{u}/{id}", "mastodon.example/@{u}/{id}")
-_NEWS = ("news.example/{yyyy}/{mm}/{slug}", "dailypost.example/culture/{slug}", "lokal.example/artikel/{slug}-{id}",
-         "diario.example/sociedad/{slug}", "journal.example/societe/{slug}", "blog.example/{slug}")
-_PROMO = ("{site}/video/{slug}", "{site}/{slug}-{id}.html", "{site}/v/{b36}/{slug}", "{site}/watch/{slug}", "{site}/dl/{slug}.mp4")
-_SUBS = ("popculture", "podcasts", "baking", "realestate", "surfing", "entertainment", "news", "Drama")
+_SOCIAL = (
+    "x.example/{u}/status/{id}",
+    "reddit.example/r/{sub}/comments/{b36}/{slug}",
+    "forum.example/t/{slug}/{id}",
+    "youtube.example/watch?v={b36}",
+    "instagram.example/p/{b36}",
+    "tiktok.example/@{u}/video/{id}",
+    "facebook.example/{u}/posts/{id}",
+    "t.example/{u}/{id}",
+    "mastodon.example/@{u}/{id}",
+)
+_NEWS = (
+    "news.example/{yyyy}/{mm}/{slug}",
+    "dailypost.example/culture/{slug}",
+    "lokal.example/artikel/{slug}-{id}",
+    "diario.example/sociedad/{slug}",
+    "journal.example/societe/{slug}",
+    "blog.example/{slug}",
+)
+_PROMO = (
+    "{site}/video/{slug}",
+    "{site}/{slug}-{id}.html",
+    "{site}/v/{b36}/{slug}",
+    "{site}/watch/{slug}",
+    "{site}/dl/{slug}.mp4",
+)
+_SUBS = (
+    "popculture",
+    "podcasts",
+    "baking",
+    "realestate",
+    "surfing",
+    "entertainment",
+    "news",
+    "Drama",
+)
 
 
 def slug(text: str, words: int = 8) -> str:
@@ -223,8 +510,23 @@ def make_url(text: str, style: str, label: str, person: Person, rng: random.Rand
     """A plausible URL for a post of this style (what the pipeline's ``url_words`` reads)."""
     ids = {
         "id": str(rng.randint(10**8, 10**12)),
-        "b36": "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(rng.randint(6, 11))),
-        "u": re.sub(r"[^a-z0-9_]", "", _fold(rng.choice((person.handle, "user" + str(rng.randint(1, 9999)), "anon_" + str(rng.randint(1, 999))))).lower()) or "user",
+        "b36": "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(rng.randint(6, 11))
+        ),
+        "u": re.sub(
+            r"[^a-z0-9_]",
+            "",
+            _fold(
+                rng.choice(
+                    (
+                        person.handle,
+                        "user" + str(rng.randint(1, 9999)),
+                        "anon_" + str(rng.randint(1, 999)),
+                    )
+                )
+            ).lower(),
+        )
+        or "user",
         "sub": rng.choice(_SUBS),
         "yyyy": str(rng.randint(2019, 2026)),
         "mm": f"{rng.randint(1, 12):02d}",

@@ -140,8 +140,18 @@ def load_templates(folders: Sequence[pathlib.Path]) -> list[Template]:
                 row = json.loads(line)
                 cls = row["harassment_type"] if row["label"] == "harassment" else row["label"]
                 if cls not in CLASSES:
-                    raise ValueError(f"{path}:{line_no}: unknown label {row['label']}/{row.get('harassment_type')}")
-                templates.append(Template(row["text"], cls, row.get("lang", "en"), row.get("style", ""), f"{path.name}:{line_no}"))
+                    raise ValueError(
+                        f"{path}:{line_no}: unknown label {row['label']}/{row.get('harassment_type')}"
+                    )
+                templates.append(
+                    Template(
+                        row["text"],
+                        cls,
+                        row.get("lang", "en"),
+                        row.get("style", ""),
+                        f"{path.name}:{line_no}",
+                    )
+                )
     return templates
 
 
@@ -175,7 +185,9 @@ def split(templates: Sequence[Template], seed: int) -> dict[str, list[Template]]
     return out
 
 
-def render_all(templates: Sequence[Template], seed: int, held_out: bool, url_rate: float) -> list[Rendered]:
+def render_all(
+    templates: Sequence[Template], seed: int, held_out: bool, url_rate: float
+) -> list[Rendered]:
     factory = synth.PersonFactory(seed, held_out=held_out)
     rng = random.Random(seed + 1)
     rendered = []
@@ -184,7 +196,11 @@ def render_all(templates: Sequence[Template], seed: int, held_out: bool, url_rat
         text = synth.render(t.text, person, rng)
         words = ""
         if rng.random() < url_rate:
-            label = "re_promotion" if t.cls == "re_promotion" else ("benign" if t.cls == "benign" else "harassment")
+            label = (
+                "re_promotion"
+                if t.cls == "re_promotion"
+                else ("benign" if t.cls == "benign" else "harassment")
+            )
             words = url_words(synth.make_url(text, t.style, label, person, rng))
         model_text = f"{text}\n{words}" if words else text
         rendered.append(Rendered(model_text, words, t.cls, person.spec()))
@@ -222,7 +238,11 @@ def _lora_encoder(settings: TrainSettings):
 
     adapted = {}
     for name, module in list(encoder.named_modules()):
-        if isinstance(module, torch.nn.Linear) and name.startswith("encoder.layer.") and name.split(".", 3)[3] in LORA_TARGETS:
+        if (
+            isinstance(module, torch.nn.Linear)
+            and name.startswith("encoder.layer.")
+            and name.split(".", 3)[3] in LORA_TARGETS
+        ):
             parent_name, _, child = name.rpartition(".")
             wrapped = LoraLinear(module)
             setattr(encoder.get_submodule(parent_name), child, wrapped)
@@ -268,7 +288,9 @@ def _tensors(ids: Sequence[Sequence[int]], pad: int):
     return input_ids, mask
 
 
-def _predict(encoder, head, tokenizer, texts: Sequence[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+def _predict(
+    encoder, head, tokenizer, texts: Sequence[str], max_length: int, batch_size: int = 64
+) -> np.ndarray:
     import torch
 
     ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
@@ -372,14 +394,24 @@ def run(settings: TrainSettings) -> dict:
         templates = kept
     parts = split(templates, settings.seed)
     _log.info("templates: %s", {k: len(v) for k, v in parts.items()})
-    val = [r for k in range(settings.eval_renders) for r in render_all(parts["val"], settings.seed * 100 + k, True, settings.url_rate)]
-    test = [r for k in range(settings.eval_renders) for r in render_all(parts["test"], settings.seed * 1000 + k, True, settings.url_rate)]
+    val = [
+        r
+        for k in range(settings.eval_renders)
+        for r in render_all(parts["val"], settings.seed * 100 + k, True, settings.url_rate)
+    ]
+    test = [
+        r
+        for k in range(settings.eval_renders)
+        for r in render_all(parts["test"], settings.seed * 1000 + k, True, settings.url_rate)
+    ]
 
     tokenizer = load_tokenizer(base_encoder_dir(_base_block(settings), settings.out))
     encoder, adapted, norms = _lora_encoder(settings)
     head = torch.nn.Linear(encoder.config.hidden_size, len(CLASSES))
     counts = collections.Counter(t.cls for t in parts["train"])
-    weights = torch.tensor([(max(counts.values()) / counts[c]) ** 0.5 for c in CLASSES], dtype=torch.float32)
+    weights = torch.tensor(
+        [(max(counts.values()) / counts[c]) ** 0.5 for c in CLASSES], dtype=torch.float32
+    )
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=settings.label_smoothing)
     lora_params = [p for m in adapted.values() for p in (m.lora_A, m.lora_B)]
     optimizer = torch.optim.AdamW(
@@ -393,7 +425,8 @@ def run(settings: TrainSettings) -> dict:
     total = steps_per_epoch * settings.epochs
     warmup = max(1, int(settings.warmup * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+        optimizer,
+        lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup)),
     )
     class_index = {c: i for i, c in enumerate(CLASSES)}
     rng = random.Random(settings.seed)
@@ -401,7 +434,9 @@ def run(settings: TrainSettings) -> dict:
     history = []
     for epoch in range(settings.epochs):
         rendered = render_all(parts["train"], settings.seed * 10 + epoch, False, settings.url_rate)
-        ids = tokenizer([r.text for r in rendered], truncation=True, max_length=settings.max_length)["input_ids"]
+        ids = tokenizer(
+            [r.text for r in rendered], truncation=True, max_length=settings.max_length
+        )["input_ids"]
         labels = torch.tensor([class_index[r.cls] for r in rendered])
         encoder.train()
         head.train()
@@ -419,8 +454,21 @@ def run(settings: TrainSettings) -> dict:
             epoch_loss += float(loss) * len(batch)
             seen += len(batch)
             if step % 50 == 0:
-                _log.info("epoch %d step %d/%d loss %.4f (%.1f ex/s)", epoch + 1, step, total, epoch_loss / seen, seen / (time.time() - t0))
-        history.append({"epoch": epoch + 1, "loss": epoch_loss / max(1, seen), "seconds": round(time.time() - t0, 1)})
+                _log.info(
+                    "epoch %d step %d/%d loss %.4f (%.1f ex/s)",
+                    epoch + 1,
+                    step,
+                    total,
+                    epoch_loss / seen,
+                    seen / (time.time() - t0),
+                )
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "loss": epoch_loss / max(1, seen),
+                "seconds": round(time.time() - t0, 1),
+            }
+        )
         _log.info("epoch %d done: %s", epoch + 1, history[-1])
     train_seconds = time.time() - started
 
@@ -441,10 +489,15 @@ def run(settings: TrainSettings) -> dict:
         adapter[f"full:{name}"] = param.detach().numpy().astype(np.float32)
     save_file(adapter, str(out / "adapter.safetensors"))
     save_file(
-        {"weight": head.weight.detach().numpy().astype(np.float32), "bias": head.bias.detach().numpy().astype(np.float32)},
+        {
+            "weight": head.weight.detach().numpy().astype(np.float32),
+            "bias": head.bias.detach().numpy().astype(np.float32),
+        },
         str(out / "head.safetensors"),
     )
-    content = hashlib.sha256((out / "adapter.safetensors").read_bytes() + (out / "head.safetensors").read_bytes()).hexdigest()
+    content = hashlib.sha256(
+        (out / "adapter.safetensors").read_bytes() + (out / "head.safetensors").read_bytes()
+    ).hexdigest()
     version = f"{dt.date.today().isoformat()}-{content[:10]}"
     sources = sorted({t.source.split(":")[0] for t in templates})
     manifest = {
@@ -459,7 +512,11 @@ def run(settings: TrainSettings) -> dict:
         "thresholds": {k: round(float(v), 4) for k, v in thresholds.items()},
         "pooling": "mean, L2-normalised",
         "training": {
-            "settings": {k: (str(v) if isinstance(v, pathlib.Path) else v) for k, v in dataclasses.asdict(settings).items() if k not in ("data", "out")},
+            "settings": {
+                k: (str(v) if isinstance(v, pathlib.Path) else v)
+                for k, v in dataclasses.asdict(settings).items()
+                if k not in ("data", "out")
+            },
             "data": [
                 {
                     "name": "mentionwatch written training corpus",
@@ -483,9 +540,14 @@ def run(settings: TrainSettings) -> dict:
             "history": history,
             "threads": settings.threads,
         },
-        "licence": {"base_model": BASES[settings.base]["licence"], "adapter_and_head": "Apache-2.0 (mentionwatch)"},
+        "licence": {
+            "base_model": BASES[settings.base]["licence"],
+            "adapter_and_head": "Apache-2.0 (mentionwatch)",
+        },
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / MANIFEST).write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     evaluation = {
         "model_id": settings.model_id,
         "version": version,
@@ -504,7 +566,9 @@ def run(settings: TrainSettings) -> dict:
                 f"{settings.eval_renders} renderings each)."
             ),
             "```\n" + metrics.format_report("test split", test_result) + "\n```",
-            "```\n" + metrics.format_report("validation split (used for calibration)", val_result) + "\n```",
+            "```\n"
+            + metrics.format_report("validation split (used for calibration)", val_result)
+            + "\n```",
             f"Thresholds: `{json.dumps(thresholds)}`",
             f"Training: {train_seconds / 60:.1f} min on {settings.threads} threads; total {(time.time() - started) / 60:.1f} min.",
         ]

@@ -56,7 +56,9 @@ def classify_one(
     return ClassifiedMention(mention, classification)
 
 
-def _to_classified(keyed: tuple[Mention, PredictionResult], thresholds: Mapping[str, float]) -> ClassifiedMention:
+def _to_classified(
+    keyed: tuple[Mention, PredictionResult], thresholds: Mapping[str, float]
+) -> ClassifiedMention:
     mention, prediction = keyed
     scores = prediction.inference
     if isinstance(scores, InferenceFailure):
@@ -100,8 +102,13 @@ class ClassifyMentions(beam.PTransform):
 
     def expand(self, mentions):
         keyed = mentions | "ModelInput" >> beam.Map(lambda m: (m, model_input(m)))
-        predicted, failed = keyed | "RunInference" >> RunInference(self._handler).with_exception_handling()
-        decided, undecided = predicted | "Decide" >> beam.Map(_to_classified, self._thresholds).with_exception_handling()
+        predicted, failed = (
+            keyed | "RunInference" >> RunInference(self._handler).with_exception_handling()
+        )
+        decided, undecided = (
+            predicted
+            | "Decide" >> beam.Map(_to_classified, self._thresholds).with_exception_handling()
+        )
         classified = decided | "CountLabels" >> beam.ParDo(_CountLabelsFn())
         errors = (
             failed.failed_inferences | "InferenceErrors" >> beam.FlatMap(_failed_batch),

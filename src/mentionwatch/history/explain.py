@@ -37,8 +37,12 @@ def uses_index(plan: list[str], table: str) -> bool:
     text = "\n".join(plan)
     if "SQLite" in text:  # pragma: no cover - never in a plan; keeps the two branches symmetric
         return False
-    sqlite_scan = any(line.strip().startswith(f"SCAN {table}") and "INDEX" not in line for line in plan)
-    sqlite_search = any(line.strip().startswith((f"SEARCH {table}", f"SCAN {table} USING")) for line in plan)
+    sqlite_scan = any(
+        line.strip().startswith(f"SCAN {table}") and "INDEX" not in line for line in plan
+    )
+    sqlite_search = any(
+        line.strip().startswith((f"SEARCH {table}", f"SCAN {table} USING")) for line in plan
+    )
     postgres_seq = f"Seq Scan on {table}" in text
     postgres_index = any(f"on {table}" in line and "Index" in line for line in plan) or (
         f"Bitmap Heap Scan on {table}" in text and "Bitmap Index Scan" in text

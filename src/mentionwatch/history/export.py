@@ -28,7 +28,16 @@ _PARQUET_TYPES = {
 }
 # What the table shows (the other columns are in every file format).
 TABLE_COLUMNS = (
-    "occurred_at", "subject", "label", "harassment_type", "severity", "score", "source", "domain", "alert_id", "delivery",
+    "occurred_at",
+    "subject",
+    "label",
+    "harassment_type",
+    "severity",
+    "score",
+    "source",
+    "domain",
+    "alert_id",
+    "delivery",
     "content",
 )
 
@@ -56,8 +65,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_records(
-    records: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str, out: IO[str] | str | None = None,
-    *, table_columns: Sequence[str] | None = None,
+    records: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    out: IO[str] | str | None = None,
+    *,
+    table_columns: Sequence[str] | None = None,
 ) -> int:
     """Writes ``records`` in ``fmt`` to ``out`` (a text stream, a path, or stdout); returns the count.
 
@@ -84,26 +97,41 @@ def write_records(
     if fmt == "jsonl":
         count = 0
         for record in records:
-            stream.write(json.dumps({c: _jsonable(record.get(c)) for c in columns}, ensure_ascii=False) + "\n")
+            stream.write(
+                json.dumps({c: _jsonable(record.get(c)) for c in columns}, ensure_ascii=False)
+                + "\n"
+            )
             count += 1
         return count
     return write_table(list(records), table_columns or columns, stream)
 
 
-def write_table(records: Sequence[Mapping[str, Any]], columns: Sequence[str], stream: IO[str], *, width: int = 64) -> int:
+def write_table(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    stream: IO[str],
+    *,
+    width: int = 64,
+) -> int:
     """An aligned plain-text table; long cells are cut to ``width`` characters."""
     cells = [[_text(record.get(c)) for c in columns] for record in records]
     cells = [[v if len(v) <= width else v[: width - 1] + "…" for v in row] for row in cells]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    stream.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    stream.write(
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n"
+    )
     stream.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
-        stream.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        stream.write(
+            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
     stream.write(f"({len(records)} row{'s' if len(records) != 1 else ''})\n")
     return len(records)
 
 
-def write_parquet(records: Iterable[Mapping[str, Any]], columns: Sequence[str], path: str, *, batch: int = 50_000) -> int:
+def write_parquet(
+    records: Iterable[Mapping[str, Any]], columns: Sequence[str], path: str, *, batch: int = 50_000
+) -> int:
     """Writes Parquet in row groups of ``batch`` records, with typed columns."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -111,9 +139,16 @@ def write_parquet(records: Iterable[Mapping[str, Any]], columns: Sequence[str], 
     fields = []
     for name in columns:
         kind = _PARQUET_TYPES.get(name, "string")
-        fields.append(pa.field(name, {
-            "float64": pa.float64(), "bool": pa.bool_(), "timestamp": pa.timestamp("us", tz="UTC"),
-        }.get(kind, pa.string())))
+        fields.append(
+            pa.field(
+                name,
+                {
+                    "float64": pa.float64(),
+                    "bool": pa.bool_(),
+                    "timestamp": pa.timestamp("us", tz="UTC"),
+                }.get(kind, pa.string()),
+            )
+        )
     schema = pa.schema(fields)
 
     def convert(name: str, value: Any) -> Any:
@@ -128,7 +163,10 @@ def write_parquet(records: Iterable[Mapping[str, Any]], columns: Sequence[str], 
 
         def flush():
             if chunk:
-                arrays = [pa.array([convert(c, r.get(c)) for r in chunk], type=schema.field(c).type) for c in columns]
+                arrays = [
+                    pa.array([convert(c, r.get(c)) for r in chunk], type=schema.field(c).type)
+                    for c in columns
+                ]
                 writer.write_batch(pa.record_batch(arrays, schema=schema))
                 chunk.clear()
 
@@ -141,7 +179,9 @@ def write_parquet(records: Iterable[Mapping[str, Any]], columns: Sequence[str], 
     return count
 
 
-def rows_to_records(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[dict[str, Any]]:
+def rows_to_records(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterable[dict[str, Any]]:
     """Plain rows (from ``history sql``) as records."""
     for row in rows:
         yield dict(zip(columns, row, strict=True))
@@ -153,7 +193,15 @@ def write_sql_parquet(columns: Sequence[str], rows: Iterable[Sequence[Any]], pat
     import pyarrow.parquet as pq
 
     names = _unique(columns)
-    data = [[_jsonable(v) if isinstance(v, (dt.date, dt.time)) and not isinstance(v, dt.datetime) else v for v in row] for row in rows]
+    data = [
+        [
+            _jsonable(v)
+            if isinstance(v, (dt.date, dt.time)) and not isinstance(v, dt.datetime)
+            else v
+            for v in row
+        ]
+        for row in rows
+    ]
     table = pa.table({name: [row[i] for row in data] for i, name in enumerate(names)})
     pq.write_table(table, path, compression="zstd")
     return len(data)

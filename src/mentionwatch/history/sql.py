@@ -53,7 +53,9 @@ def readonly_engine(url: str, *, timeout_s: float = 120.0) -> sa.Engine:
         path = parsed.database
         if not path or path == ":memory:":
             raise ReadOnlySQLError("history sql needs a database file (not an in-memory SQLite)")
-        engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30})
+        engine = sa.create_engine(
+            f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30}
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _query_only(dbapi_connection, _record):
@@ -66,7 +68,9 @@ def readonly_engine(url: str, *, timeout_s: float = 120.0) -> sa.Engine:
     return sa.create_engine(url, connect_args={"options": options})
 
 
-def run_readonly(url: str, sql: str, *, limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+def run_readonly(
+    url: str, sql: str, *, limit: int | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Runs one read-only statement; returns (column names, rows), at most ``limit`` rows."""
     columns, rows = [], []
     for index, item in enumerate(iter_readonly(url, sql)):
@@ -94,9 +98,13 @@ def iter_readonly(url: str, sql: str, *, timeout_s: float = 120.0) -> Iterator[S
                     lambda: int(time.monotonic() > deadline), 10_000
                 )
             try:
-                result = connection.execution_options(yield_per=2000).exec_driver_sql(_escape_percent(engine, statement))
+                result = connection.execution_options(yield_per=2000).exec_driver_sql(
+                    _escape_percent(engine, statement)
+                )
                 if not result.returns_rows:
-                    raise ReadOnlySQLError("the statement returned no rows (history sql is for queries)")
+                    raise ReadOnlySQLError(
+                        "the statement returned no rows (history sql is for queries)"
+                    )
                 yield list(result.keys())
                 for row in result:
                     yield tuple(row)
@@ -107,7 +115,9 @@ def iter_readonly(url: str, sql: str, *, timeout_s: float = 120.0) -> Iterator[S
 
 
 def _reason(exc: sa.exc.DBAPIError, timeout_s: float) -> str:
-    message = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    message = (
+        str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    )
     if "interrupted" in message or "statement timeout" in message:
         return f"the query ran longer than {timeout_s:g} s and was stopped ({message})"
     return message

@@ -36,4 +36,8 @@ def parse_moment(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
 def iso(moment: dt.datetime | None) -> str | None:
     """An aware or naive-UTC datetime as ``2026-11-22T08:00:00Z`` (None stays None)."""
     moment = parse_time(moment)
-    return None if moment is None else iso_z(moment, "milliseconds" if moment.microsecond else "seconds")
+    return (
+        None
+        if moment is None
+        else iso_z(moment, "milliseconds" if moment.microsecond else "seconds")
+    )

@@ -214,9 +214,10 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
                 joined = True
             elif gap == SPACE:
                 pass
-            elif gap == DOTSPACE and (len(term.words[word - 1]) == 1 or (
-                len(term.words[word - 1]) <= 3 and term.kind == "name" and word == 1
-            )):
+            elif gap == DOTSPACE and (
+                len(term.words[word - 1]) == 1
+                or (len(term.words[word - 1]) <= 3 and term.kind == "name" and word == 1)
+            ):
                 pass  # "D. Reyes", "Dr. Nila R." (an abbreviation opening a configured form)
             elif gap == COMMA and term.comma:
                 pass
@@ -244,7 +245,9 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
         if form != TOGETHER or term.kind != "name" or len(at) < MIN_EMBEDDED:
             return None
         form = EMBEDDED
-    if form == SPACED and (term.kind not in _DISGUISABLE or _spacing_goes_on(keys, folded, start, end)):
+    if form == SPACED and (
+        term.kind not in _DISGUISABLE or _spacing_goes_on(keys, folded, start, end)
+    ):
         return None
     return Hit(term, start, end, form, leet)
 

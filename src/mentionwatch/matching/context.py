@@ -97,7 +97,9 @@ BUSINESS_NAME = -2.5  # "Kim's Korean Kitchen"
 HOME = -1.5  # "Salma Carrick, 19, of Manchester": where another person lives
 AFFILIATION = -2.5  # "Folake Bello (Texas Southern) wins the 400m"
 CITATION = -2.5  # "N. Shah and R. Mehta (2021)"
-SIGNATURE = -1.5  # "— Dana R., Phoenix AZ" under a review: a configured initials form needs a tie there
+SIGNATURE = (
+    -1.5
+)  # "— Dana R., Phoenix AZ" under a review: a configured initials form needs a tie there
 DISGUISE_BONUS = 1.0  # for forms that are weak on their own but written to evade
 
 CONTEXT, CONTEXT_MORE, TITLE, PARTS = 3.0, 1.5, 2.5, 1.5
@@ -131,7 +133,8 @@ OPENERS = frozenset(
     today yes no ok okay omg lol wow""".split()  # noqa: SIM905
 )
 COURTESY = frozenset(
-    fold(w) for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()  # noqa: SIM905
+    fold(w)
+    for w in "ms mrs miss mx madam madame mme mlle frau sra srta senora senhora signora coach chef".split()  # noqa: SIM905
 )
 # Words that may stand between a name and a role in apposition ("Dana Reyes, a local librarian").
 APPOSITION = frozenset(fold(w) for w in lexicon.APPOSITION.split())
@@ -265,9 +268,7 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
         shared.add(
             CONTEXT + CONTEXT_MORE * (len(contexts) > 1), "context " + "/".join(sorted(contexts))
         )
-    if evidence.titles and not all(
-        h.term.payload.kind == "known_content" for h in evidence.names
-    ):
+    if evidence.titles and not all(h.term.payload.kind == "known_content" for h in evidence.names):
         shared.add(TITLE, "known content")
     if evidence.about:
         shared.add(ABOUT, "source about her")
@@ -281,7 +282,9 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
             cue.start < h.end and h.start < cue.end for h in evidence.names
         ):
             continue
-        if category in SOFT and (stated or evidence.about or own_field(cue.term.words, evidence.own_context)):
+        if category in SOFT and (
+            stated or evidence.about or own_field(cue.term.words, evidence.own_context)
+        ):
             continue  # her own field ("coach" for a skating coach), or beside her employer
         if category == "sport":
             sport_words.add(cue.term.words)
@@ -289,7 +292,9 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
             soft += SOFT[category]
             soft_words += 1
         elif category in ANYWHERE and category not in anywhere:
-            if category != "obituary" and (stated or evidence.about or own_field(cue.term.words, evidence.own_context)):
+            if category != "obituary" and (
+                stated or evidence.about or own_field(cue.term.words, evidence.own_context)
+            ):
                 continue  # a vet's puppies, an actress's roles: her world, not a pet or a character
             anywhere.add(category)
             shared.add(ANYWHERE[category], category)
@@ -302,8 +307,11 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
         # Words of another field only drop a full name when two or more of them
         # describe the item and nothing in it ties it to her: no context term, no
         # known content, no source about her, no cue of harassment or re-promotion.
-        tied = contexts or evidence.titles or evidence.about or any(
-            c.term.label in CUES for c, _, _ in evidence.cues
+        tied = (
+            contexts
+            or evidence.titles
+            or evidence.about
+            or any(c.term.label in CUES for c, _, _ in evidence.cues)
         )
         cap = SOFT_CAP if tied or soft_words < 2 else SOFT_CAP_UNTIED
         shared.add(max(soft, cap), "words of another field (role/sport/politics/music)")
@@ -344,7 +352,9 @@ def score_all(evidence: Evidence, doc: Doc, own_words: frozenset[str]) -> list[S
 
 
 _ROLE_MODIFIERS = frozenset(fold(w) for w in lexicon.ROLE_MODIFIERS.split())
-_PLACE_OF = frozenset(("de", "of", "from", "du", "di", "da", "del", "della", "von", "van", "z", "iz"))
+_PLACE_OF = frozenset(
+    ("de", "of", "from", "du", "di", "da", "del", "della", "von", "van", "z", "iz")
+)
 
 
 def _role_gap(doc: Doc, after: int, first: int) -> bool:
@@ -396,8 +406,14 @@ def _other_performer(doc: Doc, evidence: Evidence) -> str | None:
     covered = [doc.original_span(h.start, h.end) for h in evidence.names]
     for start, _ in covered:
         # "Jenna - Hotel Room Tape": another name where the title puts the performer's.
-        before = re.search(r"([A-Z][^\W\d_]+)\s*[-–—:|]\s*$", doc.original[max(0, start - 40) : start])
-        if before and fold(before.group(1)) not in evidence.tracked_words | _CUE_WORDS | evidence.own_titles:
+        before = re.search(
+            r"([A-Z][^\W\d_]+)\s*[-–—:|]\s*$", doc.original[max(0, start - 40) : start]
+        )
+        if (
+            before
+            and fold(before.group(1))
+            not in evidence.tracked_words | _CUE_WORDS | evidence.own_titles
+        ):
             return before.group(1)
     for field in doc.fields[:2]:
         text = doc.original[field[1] : field[2]]
@@ -413,7 +429,10 @@ def _other_performer(doc: Doc, evidence: Evidence) -> str | None:
 
 
 _CUE_WORDS = frozenset(
-    w for phrases in lexicon.cue_terms().values() for phrase in phrases for w in fold(phrase).split()
+    w
+    for phrases in lexicon.cue_terms().values()
+    for phrase in phrases
+    for w in fold(phrase).split()
 )
 
 
@@ -514,7 +533,9 @@ _TAG_TAILS = frozenset(
 _TAG_CHARS = re.compile(r"[\w.\-]*")
 
 
-_ACCOUNT_PAGES = frozenset(("status", "statuses", "posts", "post", "video", "videos", "reel", "reels", "photos", "photo"))
+_ACCOUNT_PAGES = frozenset(
+    ("status", "statuses", "posts", "post", "video", "videos", "reel", "reels", "photos", "photo")
+)
 
 
 def _path_start(url: str) -> int:
@@ -553,7 +574,9 @@ def account_in_url(doc: Doc, hit: Hit) -> bool:
         return False
     if offset >= path + 1 + len(segments[0]):
         return False  # a later segment: a slug, a title
-    return segments[0].startswith("@") or (len(segments) > 1 and segments[1].lower() in _ACCOUNT_PAGES)
+    return segments[0].startswith("@") or (
+        len(segments) > 1 and segments[1].lower() in _ACCOUNT_PAGES
+    )
 
 
 def tag_prefix(doc: Doc, hit: Hit) -> bool:
@@ -572,7 +595,11 @@ def tag_prefix(doc: Doc, hit: Hit) -> bool:
         path = _path_start(doc.original[field[1] : field[2]])
         if path < 0 or start - field[1] < path:
             return False  # in the host: a domain is a site named after her, not an account
-        if hit.form not in (TOGETHER, EMBEDDED) or doc.original[start - 1 : start] not in ("/", "@", "="):
+        if hit.form not in (TOGETHER, EMBEDDED) or doc.original[start - 1 : start] not in (
+            "/",
+            "@",
+            "=",
+        ):
             return False
         in_url = True
     else:
@@ -629,7 +656,10 @@ def _local(
             category in ("role", "honorific", "kin")
             and not (partial and category != "kin" and (evidence.about or stated))
             and cue.end <= hit.start
-            and (cue_after == first_word or (category == "role" and _role_gap(doc, cue_after, first_word)))
+            and (
+                cue_after == first_word
+                or (category == "role" and _role_gap(doc, cue_after, first_word))
+            )
         ):
             if "\n" not in doc.norm.text[cue.end : hit.start]:
                 put(
@@ -647,7 +677,9 @@ def _local(
             # After a comma the phrase is an apposition ("Dana Reyes, the chief
             # financial officer"): any modifiers may stand before the role.
             apposition = gap.lstrip().startswith(",") and not _SENTENCE_BREAK.search(gap)
-            if "\n" not in gap and (apposition or all(w in APPOSITION or w.isdigit() for w in between)):
+            if "\n" not in gap and (
+                apposition or all(w in APPOSITION or w.isdigit() for w in between)
+            ):
                 put("role", ROLE_NEXT, f"role '{' '.join(cue.term.words)}' after the name")
         elif category == "place_after" and cue.start >= hit.end and cue_first == after_word:
             o_start, _ = doc.original_span(cue.start, cue.end)
@@ -742,7 +774,9 @@ def _shape(
 
 
 _PARENTHESIS = re.compile(r"^\s*\(([^()]{2,60})\)")
-_HOME = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?(?:of|from|de|aus|di|da|van)\s+([A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)?)")
+_HOME = re.compile(
+    r"^\s*,\s*(?:\d{1,3}\s*,\s*)?(?:of|from|de|aus|di|da|van)\s+([A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)?)"
+)
 _CITATION = re.compile(r"^[^.\n]{0,40}?(?:\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\))")
 
 

@@ -92,7 +92,9 @@ def title_phrases(subject: SubjectSpec) -> list[tuple[str, ...]]:
 
 
 def _known_content_variant(words: tuple[str, ...]) -> Variant:
-    return Variant(" ".join(words), "known_content", FULL, words, "her known content, without her name")
+    return Variant(
+        " ".join(words), "known_content", FULL, words, "her known content, without her name"
+    )
 
 
 def _terms(subjects: Sequence[SubjectSpec]) -> tuple[list[Term], list[Term]]:
@@ -185,12 +187,17 @@ class SubjectMatcher:
                 for s in self._subjects
             ]
             self._title_words = [
-                frozenset(w for k in s.known_content for w in words_of(k.title)) for s in self._subjects
+                frozenset(w for k in s.known_content for w in words_of(k.title))
+                for s in self._subjects
             ]
             # Her field: her context terms, and the titles in her own aliases ("Dr. Nila R.").
             self._context_words = [
                 frozenset(w for phrase in (*s.context, *s.aliases) for w in words_of(phrase))
-                | {"".join(w[0] for w in words_of(phrase)) for phrase in s.context if len(words_of(phrase)) >= 2}
+                | {
+                    "".join(w[0] for w in words_of(phrase))
+                    for phrase in s.context
+                    if len(words_of(phrase)) >= 2
+                }
                 for s in self._subjects
             ]
             self._tracked_words = (
@@ -243,9 +250,17 @@ class SubjectMatcher:
                 # Her known content names her even without her name ("the girl from <title>").
                 found["name"] = found.get("name", []) + [
                     Hit(
-                        Term("name", h.term.subject, h.term.words, h.term.label,
-                             payload=_known_content_variant(h.term.words)),
-                        h.start, h.end, h.form, h.leet,
+                        Term(
+                            "name",
+                            h.term.subject,
+                            h.term.words,
+                            h.term.label,
+                            payload=_known_content_variant(h.term.words),
+                        ),
+                        h.start,
+                        h.end,
+                        h.form,
+                        h.leet,
                     )
                     for h in found["title"]
                 ]
@@ -279,7 +294,12 @@ class SubjectMatcher:
                 found["context"] = [h for h in found.get("context", []) if not ctx.in_url(doc, h)]
                 if not candidates:
                     continue
-            if not found.get("context") and not found.get("title") and subject not in strong and not about:
+            if (
+                not found.get("context")
+                and not found.get("title")
+                and subject not in strong
+                and not about
+            ):
                 # Parts of the name alone, no context term: first names cannot pass,
                 # surnames only with cue words near them (checked before anything else).
                 candidates = [h for h in candidates if h.term.payload.kind != "first_name"]

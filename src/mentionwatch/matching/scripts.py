@@ -81,9 +81,27 @@ _MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u0591-\u05c7\u200b-\u200f\u2060\
 # "b" as "μπ" ("Οντούγια" Oduya, "Σάντρα" Sandra).
 # "dzh", "dz" and "dj" are the j of "Rojina" and the dze of "Lordkipanidze" as Russian,
 # Greek ("τζ"), Arabic and Hebrew write them.
-_DIGRAPHS = (("dzh", "j"), ("dj", "j"), ("nt", "t"), ("nd", "d"), ("mp", "p"), ("mb", "b"), ("ng", "n"), ("ch", "j"),
-             ("sh", "s"), ("zh", "j"), ("ph", "p"), ("th", "t"), ("kh", "k"), ("gh", "k"), ("dh", "t"), ("ts", "s"),
-             ("tz", "s"), ("dz", "j"), ("ck", "k"))
+_DIGRAPHS = (
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("nt", "t"),
+    ("nd", "d"),
+    ("mp", "p"),
+    ("mb", "b"),
+    ("ng", "n"),
+    ("ch", "j"),
+    ("sh", "s"),
+    ("zh", "j"),
+    ("ph", "p"),
+    ("th", "t"),
+    ("kh", "k"),
+    ("gh", "k"),
+    ("dh", "t"),
+    ("ts", "s"),
+    ("tz", "s"),
+    ("dz", "j"),
+    ("ck", "k"),
+)
 
 # How other scripts hear some Latin spellings: Spanish "j" is an h (Хавьера, ハビエラ,
 # 하비에라), a final Vietnamese "ch" a k or t (Куать), a "w" after a vowel a v (Тиав).
@@ -113,7 +131,14 @@ _CLASS = str.maketrans(
 
 # Greek spells foreign sounds with pairs that anyascii reads letter by letter.
 _GREEK_START = (("γκ", "g"),)  # at the start of a word
-_GREEK = (("γγ", "ng"), ("τσ", "ts"), ("τζ", "dz"), ("για", "ya"), ("γιο", "yo"), ("γιου", "you"))  # dz reads j
+_GREEK = (
+    ("γγ", "ng"),
+    ("τσ", "ts"),
+    ("τζ", "dz"),
+    ("για", "ya"),
+    ("γιο", "yo"),
+    ("γιου", "you"),
+)  # dz reads j
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
@@ -125,7 +150,9 @@ _HEBREW_VAV = re.compile("(?<=[\u05d0-\u05ea])\u05d5(?!\u05d5)")
 def phonetic_key(word: str) -> str:
     """The sound key of one romanised (or Latin) word: ``"Reyes"`` → ``"rs"``."""
     # Accents off (Latin, Greek, Cyrillic), but not the marks kana and Indic letters need.
-    word = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", word.lower())))
+    word = unicodedata.normalize(
+        "NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", word.lower()))
+    )
     word = word.replace("х", "h")  # Russian "х" stands for a Latin "h" ("Шах", Shah)
     for pair, sound in _GREEK_START:
         if word.startswith(pair):
@@ -178,9 +205,17 @@ def script_variants(subject: SubjectSpec) -> list[Variant]:
             out.append(_variant(fold_script(form), "script", "configured form in another script"))
     for tag in (*subject.handles, *subject.hashtags):
         if has_other_script(tag):
-            out.append(_variant(fold_script(tag), "script", "configured handle or hashtag in another script"))
+            out.append(
+                _variant(
+                    fold_script(tag), "script", "configured handle or hashtag in another script"
+                )
+            )
     for variant in generate(subject):
-        if variant.kind in ("name", "alias") and variant.strength == FULL and len(variant.words) >= 2:
+        if (
+            variant.kind in ("name", "alias")
+            and variant.strength == FULL
+            and len(variant.words) >= 2
+        ):
             key = "|".join(phonetic_key(w) for w in variant.words)
             if len(key.replace("|", "")) >= MIN_KEY:
                 out.append(
@@ -190,15 +225,19 @@ def script_variants(subject: SubjectSpec) -> list[Variant]:
                         f"'{variant.text}' written in another script (sound key {key})",
                     )
                 )
-            applicable = [(p, sound) for p, sound in _READINGS if any(p.search(w) for w in variant.words)]
+            applicable = [
+                (p, sound) for p, sound in _READINGS if any(p.search(w) for w in variant.words)
+            ]
             for count in range(1, len(applicable) + 1):
                 for readings in itertools.combinations(applicable, count):
                     words = list(variant.words)
                     for pattern, sound in readings:
                         words = [pattern.sub(sound, w) for w in words]
                     read = "|".join(phonetic_key(w) for w in words)
-                    if read != key and len(read.replace("|", "")) >= MIN_KEY_READING and all(
-                        v.text != f"~{read}" for v in out
+                    if (
+                        read != key
+                        and len(read.replace("|", "")) >= MIN_KEY_READING
+                        and all(v.text != f"~{read}" for v in out)
                     ):
                         how = ", ".join(f"'{p.pattern}' as '{sound}'" for p, sound in readings)
                         out.append(
@@ -232,8 +271,11 @@ class ScriptIndex:
                 for probe in _deletions(key) | {key.replace("|", "")}:
                     self._keys.setdefault(probe, []).append(form)
                 first = key.split("|")[0]
-                self._firsts |= {first} | ({first[:i] + first[i + 1 :] for i in range(len(first))}
-                                           if len(key) - key.count("|") >= MIN_KEY_FUZZY else set())
+                self._firsts |= {first} | (
+                    {first[:i] + first[i + 1 :] for i in range(len(first))}
+                    if len(key) - key.count("|") >= MIN_KEY_FUZZY
+                    else set()
+                )
                 self._sizes.add(key.count("|") + 1)
                 joined = key.replace("|", "")
                 self._prefixes |= {joined[:n] for n in range(1, len(joined) + 1)}
@@ -270,7 +312,9 @@ class ScriptIndex:
                 stripped = word.strip(_NAME_DOTS)
                 if stripped:
                     offset = start + word.index(stripped[0])
-                    spaced.append((offset, offset + len(stripped), phonetic_key(stripped), stripped))
+                    spaced.append(
+                        (offset, offset + len(stripped), phonetic_key(stripped), stripped)
+                    )
         cased = any(c.isupper() for _, _, _, word in spaced for c in word)
         for i in range(len(spaced)):
             key = spaced[i][2]
@@ -288,8 +332,13 @@ class ScriptIndex:
                         # the writer capitalises is an ordinary word ("και λίγο").
                         if cased and spaced[i][3][:1].islower():
                             continue
-                        yield (form.subject, spaced[i][0], spaced[j][1], form.term,
-                               PLAIN if exact else APPROXIMATE)
+                        yield (
+                            form.subject,
+                            spaced[i][0],
+                            spaced[j][1],
+                            form.term,
+                            PLAIN if exact else APPROXIMATE,
+                        )
 
     def _unspaced(self, start: int, run: str):
         """Chinese and Japanese: the name may start and end at any character; a
@@ -311,8 +360,13 @@ class ScriptIndex:
                             syllables(n) - 1 <= size <= 2 * syllables(n) + 1
                             for n, size in zip(names, (a, b))
                         ):
-                            yield (form.subject, start + at - a, start + at + 1 + b, form.term,
-                                   PLAIN if exact else APPROXIMATE)
+                            yield (
+                                form.subject,
+                                start + at - a,
+                                start + at + 1 + b,
+                                form.term,
+                                PLAIN if exact else APPROXIMATE,
+                            )
         chars = [(start + i, phonetic_key(ch)) for i, ch in enumerate(run)]
         for i in range(len(chars)):
             joined = ""
@@ -364,7 +418,11 @@ def _lengths_fit(form: _Form, words: list[tuple[int, int, str, str]]) -> bool:
                 return False
             continue
         if _HANGUL.search(word):
-            if not syllables(name_word) - 1 <= len(_HANGUL.findall(word)) <= syllables(name_word) + 2:
+            if (
+                not syllables(name_word) - 1
+                <= len(_HANGUL.findall(word))
+                <= syllables(name_word) + 2
+            ):
                 return False
             continue
         roman = re.sub(r"[^a-z]", "", anyascii(word).lower()).lstrip("h")
@@ -390,7 +448,10 @@ def _close(a: str, b: str) -> bool:
         return True
     if a.count("|") != b.count("|"):
         return False
-    if min(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY - 1 or max(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY:
+    if (
+        min(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY - 1
+        or max(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY
+    ):
         return False
     edits = 0
     for x, y in zip(a.split("|"), b.split("|")):
@@ -413,7 +474,7 @@ def _close(a: str, b: str) -> bool:
 def _gap_breaks(text: str, end: int, start: int) -> bool:
     """Whether what stands between two words stops a name (a sentence break, a line)."""
     gap = text[end:start]
-    return len(gap) > 3 or any(c in ".!?;:,\n()[]\"«»" for c in gap)
+    return len(gap) > 3 or any(c in '.!?;:,\n()[]"«»' for c in gap)
 
 
 def _bounded(text: str, start: int, end: int) -> bool:

@@ -53,7 +53,9 @@ def _listed(words: str) -> tuple[str, ...]:
 
 # A title that starts an alias ("Coach Essie", "Dr. Amara") is not a first name.
 _TITLES = frozenset(
-    _listed("coach chef doctor dr miss mrs ms madame mme lady dj mc prof professor sister aunt auntie")
+    _listed(
+        "coach chef doctor dr miss mrs ms madame mme lady dj mc prof professor sister aunt auntie"
+    )
 )
 _PARTICLES = frozenset(_listed("de da do dos das del della di du la le van von der den ter y e"))
 # Very common words a one-edit misspelling must not turn a name part into.
@@ -238,9 +240,19 @@ def generate(subject: SubjectSpec) -> list[Variant]:
             words = words_of(alias)
             if len(words) >= 2 and words[0] in _TITLES and len(words[1]) >= 3:
                 words = words[1:]  # "Coach Essie": Essie is what people call her
-            if len(words) >= 2 and len(words[0]) >= 3 and words[0] != first and words[0] not in _TITLES:
+            if (
+                len(words) >= 2
+                and len(words[0]) >= 3
+                and words[0] != first
+                and words[0] not in _TITLES
+            ):
                 add(words[0], "first_name", PARTIAL, (words[0],), f"first word of alias '{alias}'")
-            elif len(words) == 1 and len(words[0]) >= 3 and words[0] != first and len(words_of(alias)) == 2:
+            elif (
+                len(words) == 1
+                and len(words[0]) >= 3
+                and words[0] != first
+                and len(words_of(alias)) == 2
+            ):
                 add(words[0], "first_name", PARTIAL, (words[0],), f"name in alias '{alias}'")
     # A misspelling that equals a configured form of the same subject is that form.
     keys: dict[str, Variant] = {}

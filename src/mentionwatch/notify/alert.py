@@ -109,7 +109,9 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
         harassment_type=data.get("harassment_type") or None,
         kind=str(data.get("kind") or "mention"),
         count=count,
-        url=safe_url(str(data.get("url") or "")),  # a hostile publisher's link never reaches a message
+        url=safe_url(
+            str(data.get("url") or "")
+        ),  # a hostile publisher's link never reaches a message
         source=str(data.get("source") or ""),
         title=str(data.get("title") or ""),
         excerpt=str(data.get("excerpt") or ""),

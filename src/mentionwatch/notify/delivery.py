@@ -38,7 +38,16 @@ from mentionwatch.timeutil import parse_time
 
 UNDELIVERED = ("published", "delivering", "failed")
 NOT_RECEIVED = "none"  # notify_received.via of a row that only records an overdue notice
-STATES = ("waiting", "local", "published", "delivering", "queued", "delivered", "failed", "unrouted")
+STATES = (
+    "waiting",
+    "local",
+    "published",
+    "delivering",
+    "queued",
+    "delivered",
+    "failed",
+    "unrouted",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +122,9 @@ def alert_deliveries(
 ) -> list[AlertDelivery]:
     """Every matching alert (not folded into a burst) with its delivery state, newest first."""
     alerts = schema.alerts
-    statement = sa.select(alerts).where(alerts.c.status != "grouped").order_by(alerts.c.created_at.desc())
+    statement = (
+        sa.select(alerts).where(alerts.c.status != "grouped").order_by(alerts.c.created_at.desc())
+    )
     if alert_ids is not None:
         statement = statement.where(alerts.c.alert_id.in_(list(alert_ids)))
     if since is not None:
@@ -135,7 +146,9 @@ def alert_deliveries(
     deliveries: dict[str, list[Delivery]] = {i: [] for i in ids}
     sent = schema.notify_deliveries
     for r in connection.execute(sa.select(sent).where(sent.c.ref.in_(ids))).all():
-        deliveries[r.ref].append(Delivery(r.recipient, r.channel, r.status, parse_time(r.updated_at)))
+        deliveries[r.ref].append(
+            Delivery(r.recipient, r.channel, r.status, parse_time(r.updated_at))
+        )
     queue = schema.notify_digest_queue
     queued = connection.execute(sa.select(queue).where(queue.c.alert_id.in_(ids))).all()
     digests = {r.digest_id for r in queued if r.digest_id}
@@ -147,10 +160,13 @@ def alert_deliveries(
         reached = by_digest.get(r.digest_id or "", [])
         if r.status == "sent" and reached:
             deliveries[r.alert_id] += [
-                Delivery(d.recipient, d.channel, d.status, parse_time(d.updated_at), r.digest_id) for d in reached
+                Delivery(d.recipient, d.channel, d.status, parse_time(d.updated_at), r.digest_id)
+                for d in reached
             ]
         else:
-            deliveries[r.alert_id].append(Delivery(r.recipient, "digest", "queued", parse_time(r.due_at), r.digest_id))
+            deliveries[r.alert_id].append(
+                Delivery(r.recipient, "digest", "queued", parse_time(r.due_at), r.digest_id)
+            )
     out = []
     for r in rows:
         mine = tuple(deliveries[r.alert_id])
@@ -208,16 +224,20 @@ def overdue(
     """Alerts published in the window, ``published_before`` or earlier, that nobody has been told
     about (and not waiting in a digest), and that the operator has not been told about yet."""
     alerts, received = schema.alerts, schema.notify_received
-    ids = connection.execute(
-        sa.select(alerts.c.alert_id)
-        .select_from(alerts.outerjoin(received, received.c.alert_id == alerts.c.alert_id))
-        .where(
-            alerts.c.status == "published",
-            alerts.c.published_at <= published_before,
-            alerts.c.published_at >= published_since,
-            received.c.noticed_at.is_(None),
+    ids = (
+        connection.execute(
+            sa.select(alerts.c.alert_id)
+            .select_from(alerts.outerjoin(received, received.c.alert_id == alerts.c.alert_id))
+            .where(
+                alerts.c.status == "published",
+                alerts.c.published_at <= published_before,
+                alerts.c.published_at >= published_since,
+                received.c.noticed_at.is_(None),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if not ids:
         return []
     return [a for a in alert_deliveries(connection, alert_ids=ids) if a.state in UNDELIVERED]

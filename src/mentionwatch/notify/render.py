@@ -564,15 +564,23 @@ and check that a notify service (or watch) is running and its channels work.
 )
 
 
-def render_overdue_notice(alerts: Sequence[Any], *, after_s: float, now: dt.datetime) -> Notification:
+def render_overdue_notice(
+    alerts: Sequence[Any], *, after_s: float, now: dt.datetime
+) -> Notification:
     """Tells the operator about alerts not delivered in time; ids, kinds and states only, never text."""
     lines = "\n".join(
         f"  {a.alert_id}  {a.severity:<8} {a.label}{'/' + a.harassment_type if a.harassment_type else ''}"
         f"  {a.subject}  {a.state}"
         for a in alerts
     )
-    text = OVERDUE_TEXT.substitute(count=len(alerts), minutes=max(1, round(after_s / 60)), lines=lines)
-    worst = max((a.severity for a in alerts), key=lambda s: SEVERITIES.index(s) if s in SEVERITIES else 0, default="high")
+    text = OVERDUE_TEXT.substitute(
+        count=len(alerts), minutes=max(1, round(after_s / 60)), lines=lines
+    )
+    worst = max(
+        (a.severity for a in alerts),
+        key=lambda s: SEVERITIES.index(s) if s in SEVERITIES else 0,
+        default="high",
+    )
     return Notification(
         id="od_" + sha256_hex("\0".join(sorted(a.alert_id for a in alerts)).encode("utf-8"))[:24],
         kind="operator",
@@ -582,7 +590,13 @@ def render_overdue_notice(alerts: Sequence[Any], *, after_s: float, now: dt.date
         text=text,
         html=f"<!doctype html><html><body><pre>{_esc(text)}</pre></body></html>",
         items=tuple(
-            {"alert_id": a.alert_id, "subject": a.subject, "label": a.label, "severity": a.severity, "state": a.state}
+            {
+                "alert_id": a.alert_id,
+                "subject": a.subject,
+                "label": a.label,
+                "severity": a.severity,
+                "state": a.state,
+            }
             for a in alerts
         ),
         created_at=iso_z(now),

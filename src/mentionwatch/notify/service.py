@@ -262,7 +262,9 @@ class Notifier:
             # Two copies of one alert at once: the second waits, then finds it settled.
             with self._locks.hold(alert.alert_id):
                 outcome = self._dispatch(alert)
-                self.store.mark_received(alert.alert_id, via=via, outcome=outcome, now=self.clock.now())
+                self.store.mark_received(
+                    alert.alert_id, via=via, outcome=outcome, now=self.clock.now()
+                )
             return ACK
         except Interrupted:
             return NACK
@@ -332,7 +334,8 @@ class Notifier:
         settings, now = self.settings.delivery, self.clock.now()
         since = now - dt.timedelta(hours=settings.reconcile_window_h)
         missing = self.store.unreceived(
-            published_before=now - dt.timedelta(seconds=settings.reconcile_after_s), published_since=since
+            published_before=now - dt.timedelta(seconds=settings.reconcile_after_s),
+            published_since=since,
         )
         handled = 0
         for alert_id, body in missing:
@@ -347,24 +350,32 @@ class Notifier:
             if outcome == ACK:
                 handled += 1
                 # An unreadable stored body was dead-lettered by handle(): it must not come back every round.
-                self.store.mark_received(alert_id, via="store", outcome="unreadable", now=self.clock.now())
+                self.store.mark_received(
+                    alert_id, via="store", outcome="unreadable", now=self.clock.now()
+                )
         if missing:
             self._count("from_store", handled)
             _log.warning(
                 "%d published alert(s) had not arrived from Pub/Sub after %.0f s; %d delivered from the store",
-                len(missing), settings.reconcile_after_s, handled,
+                len(missing),
+                settings.reconcile_after_s,
+                handled,
             )
         self._notice_overdue(now, since)
         return handled
 
     def _notice_overdue(self, now: dt.datetime, since: dt.datetime) -> None:
         after = self.settings.delivery.notice_after_s
-        late = self.store.overdue(published_before=now - dt.timedelta(seconds=after), published_since=since)
+        late = self.store.overdue(
+            published_before=now - dt.timedelta(seconds=after), published_since=since
+        )
         if not late:
             return
         _log.warning(
             "%d alert(s) published more than %.0f s ago have not reached anyone: %s (mentionwatch alerts status CONFIG)",
-            len(late), after, ", ".join(f"{a.alert_id} ({a.state})" for a in late[:10]),
+            len(late),
+            after,
+            ", ".join(f"{a.alert_id} ({a.state})" for a in late[:10]),
         )
         self._tell_operator(render_overdue_notice(late, after_s=after, now=now))
         self.store.mark_noticed([a.alert_id for a in late], now)
@@ -480,7 +491,9 @@ class Notifier:
             attempts=delivery.attempts,
             payload=delivery.payload,
         )
-        self._tell(f"{kind} {ref} → {recipient} via {key}: dead-lettered after {delivery.attempts} attempt(s)")
+        self._tell(
+            f"{kind} {ref} → {recipient} via {key}: dead-lettered after {delivery.attempts} attempt(s)"
+        )
         self.store.record_delivery(
             ref=ref,
             recipient=recipient,
@@ -589,7 +602,10 @@ class Notifier:
                 kind="digest",
                 error=f"digest could not be built: {type(exc).__name__}: {exc}",
                 attempts=1,
-                payload={"alerts": [dict(row["body"]) for row in rows], "reasons": [row["reason"] for row in rows]},
+                payload={
+                    "alerts": [dict(row["body"]) for row in rows],
+                    "reasons": [row["reason"] for row in rows],
+                },
             )
             self.store.finish_digest(digest, self.clock.now())
             return 0

@@ -55,7 +55,13 @@ class NotifyStore(HistoryStore):
     def mark_received(self, alert_id: str, *, via: str, outcome: str, now: dt.datetime) -> None:
         """Records that the delivery side took ``alert_id`` in (the first time counts)."""
         table = schema.notify_received
-        row = {"alert_id": alert_id, "via": via, "outcome": outcome, "received_at": parse_time(now), "noticed_at": None}
+        row = {
+            "alert_id": alert_id,
+            "via": via,
+            "outcome": outcome,
+            "received_at": parse_time(now),
+            "noticed_at": None,
+        }
         with self.transaction() as connection:
             connection.execute(  # a row written by an overdue notice only says the operator was told
                 table.update()
@@ -64,28 +70,48 @@ class NotifyStore(HistoryStore):
             )
             connection.execute(self.upsert_statement(table, ["alert_id"]), [row])
 
-    def unreceived(self, *, published_before: dt.datetime, published_since: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+    def unreceived(
+        self, *, published_before: dt.datetime, published_since: dt.datetime
+    ) -> list[tuple[str, dict[str, Any]]]:
         """Published alerts not taken in yet: (alert id, stored body), oldest first."""
         with self.transaction() as connection:
             return delivery.unreceived(
-                connection, published_before=parse_time(published_before), published_since=parse_time(published_since)
+                connection,
+                published_before=parse_time(published_before),
+                published_since=parse_time(published_since),
             )
 
-    def overdue(self, *, published_before: dt.datetime, published_since: dt.datetime) -> list[delivery.AlertDelivery]:
+    def overdue(
+        self, *, published_before: dt.datetime, published_since: dt.datetime
+    ) -> list[delivery.AlertDelivery]:
         """Published alerts nobody has been told about in time, not yet reported to the operator."""
         with self.transaction() as connection:
             return delivery.overdue(
-                connection, published_before=parse_time(published_before), published_since=parse_time(published_since)
+                connection,
+                published_before=parse_time(published_before),
+                published_since=parse_time(published_since),
             )
 
     def mark_noticed(self, alert_ids: Sequence[str], now: dt.datetime) -> None:
         """The operator was told these alerts were overdue: once is enough."""
         table = schema.notify_received
-        rows = [{"alert_id": a, "via": delivery.NOT_RECEIVED, "outcome": "routed", "received_at": parse_time(now), "noticed_at": parse_time(now)}
-                for a in alert_ids]
+        rows = [
+            {
+                "alert_id": a,
+                "via": delivery.NOT_RECEIVED,
+                "outcome": "routed",
+                "received_at": parse_time(now),
+                "noticed_at": parse_time(now),
+            }
+            for a in alert_ids
+        ]
         self._upsert(table, rows, ["alert_id"])  # alerts never taken in get a row that says so
         with self.transaction() as connection:
-            connection.execute(table.update().where(table.c.alert_id.in_(list(alert_ids))).values(noticed_at=parse_time(now)))
+            connection.execute(
+                table.update()
+                .where(table.c.alert_id.in_(list(alert_ids)))
+                .values(noticed_at=parse_time(now))
+            )
 
     # ------------------------------------------------------------------ deliveries
 
@@ -311,5 +337,7 @@ class NotifyStore(HistoryStore):
             connection.execute(
                 table.update()
                 .where(table.c.id == letter_id)
-                .values(error=error[:2000], attempts=table.c.attempts + attempts, time=parse_time(now))
+                .values(
+                    error=error[:2000], attempts=table.c.attempts + attempts, time=parse_time(now)
+                )
             )

@@ -183,7 +183,9 @@ class AlertStream:
     @staticmethod
     def _close(future) -> None:
         future.cancel()
-        with contextlib.suppress(concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+        with contextlib.suppress(
+            concurrent.futures.CancelledError, concurrent.futures.TimeoutError
+        ):
             future.result(timeout=60)  # blocks until the stream and the callbacks are done
 
     def run(self, stop: threading.Event) -> None:
@@ -213,7 +215,9 @@ class AlertStream:
                         if missed and not stop.is_set():
                             # Pub/Sub held back alerts the store says were published: a stalled stream
                             # (the emulator can keep sending to a dead one). Open a fresh one.
-                            _log.warning("the streaming pull missed %d alert(s); reconnecting", missed)
+                            _log.warning(
+                                "the streaming pull missed %d alert(s); reconnecting", missed
+                            )
                             self._close(future)
                             future = self._open(subscriber)
             finally:
@@ -309,7 +313,9 @@ class AlertDrain:
             )
         refused = [futures[f] for f in futures if f.result() != ACK]
         if refused and not self.notifier.stop.is_set():
-            self.notifier.stop.wait(NACK_DELAY_S)  # the store is down: do not pull them straight back
+            self.notifier.stop.wait(
+                NACK_DELAY_S
+            )  # the store is down: do not pull them straight back
         _hand_back(subscriber, self.subscription, refused)
 
 

@@ -23,14 +23,18 @@ class PubSubUnavailable(RuntimeError):
 
 def emulator_host(settings: PubSubSettings) -> str | None:
     """The emulator to talk to: the environment wins, then the config."""
-    return os.environ.get("PUBSUB_EMULATOR_HOST") or (settings.emulator_host if settings.emulator else None)
+    return os.environ.get("PUBSUB_EMULATOR_HOST") or (
+        settings.emulator_host if settings.emulator else None
+    )
 
 
 def _where(host: str | None) -> str:
     return f"the Pub/Sub emulator at {host}" if host else "Google Cloud Pub/Sub"
 
 
-def ensure_resources(settings: PubSubSettings, host: str | None, timeout: float = 30.0) -> list[str]:
+def ensure_resources(
+    settings: PubSubSettings, host: str | None, timeout: float = 30.0
+) -> list[str]:
     """Creates the configured topics and subscriptions that do not exist yet.
 
     Each call gives up after ``timeout`` seconds in all (retries included):
@@ -58,12 +62,18 @@ def ensure_resources(settings: PubSubSettings, host: str | None, timeout: float 
             path = settings.subscription_path(sub_name)
             with contextlib.suppress(exceptions.AlreadyExists):
                 subscriber.create_subscription(
-                    request={"name": path, "topic": settings.topic_path(topic_name), "ack_deadline_seconds": 60},
+                    request={
+                        "name": path,
+                        "topic": settings.topic_path(topic_name),
+                        "ack_deadline_seconds": 60,
+                    },
                     **bounded,
                 )
                 created.append(path)
     except (exceptions.GoogleAPICallError, exceptions.RetryError) as exc:
-        raise PubSubUnavailable(f"cannot create Pub/Sub resources on {_where(host)}: {exc}") from None
+        raise PubSubUnavailable(
+            f"cannot create Pub/Sub resources on {_where(host)}: {exc}"
+        ) from None
     finally:
         subscriber.close()
     return created
@@ -80,7 +90,9 @@ def check_reachable(settings: PubSubSettings, host: str | None, timeout: float =
     topic = settings.topic_path(settings.topics.alerts)
     publisher = publisher_client(host)
     try:
-        publisher.get_topic(request={"topic": topic}, timeout=timeout, retry=retry.Retry(deadline=timeout))
+        publisher.get_topic(
+            request={"topic": topic}, timeout=timeout, retry=retry.Retry(deadline=timeout)
+        )
     except exceptions.NotFound:
         raise PubSubUnavailable(
             f"topic {topic} does not exist on {_where(host)}; create it with: mentionwatch pubsub up CONFIG"
@@ -91,4 +103,6 @@ def check_reachable(settings: PubSubSettings, host: str | None, timeout: float =
             if host
             else "check network access and credentials (gcloud auth application-default login)"
         )
-        raise PubSubUnavailable(f"cannot reach {_where(host)} ({type(exc).__name__}); {hint}") from None
+        raise PubSubUnavailable(
+            f"cannot reach {_where(host)} ({type(exc).__name__}); {hint}"
+        ) from None

@@ -49,12 +49,17 @@ def find_launcher() -> list[str]:
             "(https://cloud.google.com/sdk/docs/install), plus Java 11 or newer"
         )
     if not shutil.which("java"):
-        raise EmulatorError("the Pub/Sub emulator needs Java 11 or newer on PATH (e.g. apt-get install default-jre)")
+        raise EmulatorError(
+            "the Pub/Sub emulator needs Java 11 or newer on PATH (e.g. apt-get install default-jre)"
+        )
     candidates = []
     try:
         root = subprocess.run(
             [gcloud, "info", "--format=value(installation.sdk_root)"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout.strip()
         candidates.append(pathlib.Path(root))
     except (subprocess.SubprocessError, OSError):
@@ -77,7 +82,14 @@ class PubSubEmulator:
       startup_timeout: seconds to wait for "Server started".
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, project: str = "mentionwatch-local", startup_timeout: float = 60.0):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        project: str = "mentionwatch-local",
+        startup_timeout: float = 60.0,
+    ):
         self.host = host
         self.port = port or free_port()
         self.project = project
@@ -108,10 +120,16 @@ class PubSubEmulator:
         else:
             command += [f"--host={self.host}", f"--port={self.port}"]
         # Kept open for the emulator's whole life (its stdout); closed in stop().
-        self._log_file = tempfile.NamedTemporaryFile(prefix="pubsub-emulator-", suffix=".log", delete=False)  # noqa: SIM115
+        self._log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="pubsub-emulator-", suffix=".log", delete=False
+        )
         _log.info("starting the Pub/Sub emulator on %s", self.endpoint)
         self._process = subprocess.Popen(
-            command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + self.startup_timeout
         log_path = pathlib.Path(self._log_file.name)
@@ -120,15 +138,23 @@ class PubSubEmulator:
                 tail = self._tail(log_path)
                 self.stop()
                 raise EmulatorError(f"the Pub/Sub emulator exited at start:\n{tail}")
-            if "Server started" in log_path.read_text(errors="replace") and self._accepts_connections():
+            if (
+                "Server started" in log_path.read_text(errors="replace")
+                and self._accepts_connections()
+            ):
                 return self
             time.sleep(0.2)
         tail = self._tail(log_path)  # before stop(), which removes the log
         self.stop()
-        raise EmulatorError(f"the Pub/Sub emulator did not start within {self.startup_timeout:g} s:\n{tail}")
+        raise EmulatorError(
+            f"the Pub/Sub emulator did not start within {self.startup_timeout:g} s:\n{tail}"
+        )
 
     def _accepts_connections(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=1):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection((self.host, self.port), timeout=1),
+        ):
             return True
         return False
 

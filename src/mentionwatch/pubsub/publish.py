@@ -75,7 +75,9 @@ class AlertPublisher:
     def publish(self, alerts: Sequence[Alert]) -> tuple[dict[str, str], dict[str, str]]:
         """Returns ``(alert_id → message_id, alert_id → error)``."""
         futures = {
-            alert.alert_id: self._client.publish(self.topic, encode(alert), retry=self._retry, **alert.attributes())
+            alert.alert_id: self._client.publish(
+                self.topic, encode(alert), retry=self._retry, **alert.attributes()
+            )
             for alert in alerts
         }
         sent, failed = {}, {}
@@ -128,7 +130,11 @@ class _PublishBatchFn(beam.DoFn):
             _log.warning("alert %s not published, kept pending: %s", alert_id, error)
             yield beam.pvalue.TaggedOutput(
                 ERRORS,
-                DeadLetter(stage="PublishAlerts", ref=alert_id, error=f"kept pending for republish: {error}"),
+                DeadLetter(
+                    stage="PublishAlerts",
+                    ref=alert_id,
+                    error=f"kept pending for republish: {error}",
+                ),
             )
 
     def teardown(self):
@@ -148,12 +154,16 @@ class PublishAlerts(beam.PTransform):
       max_batch: alerts recorded and published together.
     """
 
-    def __init__(self, store_url: str, topic: str | None, emulator_host: str | None, max_batch: int = 100):
+    def __init__(
+        self, store_url: str, topic: str | None, emulator_host: str | None, max_batch: int = 100
+    ):
         super().__init__()
         self._fn = _PublishBatchFn(store_url, topic, emulator_host)
         self._max_batch = max_batch
 
     def expand(self, alerts):
-        batches = alerts | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch)
+        batches = alerts | "Batch" >> beam.BatchElements(
+            min_batch_size=1, max_batch_size=self._max_batch
+        )
         out = batches | "Publish" >> beam.ParDo(self._fn).with_outputs(ERRORS, main="published")
         return PublishResult(out.published, out[ERRORS])

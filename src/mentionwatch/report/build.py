@@ -74,29 +74,71 @@ def _timed(timings: dict[str, float], name: str, function, *args, **kwargs):
     return result
 
 
-def run_queries(connection, window: queries.Window, pile_on: PileOnSettings, timings: dict[str, float]) -> dict[str, Any]:
+def run_queries(
+    connection, window: queries.Window, pile_on: PileOnSettings, timings: dict[str, float]
+) -> dict[str, Any]:
     """Every query of the report, timed (``benchmarks/history.py`` uses this too)."""
     return {
-        "volume": _timed(timings, "volume per day by label", queries.volume_by_day, connection, window),
-        "types": _timed(timings, "harassment by type", queries.harassment_by_type, connection, window),
-        "domains": _timed(timings, "top re-promoting domains", queries.top_repromoters, connection, window, "domain"),
-        "sources": _timed(timings, "top re-promoting sources", queries.top_repromoters, connection, window, "source"),
-        "authors": _timed(timings, "top re-promoting authors", queries.top_repromoters, connection, window, "author"),
-        "windows": _timed(
-            timings, "harassment per window (pile-ons)", queries.harassment_windows, connection, window,
-            window_s=pile_on.window_s, baseline_days=pile_on.baseline_days,
+        "volume": _timed(
+            timings, "volume per day by label", queries.volume_by_day, connection, window
         ),
-        "pile_on_alerts": _timed(timings, "pile-on alerts", queries.pile_on_alerts, connection, window),
+        "types": _timed(
+            timings, "harassment by type", queries.harassment_by_type, connection, window
+        ),
+        "domains": _timed(
+            timings,
+            "top re-promoting domains",
+            queries.top_repromoters,
+            connection,
+            window,
+            "domain",
+        ),
+        "sources": _timed(
+            timings,
+            "top re-promoting sources",
+            queries.top_repromoters,
+            connection,
+            window,
+            "source",
+        ),
+        "authors": _timed(
+            timings,
+            "top re-promoting authors",
+            queries.top_repromoters,
+            connection,
+            window,
+            "author",
+        ),
+        "windows": _timed(
+            timings,
+            "harassment per window (pile-ons)",
+            queries.harassment_windows,
+            connection,
+            window,
+            window_s=pile_on.window_s,
+            baseline_days=pile_on.baseline_days,
+        ),
+        "pile_on_alerts": _timed(
+            timings, "pile-on alerts", queries.pile_on_alerts, connection, window
+        ),
         "alerts": _timed(timings, "alerts by status", queries.alert_counts, connection, window),
         "delivery": _timed(timings, "alert delivery", queries.alert_delivery, connection, window),
         "health": _timed(timings, "source health", queries.source_health, connection, window),
-        "dead_letters": _timed(timings, "dead letters by stage", queries.dead_letters_by_stage, connection, window),
-        "top": _timed(timings, "highest-severity mentions", queries.top_severity, connection, window),
+        "dead_letters": _timed(
+            timings, "dead letters by stage", queries.dead_letters_by_stage, connection, window
+        ),
+        "top": _timed(
+            timings, "highest-severity mentions", queries.top_severity, connection, window
+        ),
     }
 
 
 def build_report(
-    store: HistoryStore, *, since: dt.datetime, until: dt.datetime, subjects: Sequence[str] = (),
+    store: HistoryStore,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    subjects: Sequence[str] = (),
     pile_on: PileOnSettings | None = None,
 ) -> Report:
     pile_on = pile_on or PileOnSettings()
@@ -115,8 +157,13 @@ def build_report(
         totals[label] = totals.get(label, 0) + count
 
     episodes = find_episodes(
-        data["windows"], since, until, window_s=pile_on.window_s, baseline_days=pile_on.baseline_days,
-        sigmas=pile_on.sigmas, min_count=pile_on.min_count,
+        data["windows"],
+        since,
+        until,
+        window_s=pile_on.window_s,
+        baseline_days=pile_on.baseline_days,
+        sigmas=pile_on.sigmas,
+        min_count=pile_on.min_count,
     )
     first = int(since.timestamp() // pile_on.window_s)
     last = int(-(-until.timestamp() // pile_on.window_s))
@@ -125,13 +172,18 @@ def build_report(
         per_subject.setdefault(subject, {})[bucket] = count
     series = {
         subject: [
-            (dt.datetime.fromtimestamp(b * pile_on.window_s, dt.UTC), counts.get(b, 0)) for b in range(first, last)
+            (dt.datetime.fromtimestamp(b * pile_on.window_s, dt.UTC), counts.get(b, 0))
+            for b in range(first, last)
         ]
         for subject, counts in per_subject.items()
         if any(first <= b < last for b in counts)
     }
     hours = pile_on.window_s / 3600
-    window_label = "hour" if hours == 1 else (f"{hours:g} hours" if hours >= 1 else f"{pile_on.window_s // 60} minutes")
+    window_label = (
+        "hour"
+        if hours == 1
+        else (f"{hours:g} hours" if hours >= 1 else f"{pile_on.window_s // 60} minutes")
+    )
     drawn = [
         charts.volume_chart(days, volume),
         charts.types_chart(data["types"], HARASSMENT_TYPES),
@@ -139,11 +191,25 @@ def build_report(
         charts.timeline_chart(series, episodes, window_label=window_label),
     ]
     return Report(
-        window=window, generated_at=dt.datetime.now(dt.UTC), totals=totals, days=days, volume=volume,
-        types=data["types"], domains=data["domains"], sources=data["sources"], authors=data["authors"],
-        episodes=episodes, pile_on_alerts=data["pile_on_alerts"], alerts=data["alerts"], delivery=data["delivery"],
+        window=window,
+        generated_at=dt.datetime.now(dt.UTC),
+        totals=totals,
+        days=days,
+        volume=volume,
+        types=data["types"],
+        domains=data["domains"],
+        sources=data["sources"],
+        authors=data["authors"],
+        episodes=episodes,
+        pile_on_alerts=data["pile_on_alerts"],
+        alerts=data["alerts"],
+        delivery=data["delivery"],
         health=data["health"],
-        dead_letters=data["dead_letters"], top=data["top"], charts=drawn, timings=timings, pile_on=pile_on,
+        dead_letters=data["dead_letters"],
+        top=data["top"],
+        charts=drawn,
+        timings=timings,
+        pile_on=pile_on,
     )
 
 

@@ -24,7 +24,16 @@ DOMAIN_COLOR = "#e67e22"
 SOURCE_COLOR = "#16a085"
 EPISODE_COLOR = "#f1c40f"
 # Lines for up to eight subjects on the timeline.
-SUBJECT_COLORS = ("#c0392b", "#2c3e50", "#27ae60", "#8e44ad", "#d35400", "#2980b9", "#7f8c8d", "#f39c12")
+SUBJECT_COLORS = (
+    "#c0392b",
+    "#2c3e50",
+    "#27ae60",
+    "#8e44ad",
+    "#d35400",
+    "#2980b9",
+    "#7f8c8d",
+    "#f39c12",
+)
 DPI = 110
 
 
@@ -51,7 +60,16 @@ def _png(figure: Figure) -> bytes:
 
 
 def _empty_note(axes, text: str) -> None:
-    axes.text(0.5, 0.5, text, ha="center", va="center", transform=axes.transAxes, fontsize=12, color="#555555")
+    axes.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        transform=axes.transAxes,
+        fontsize=12,
+        color="#555555",
+    )
 
 
 def volume_chart(days: Sequence[str], counts: Mapping[str, Sequence[int]]) -> Chart:
@@ -63,7 +81,14 @@ def volume_chart(days: Sequence[str], counts: Mapping[str, Sequence[int]]) -> Ch
     labels = [label for label in ("harassment", "re_promotion", "benign") if label in counts]
     for label in labels:
         values = list(counts[label])
-        axes.bar(positions, values, bottom=bottom, color=LABEL_COLORS[label], label=LABEL_NAMES[label], width=0.8)
+        axes.bar(
+            positions,
+            values,
+            bottom=bottom,
+            color=LABEL_COLORS[label],
+            label=LABEL_NAMES[label],
+            width=0.8,
+        )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     step = max(1, len(days) // 12)
     axes.set_xticks(positions[::step], [d[5:] for d in days[::step]], rotation=45, ha="right")
@@ -78,7 +103,10 @@ def volume_chart(days: Sequence[str], counts: Mapping[str, Sequence[int]]) -> Ch
         _empty_note(axes, "No mentions in this period")
     total = sum(bottom)
     return Chart(
-        "volume", "Mention volume per day, by label", _png(figure), tuple(LABEL_NAMES[l] for l in labels),
+        "volume",
+        "Mention volume per day, by label",
+        _png(figure),
+        tuple(LABEL_NAMES[l] for l in labels),
         tuple(LABEL_COLORS[l] for l in labels),
         f"Stacked bar chart of mentions per day from {days[0] if days else '?'} to {days[-1] if days else '?'}; "
         f"{total} mentions in all.",
@@ -103,8 +131,14 @@ def types_chart(counts: Mapping[str, int], types: Sequence[str]) -> Chart:
     if not any(values):
         _empty_note(axes, "No harassment in this period")
     return Chart(
-        "harassment-types", "Harassment by type", _png(figure), ("harassing mentions",), (TYPE_COLOR,),
-        "Bar chart of harassing mentions per type: " + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)) + ".",
+        "harassment-types",
+        "Harassment by type",
+        _png(figure),
+        ("harassing mentions",),
+        (TYPE_COLOR,),
+        "Bar chart of harassing mentions per type: "
+        + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True))
+        + ".",
     )
 
 
@@ -117,10 +151,15 @@ def repromotion_chart(domains: Sequence[Mapping], sources: Sequence[Mapping]) ->
     """Two panels: the domains and the sources re-promoting the most."""
     figure = _figure(height=4.6)
     left, right = figure.subplots(1, 2)
-    for axes, rows, color, what in ((left, domains, DOMAIN_COLOR, "domains"), (right, sources, SOURCE_COLOR, "sources")):
+    for axes, rows, color, what in (
+        (left, domains, DOMAIN_COLOR, "domains"),
+        (right, sources, SOURCE_COLOR, "sources"),
+    ):
         keys = [_plain(str(r["key"])[:32]) for r in rows][::-1]
         values = [r["count"] for r in rows][::-1]
-        bars = axes.barh(keys, values, color=color, label=f"re-promotion mentions by {what[:-1]}", height=0.6)
+        bars = axes.barh(
+            keys, values, color=color, label=f"re-promotion mentions by {what[:-1]}", height=0.6
+        )
         axes.set_ylim(-0.6, max(len(keys), 5) - 0.4)  # a lone bar stays a bar, not a block
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.bar_label(bars, padding=3)
@@ -133,16 +172,24 @@ def repromotion_chart(domains: Sequence[Mapping], sources: Sequence[Mapping]) ->
         if not rows:
             _empty_note(axes, "No re-promotion in this period")
     return Chart(
-        "re-promotion", "Who re-promotes: domains and sources", _png(figure),
-        ("re-promotion mentions by domain", "re-promotion mentions by source"), (DOMAIN_COLOR, SOURCE_COLOR),
+        "re-promotion",
+        "Who re-promotes: domains and sources",
+        _png(figure),
+        ("re-promotion mentions by domain", "re-promotion mentions by source"),
+        (DOMAIN_COLOR, SOURCE_COLOR),
         "Two bar charts of re-promotion mentions: by domain ("
-        + ", ".join(f"{r['key']} {r['count']}" for r in domains) + "); by source ("
-        + ", ".join(f"{r['key']} {r['count']}" for r in sources) + ").",
+        + ", ".join(f"{r['key']} {r['count']}" for r in domains)
+        + "); by source ("
+        + ", ".join(f"{r['key']} {r['count']}" for r in sources)
+        + ").",
     )
 
 
 def timeline_chart(
-    series: Mapping[str, Sequence[tuple[dt.datetime, int]]], episodes: Sequence, *, window_label: str
+    series: Mapping[str, Sequence[tuple[dt.datetime, int]]],
+    episodes: Sequence,
+    *,
+    window_label: str,
 ) -> Chart:
     """Harassment per window for each subject, pile-on episodes shaded."""
     figure = _figure()
@@ -150,13 +197,24 @@ def timeline_chart(
     names, colors = [], []
     for index, (subject, points) in enumerate(sorted(series.items())):
         color = SUBJECT_COLORS[index % len(SUBJECT_COLORS)]
-        axes.plot([p[0] for p in points], [p[1] for p in points], color=color, linewidth=1.4, label=_plain(subject),
-                  drawstyle="steps-post")
+        axes.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            color=color,
+            linewidth=1.4,
+            label=_plain(subject),
+            drawstyle="steps-post",
+        )
         names.append(_plain(subject))
         colors.append(color)
     for n, episode in enumerate(episodes):
-        axes.axvspan(episode.start, episode.end, color=EPISODE_COLOR, alpha=0.45,
-                     label="pile-on episode" if n == 0 else None)
+        axes.axvspan(
+            episode.start,
+            episode.end,
+            color=EPISODE_COLOR,
+            alpha=0.45,
+            label="pile-on episode" if n == 0 else None,
+        )
     if episodes:
         names.append("pile-on episode")
         colors.append(EPISODE_COLOR)
@@ -172,7 +230,10 @@ def timeline_chart(
     else:
         _empty_note(axes, "No harassment in this period")
     return Chart(
-        "harassment-timeline", f"Harassment per {window_label} and pile-on episodes", _png(figure), tuple(names),
+        "harassment-timeline",
+        f"Harassment per {window_label} and pile-on episodes",
+        _png(figure),
+        tuple(names),
         tuple(colors),
         f"Line chart of harassing mentions per {window_label} for {len(series)} subject(s); "
         f"{len(episodes)} pile-on episode(s) shaded.",

@@ -37,7 +37,13 @@ class ElevatedWindow:
 
 
 def elevated_windows(
-    counts: Mapping[int, int], first: int, last: int, *, baseline_windows: int, sigmas: float, min_count: int
+    counts: Mapping[int, int],
+    first: int,
+    last: int,
+    *,
+    baseline_windows: int,
+    sigmas: float,
+    min_count: int,
 ) -> list[ElevatedWindow]:
     """Windows in ``[first, last)`` whose count beats their own baseline (see the module docstring)."""
     baseline_windows = max(1, baseline_windows)
@@ -61,8 +67,14 @@ def elevated_windows(
 
 
 def find_episodes(
-    rows: Iterable[tuple[str, int, int]], since: dt.datetime, until: dt.datetime, *,
-    window_s: int, baseline_days: int, sigmas: float, min_count: int,
+    rows: Iterable[tuple[str, int, int]],
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    window_s: int,
+    baseline_days: int,
+    sigmas: float,
+    min_count: int,
 ) -> list[Episode]:
     """Episodes per subject from ``(subject, window index, count)`` rows (``queries.harassment_windows``)."""
     by_subject: dict[str, dict[int, int]] = {}
@@ -74,17 +86,23 @@ def find_episodes(
     episodes = []
     for subject, counts in sorted(by_subject.items()):
         run: list[ElevatedWindow] = []
-        for window in elevated_windows(counts, first, last, baseline_windows=baseline, sigmas=sigmas, min_count=min_count) + [None]:
+        for window in elevated_windows(
+            counts, first, last, baseline_windows=baseline, sigmas=sigmas, min_count=min_count
+        ) + [None]:
             if window is not None and (not run or window.bucket == run[-1].bucket + 1):
                 run.append(window)
                 continue
             if run:
                 peak = max(run, key=lambda w: w.count)
-                episodes.append(Episode(
-                    subject,
-                    dt.datetime.fromtimestamp(run[0].bucket * window_s, dt.UTC),
-                    dt.datetime.fromtimestamp((run[-1].bucket + 1) * window_s, dt.UTC),
-                    peak.count, sum(w.count for w in run), peak.threshold,
-                ))
+                episodes.append(
+                    Episode(
+                        subject,
+                        dt.datetime.fromtimestamp(run[0].bucket * window_s, dt.UTC),
+                        dt.datetime.fromtimestamp((run[-1].bucket + 1) * window_s, dt.UTC),
+                        peak.count,
+                        sum(w.count for w in run),
+                        peak.threshold,
+                    )
+                )
             run = [window] if window is not None else []
     return sorted(episodes, key=lambda e: (e.start, e.subject))

@@ -40,9 +40,19 @@ def _when(moment: dt.datetime | None) -> str:
     return text.replace("T", " ").replace("Z", " UTC") if text else "—"
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = (), empty: str = "None.") -> str:
+def _table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[int] = (),
+    empty: str = "None.",
+) -> str:
     body = "".join(
-        "<tr>" + "".join(f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>" for i, cell in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
     )
     if not body:
@@ -77,8 +87,10 @@ def render(report) -> str:
     total = sum(report.totals.values())
     subjects = ", ".join(w.subjects) if w.subjects else "all subjects"
     cards = [
-        ("mentions", total), ("harassment", report.totals.get("harassment", 0)),
-        ("re-promotion", report.totals.get("re_promotion", 0)), ("benign", report.totals.get("benign", 0)),
+        ("mentions", total),
+        ("harassment", report.totals.get("harassment", 0)),
+        ("re-promotion", report.totals.get("re_promotion", 0)),
+        ("benign", report.totals.get("benign", 0)),
         ("alerts", sum(report.alerts.values())),
         ("alerts delivered", sum(a.state == "delivered" for a in report.delivery)),
         ("pile-on episodes", len(report.episodes)),
@@ -86,45 +98,88 @@ def render(report) -> str:
     states = collections.Counter(a.state for a in report.delivery)
     undelivered = [
         (
-            _e(_when(a.created_at)), _e(a.subject), _e(_kind(a.label, a.harassment_type)),
-            f'<span class="sev-{_e(a.severity)}">{_e(a.severity)}</span>', _e(a.state), _e(a.summary()), _e(a.alert_id),
+            _e(_when(a.created_at)),
+            _e(a.subject),
+            _e(_kind(a.label, a.harassment_type)),
+            f'<span class="sev-{_e(a.severity)}">{_e(a.severity)}</span>',
+            _e(a.state),
+            _e(a.summary()),
+            _e(a.alert_id),
         )
         for a in report.delivery
         if a.state not in ("delivered", "local")
     ]
     top_rows = [
         (
-            _e(_when(r["occurred_at"])), _e(r["subject"]), _e(_kind(r["label"], r["harassment_type"])),
-            f'<span class="sev-{_e(r["severity"])}">{_e(r["severity"])}</span>', f'{r["score"]:.2f}', _e(r["source"]),
+            _e(_when(r["occurred_at"])),
+            _e(r["subject"]),
+            _e(_kind(r["label"], r["harassment_type"])),
+            f'<span class="sev-{_e(r["severity"])}">{_e(r["severity"])}</span>',
+            f"{r['score']:.2f}",
+            _e(r["source"]),
             _link(r["url"], r["domain"]),
-            _e(mask({"label": r["label"], "harassment_type": r["harassment_type"], "excerpt": "x" * r["chars"], "content_warning": True})),
-            _e(r["alert_id"] or "—"), _e(r["model"]),
+            _e(
+                mask(
+                    {
+                        "label": r["label"],
+                        "harassment_type": r["harassment_type"],
+                        "excerpt": "x" * r["chars"],
+                        "content_warning": True,
+                    }
+                )
+            ),
+            _e(r["alert_id"] or "—"),
+            _e(r["model"]),
         )
         for r in report.top
     ]
     repromoters = [
         (_e(kind), _e(r["key"]), str(r["count"]), _e(_when(r["first"])), _e(_when(r["last"])))
-        for kind, rows in (("domain", report.domains), ("source", report.sources), ("author", report.authors))
+        for kind, rows in (
+            ("domain", report.domains),
+            ("source", report.sources),
+            ("author", report.authors),
+        )
         for r in rows
     ]
     types = sorted(report.types.items(), key=lambda kv: -kv[1])
     episodes = [
-        (_e(e.subject), _e(_when(e.start)), _e(_when(e.end)), str(e.peak), f"{e.threshold:.1f}", str(e.total))
+        (
+            _e(e.subject),
+            _e(_when(e.start)),
+            _e(_when(e.end)),
+            str(e.peak),
+            f"{e.threshold:.1f}",
+            str(e.total),
+        )
         for e in report.episodes
     ]
     pile_on_alerts = [
-        (_e(a["subject"]), _e(_when(a["created_at"])), str(a["count"]), _e(a["status"]), _e(a["alert_id"]))
+        (
+            _e(a["subject"]),
+            _e(_when(a["created_at"])),
+            str(a["count"]),
+            _e(a["status"]),
+            _e(a["alert_id"]),
+        )
         for a in report.pile_on_alerts
     ]
     health = [
         (
-            _e(h["name"]), _e(h["last_status"] if h["last_status"] is not None else "—"), _e(_when(h["last_success_at"])),
-            str(h["consecutive_failures"]), str(h["errors_in_period"]), str(h["items_total"]),
+            _e(h["name"]),
+            _e(h["last_status"] if h["last_status"] is not None else "—"),
+            _e(_when(h["last_success_at"])),
+            str(h["consecutive_failures"]),
+            str(h["errors_in_period"]),
+            str(h["items_total"]),
             _e((h["last_error"] or "")[:160]),
         )
         for h in report.health
     ]
-    letters = [(_e(d["stage"]), _e(d["ref"][:120]), str(d["count"]), _e(_when(d["last"]))) for d in report.dead_letters]
+    letters = [
+        (_e(d["stage"]), _e(d["ref"][:120]), str(d["count"]), _e(_when(d["last"])))
+        for d in report.dead_letters
+    ]
     p = report.pile_on
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -79,8 +79,10 @@ def top_repromoters_statement(window: Window, by: str, limit: int = 10) -> sa.Se
     column = {"source": m.c.source, "domain": m.c.domain, "author": m.c.author}[by]
     return (
         sa.select(
-            column.label("key"), sa.func.count().label("n"),
-            sa.func.min(m.c.occurred_at).label("first"), sa.func.max(m.c.occurred_at).label("last"),
+            column.label("key"),
+            sa.func.count().label("n"),
+            sa.func.min(m.c.occurred_at).label("first"),
+            sa.func.max(m.c.occurred_at).label("last"),
         )
         .where(*_in_window(window), m.c.label == "re_promotion", column != "")
         .group_by(column)
@@ -89,7 +91,9 @@ def top_repromoters_statement(window: Window, by: str, limit: int = 10) -> sa.Se
     )
 
 
-def top_repromoters(connection: sa.Connection, window: Window, by: str, limit: int = 10) -> list[dict[str, Any]]:
+def top_repromoters(
+    connection: sa.Connection, window: Window, by: str, limit: int = 10
+) -> list[dict[str, Any]]:
     """Who re-promotes most: ``by`` is ``source``, ``domain`` or ``author``."""
     statement = top_repromoters_statement(window, by, limit)
     return [
@@ -112,12 +116,17 @@ def harassment_by_type(connection: sa.Connection, window: Window) -> dict[str, i
     return {(r.harassment_type or "unspecified"): int(r.n) for r in connection.execute(statement)}
 
 
-def harassment_windows_statement(dialect: str, window: Window, *, window_s: int, baseline_days: int) -> sa.Select:
+def harassment_windows_statement(
+    dialect: str, window: Window, *, window_s: int, baseline_days: int
+) -> sa.Select:
     m = schema.mentions
     bucket = epoch_bucket(dialect, m.c.occurred_at, window_s).label("bucket")
     return (
         sa.select(m.c.subject, bucket, sa.func.count().label("n"))
-        .where(*_in_window(window, since=window.since - dt.timedelta(days=baseline_days)), m.c.label == "harassment")
+        .where(
+            *_in_window(window, since=window.since - dt.timedelta(days=baseline_days)),
+            m.c.label == "harassment",
+        )
         .group_by(m.c.subject, bucket)
         .order_by(m.c.subject, bucket)
     )
@@ -127,7 +136,9 @@ def harassment_windows(
     connection: sa.Connection, window: Window, *, window_s: int, baseline_days: int
 ) -> list[tuple[str, int, int]]:
     """(subject, window index, harassment mentions) from ``baseline_days`` before the period to its end."""
-    statement = harassment_windows_statement(connection.dialect.name, window, window_s=window_s, baseline_days=baseline_days)
+    statement = harassment_windows_statement(
+        connection.dialect.name, window, window_s=window_s, baseline_days=baseline_days
+    )
     return [(r.subject, int(r.bucket), int(r.n)) for r in connection.execute(statement)]
 
 
@@ -147,8 +158,13 @@ def pile_on_alerts(connection: sa.Connection, window: Window) -> list[dict[str, 
     """Pile-on alerts the streaming monitor made in the period."""
     statement = pile_on_alerts_statement(window)
     return [
-        {"alert_id": r.alert_id, "subject": r.subject, "count": int(r.count), "created_at": parse_time(r.created_at),
-         "status": r.status}
+        {
+            "alert_id": r.alert_id,
+            "subject": r.subject,
+            "count": int(r.count),
+            "created_at": parse_time(r.created_at),
+            "status": r.status,
+        }
         for r in connection.execute(statement)
     ]
 
@@ -177,7 +193,9 @@ def source_health(connection: sa.Connection, window: Window) -> list[dict[str, A
     errors = {
         r.ref: (int(r.n), parse_time(r.last))
         for r in connection.execute(
-            sa.select(letters.c.ref, sa.func.count().label("n"), sa.func.max(letters.c.time).label("last"))
+            sa.select(
+                letters.c.ref, sa.func.count().label("n"), sa.func.max(letters.c.time).label("last")
+            )
             .where(letters.c.time >= window.since, letters.c.time < window.until)
             .group_by(letters.c.ref)
         )
@@ -185,19 +203,32 @@ def source_health(connection: sa.Connection, window: Window) -> list[dict[str, A
     rows = []
     for r in connection.execute(sa.select(feeds).order_by(feeds.c.name)).mappings():
         count, last = errors.get(r["feed_url"], (0, None))
-        rows.append({
-            "name": r["name"], "url": r["feed_url"], "last_status": r["last_status"],
-            "last_success_at": parse_time(r["last_success_at"]), "last_failure_at": parse_time(r["last_failure_at"]),
-            "consecutive_failures": int(r["consecutive_failures"] or 0), "last_error": r["last_error"],
-            "items_total": int(r["items_total"] or 0), "errors_in_period": count, "last_error_at": last,
-        })
+        rows.append(
+            {
+                "name": r["name"],
+                "url": r["feed_url"],
+                "last_status": r["last_status"],
+                "last_success_at": parse_time(r["last_success_at"]),
+                "last_failure_at": parse_time(r["last_failure_at"]),
+                "consecutive_failures": int(r["consecutive_failures"] or 0),
+                "last_error": r["last_error"],
+                "items_total": int(r["items_total"] or 0),
+                "errors_in_period": count,
+                "last_error_at": last,
+            }
+        )
     return rows
 
 
 def dead_letters_statement(window: Window) -> sa.Select:
     letters = schema.dead_letters
     return (
-        sa.select(letters.c.stage, letters.c.ref, sa.func.count().label("n"), sa.func.max(letters.c.time).label("last"))
+        sa.select(
+            letters.c.stage,
+            letters.c.ref,
+            sa.func.count().label("n"),
+            sa.func.max(letters.c.time).label("last"),
+        )
         .where(letters.c.time >= window.since, letters.c.time < window.until)
         .group_by(letters.c.stage, letters.c.ref)
         .order_by(sa.func.count().desc(), letters.c.stage, letters.c.ref)
@@ -208,13 +239,20 @@ def dead_letters_statement(window: Window) -> sa.Select:
 def dead_letters_by_stage(connection: sa.Connection, window: Window) -> list[dict[str, Any]]:
     """Dead letters in the period by stage and reference (feeds the scan reads have no feed_state row)."""
     statement = dead_letters_statement(window)
-    return [{"stage": r.stage, "ref": r.ref, "count": int(r.n), "last": parse_time(r.last)} for r in connection.execute(statement)]
+    return [
+        {"stage": r.stage, "ref": r.ref, "count": int(r.n), "last": parse_time(r.last)}
+        for r in connection.execute(statement)
+    ]
 
 
 def top_severity_statement(window: Window, limit: int = 25) -> sa.Select:
     m, items, alerts = schema.mentions, schema.items, schema.alerts
     rank = sa.case(SEVERITY_RANK, value=m.c.severity, else_=0)
-    own_alert = sa.and_(alerts.c.mention_id == m.c.mention_id, alerts.c.label == m.c.label, alerts.c.kind != "pile_on")
+    own_alert = sa.and_(
+        alerts.c.mention_id == m.c.mention_id,
+        alerts.c.label == m.c.label,
+        alerts.c.kind != "pile_on",
+    )
     top = (
         sa.select(m.c.id)
         .where(*_in_window(window), m.c.label.in_(("harassment", "re_promotion")))
@@ -224,31 +262,59 @@ def top_severity_statement(window: Window, limit: int = 25) -> sa.Select:
     )
     return (
         sa.select(
-            m.c.occurred_at, m.c.subject, m.c.label, m.c.harassment_type, m.c.severity, m.c.score, m.c.source,
-            m.c.domain, m.c.model_id, m.c.model_version, items.c.url,
-            (sa.func.coalesce(sa.func.length(items.c.title), 0) + sa.func.coalesce(sa.func.length(items.c.text), 0)).label("chars"),
+            m.c.occurred_at,
+            m.c.subject,
+            m.c.label,
+            m.c.harassment_type,
+            m.c.severity,
+            m.c.score,
+            m.c.source,
+            m.c.domain,
+            m.c.model_id,
+            m.c.model_version,
+            items.c.url,
+            (
+                sa.func.coalesce(sa.func.length(items.c.title), 0)
+                + sa.func.coalesce(sa.func.length(items.c.text), 0)
+            ).label("chars"),
             alerts.c.alert_id,
         )
-        .select_from(m.join(top, top.c.id == m.c.id).join(items, items.c.id == m.c.item_id).outerjoin(alerts, own_alert))
+        .select_from(
+            m.join(top, top.c.id == m.c.id)
+            .join(items, items.c.id == m.c.item_id)
+            .outerjoin(alerts, own_alert)
+        )
         .order_by(rank.desc(), m.c.score.desc(), m.c.occurred_at.desc())
     )
 
 
-def top_severity(connection: sa.Connection, window: Window, limit: int = 25) -> list[dict[str, Any]]:
+def top_severity(
+    connection: sa.Connection, window: Window, limit: int = 25
+) -> list[dict[str, Any]]:
     """The most severe non-benign mentions of the period (severity, then score, then newest)."""
     statement = top_severity_statement(window, limit)
     return [
         {
-            "occurred_at": parse_time(r.occurred_at), "subject": r.subject, "label": r.label,
-            "harassment_type": r.harassment_type, "severity": r.severity, "score": float(r.score), "source": r.source,
-            "domain": r.domain, "url": r.url, "chars": int(r.chars or 0), "alert_id": r.alert_id,
+            "occurred_at": parse_time(r.occurred_at),
+            "subject": r.subject,
+            "label": r.label,
+            "harassment_type": r.harassment_type,
+            "severity": r.severity,
+            "score": float(r.score),
+            "source": r.source,
+            "domain": r.domain,
+            "url": r.url,
+            "chars": int(r.chars or 0),
+            "alert_id": r.alert_id,
             "model": f"{r.model_id}@{r.model_version}",
         }
         for r in connection.execute(statement)
     ]
 
 
-def report_statements(dialect: str, window: Window, *, window_s: int = 3600, baseline_days: int = 14) -> dict[str, sa.Select]:
+def report_statements(
+    dialect: str, window: Window, *, window_s: int = 3600, baseline_days: int = 14
+) -> dict[str, sa.Select]:
     """Every mentions/alerts query of the report by name (the benchmark and the index tests explain these)."""
     return {
         "volume per day by label": volume_by_day_statement(dialect, window),
@@ -270,5 +336,7 @@ def alert_delivery(connection: sa.Connection, window: Window) -> list[Any]:
     """Every alert made in the period with where it stands on its way to people (``notify.delivery``)."""
     from mentionwatch.notify import delivery
 
-    alerts = delivery.alert_deliveries(connection, since=window.since, subjects=window.subjects or None)
+    alerts = delivery.alert_deliveries(
+        connection, since=window.since, subjects=window.subjects or None
+    )
     return [a for a in alerts if a.created_at < window.until]

@@ -129,7 +129,9 @@ class Source:
     #: What the platform sorts by, for docs; the poller only uses Page.newest/oldest.
     sort_key: ClassVar[str] = "published time"
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         """The first (newest) page; ``cursor`` is the last poll's high-water mark."""
         raise NotImplementedError
 
@@ -193,7 +195,10 @@ POST_ERRORS = (PageError, EntryError, KeyError, TypeError, ValueError, Attribute
 
 
 def convert_each(
-    posts: Iterable[Any], convert: Callable[[Any], RawEntry | None], spec: SourceSpec, result: FetchResult
+    posts: Iterable[Any],
+    convert: Callable[[Any], RawEntry | None],
+    spec: SourceSpec,
+    result: FetchResult,
 ) -> list[RawEntry]:
     """``convert(post)`` for every post of a page; one malformed post never fails the page.
 
@@ -211,9 +216,18 @@ def convert_each(
         except POST_ERRORS as exc:
             error = f"{spec.kind} post {index} of the page could not be read: {type(exc).__name__}: {exc}"
             entry = RawEntry(
-                source=spec.name, feed_url=spec.url, guid=f"unreadable:{result.sha256}:{index}", link="", title="",
-                body="", author="", published_at=None, language=None, raw_ref=result.sha256,
-                fetched_at=result.fetched_at, error=error[:500],
+                source=spec.name,
+                feed_url=spec.url,
+                guid=f"unreadable:{result.sha256}:{index}",
+                link="",
+                title="",
+                body="",
+                author="",
+                published_at=None,
+                language=None,
+                raw_ref=result.sha256,
+                fetched_at=result.fetched_at,
+                error=error[:500],
             )
         if entry is not None:
             entries.append(entry)
@@ -251,7 +265,11 @@ def time_range(values: Iterable[Any]) -> tuple[str | None, str | None]:
 def with_query(url: str, **params: Any) -> str:
     """``url`` with ``params`` set in its query (None values removed), order kept."""
     parts = urllib.parse.urlsplit(url)
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if k not in params
+    ]
     query += [(k, str(v)) for k, v in params.items() if v is not None]
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
@@ -285,4 +303,6 @@ def load_json(result: FetchResult) -> Any:
     try:
         return json.loads(result.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PageError(f"response is not valid JSON ({exc}); {len(result.body)} bytes received") from None
+        raise PageError(
+            f"response is not valid JSON ({exc}); {len(result.body)} bytes received"
+        ) from None

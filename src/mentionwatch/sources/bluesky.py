@@ -79,7 +79,11 @@ def facet_features(text: str, facets: Any) -> list[Facet]:
         if not isinstance(facet, Mapping) or not isinstance(facet.get("index"), Mapping):
             continue
         start, end = facet["index"].get("byteStart"), facet["index"].get("byteEnd")
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
+        if (
+            not (isinstance(start, int) and isinstance(end, int))
+            or isinstance(start, bool)
+            or isinstance(end, bool)
+        ):
             continue
         if not 0 <= start < end <= len(encoded):
             continue
@@ -92,9 +96,19 @@ def facet_features(text: str, facets: Any) -> list[Facet]:
             if not isinstance(feature, Mapping):
                 continue
             kind = str(feature.get("$type", "")).rpartition("#")[2]
-            value = {"link": feature.get("uri"), "mention": feature.get("did"), "tag": feature.get("tag")}.get(kind)
+            value = {
+                "link": feature.get("uri"),
+                "mention": feature.get("did"),
+                "tag": feature.get("tag"),
+            }.get(kind)
             found.append(
-                Facet(len(prefix), len(prefix) + len(annotated), kind if value else "other", str(value or ""), annotated)
+                Facet(
+                    len(prefix),
+                    len(prefix) + len(annotated),
+                    kind if value else "other",
+                    str(value or ""),
+                    annotated,
+                )
             )
     return found
 
@@ -114,9 +128,13 @@ def _embed_texts(embed: Any) -> Iterator[str]:
     if isinstance(embed.get("media"), Mapping):  # recordWithMedia
         yield from _embed_texts(embed["media"])
     quoted = embed.get("record")
-    if isinstance(quoted, Mapping) and isinstance(quoted.get("record"), Mapping):  # recordWithMedia#view
+    if isinstance(quoted, Mapping) and isinstance(
+        quoted.get("record"), Mapping
+    ):  # recordWithMedia#view
         quoted = quoted["record"]
-    if isinstance(quoted, Mapping) and isinstance(quoted.get("value"), Mapping):  # a quoted post (view)
+    if isinstance(quoted, Mapping) and isinstance(
+        quoted.get("value"), Mapping
+    ):  # a quoted post (view)
         text = quoted["value"].get("text")
         if isinstance(text, str) and text:
             yield text
@@ -126,7 +144,11 @@ def post_text(record: Mapping[str, Any], embed: Any = None) -> str:
     """The post's text for matching: text, full link targets, card and alt texts (HTML-escaped)."""
     text = str(record.get("text") or "")
     parts = [text]
-    links = [f.value for f in facet_features(text, record.get("facets")) if f.kind == "link" and f.value not in text]
+    links = [
+        f.value
+        for f in facet_features(text, record.get("facets"))
+        if f.kind == "link" and f.value not in text
+    ]
     parts += links
     parts += list(_embed_texts(embed if embed is not None else record.get("embed")))
     return "".join(f"<p>{html.escape(part)}</p>" for part in parts if part)
@@ -139,7 +161,9 @@ def post_url(uri: str, handle: str | None) -> str:
     return f"{WEB}/profile/{handle or parsed.netloc}/post/{rkey}"
 
 
-def post_view_to_entry(post: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str) -> feeds.RawEntry:
+def post_view_to_entry(
+    post: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
+) -> feeds.RawEntry:
     """An ``app.bsky.feed.defs#postView`` → entry."""
     uri = post.get("uri")
     record = post.get("record")
@@ -157,7 +181,9 @@ def post_view_to_entry(post: Mapping[str, Any], spec: SourceSpec, raw_ref: str, 
         body=post_text(record, post.get("embed")),
         author=handle or str(author.get("did") or ""),
         published_at=feeds.deferred_timestamp(record.get("createdAt")),
-        language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
+        language=langs[0]
+        if isinstance(langs, list) and langs and isinstance(langs[0], str)
+        else None,
         raw_ref=raw_ref,
         fetched_at=fetched_at,
         id_scope="bluesky",
@@ -168,15 +194,27 @@ def source_url(options: Mapping[str, Any]) -> str:
     base = options["base_url"].rstrip("/")
     limit = options.get("limit", 50)
     if options.get("search"):
-        return with_query(f"{base}/xrpc/app.bsky.feed.searchPosts", q=options["search"], sort="latest", limit=limit)
-    return with_query(f"{base}/xrpc/app.bsky.feed.getAuthorFeed", actor=options["actor"], filter="posts_with_replies", limit=limit)
+        return with_query(
+            f"{base}/xrpc/app.bsky.feed.searchPosts",
+            q=options["search"],
+            sort="latest",
+            limit=limit,
+        )
+    return with_query(
+        f"{base}/xrpc/app.bsky.feed.getAuthorFeed",
+        actor=options["actor"],
+        filter="posts_with_replies",
+        limit=limit,
+    )
 
 
 class BlueskySource(BearerTokenAuth, Source):
     kind = "bluesky"
     sort_key = "indexedAt"
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         url = spec.url
         if cursor and spec.option("search"):
             url = with_query(url, since=cursor)
@@ -201,17 +239,27 @@ class BlueskySource(BearerTokenAuth, Source):
             posts = document["posts"]
         elif "feed" in document:  # getAuthorFeed: feedViewPost{post, reply?, reason?}
             feed = document["feed"]
-            posts = [f.get("post") for f in feed if isinstance(f, Mapping)] if isinstance(feed, list) else None
+            posts = (
+                [f.get("post") for f in feed if isinstance(f, Mapping)]
+                if isinstance(feed, list)
+                else None
+            )
         else:
             raise PageError("bluesky response has neither 'posts' nor 'feed'")
         if not isinstance(posts, list):
             raise PageError("bluesky 'posts'/'feed' is not a list")
         posts = [p for p in posts if isinstance(p, Mapping)]
         entries, skipped = with_text(
-            convert_each(posts, lambda p: post_view_to_entry(p, spec, result.sha256, result.fetched_at), spec, result)
+            convert_each(
+                posts,
+                lambda p: post_view_to_entry(p, spec, result.sha256, result.fetched_at),
+                spec,
+                result,
+            )
         )
         oldest, newest = time_range(
-            p.get("indexedAt") or (p["record"].get("createdAt") if isinstance(p.get("record"), Mapping) else None)
+            p.get("indexedAt")
+            or (p["record"].get("createdAt") if isinstance(p.get("record"), Mapping) else None)
             for p in posts
         )
         cursor = document.get("cursor")

@@ -122,7 +122,9 @@ def _parse_xml_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
             title=str(entry.get("title") or ""),
             body=str(body),
             author=str(entry.get("author") or ""),
-            published_at=_struct_to_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+            published_at=_struct_to_iso(
+                entry.get("published_parsed") or entry.get("updated_parsed")
+            ),
             language=entry.get("language") or feed_language,
             raw_ref=raw_ref,
             fetched_at=result.fetched_at,
@@ -134,7 +136,9 @@ def _parse_json_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
         document = json.loads(result.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a feed: invalid JSON ({exc})") from None
-    if not isinstance(document, dict) or "jsonfeed.org/version" not in str(document.get("version", "")):
+    if not isinstance(document, dict) or "jsonfeed.org/version" not in str(
+        document.get("version", "")
+    ):
         raise FeedError("not a feed: JSON without a jsonfeed.org version")
     items = document.get("items")
     if not isinstance(items, list):
@@ -143,15 +147,21 @@ def _parse_json_feed(result: FetchResult, source: str) -> Iterator[RawEntry]:
     for entry in items:
         if not isinstance(entry, Mapping):
             continue
-        authors = entry.get("authors") or ([entry["author"]] if isinstance(entry.get("author"), Mapping) else [])
-        author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, Mapping) and a.get("name"))
+        authors = entry.get("authors") or (
+            [entry["author"]] if isinstance(entry.get("author"), Mapping) else []
+        )
+        author = ", ".join(
+            str(a.get("name", "")) for a in authors if isinstance(a, Mapping) and a.get("name")
+        )
         yield RawEntry(
             source=source,
             feed_url=result.url,
             guid=str(entry.get("id") or entry.get("url") or ""),
             link=str(entry.get("url") or entry.get("external_url") or ""),
             title=str(entry.get("title") or ""),
-            body=str(entry.get("content_html") or entry.get("content_text") or entry.get("summary") or ""),
+            body=str(
+                entry.get("content_html") or entry.get("content_text") or entry.get("summary") or ""
+            ),
             author=author,
             published_at=_keep_raw_date(entry.get("date_published") or entry.get("date_modified")),
             language=entry.get("language") or document.get("language"),
@@ -192,8 +202,12 @@ def epoch_timestamp(value: Any) -> str | None:
     """
     if value is None or value == "":
         return None
-    if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and _EPOCH_MIN <= value <= _EPOCH_MAX):
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and _EPOCH_MIN <= value <= _EPOCH_MAX
+    ):
         return iso_z(dt.datetime.fromtimestamp(int(value), dt.UTC))
     return _RAW_DATE_PREFIX + f"epoch {value!r}"
 
@@ -223,7 +237,9 @@ def parse_iso_timestamp(value: str) -> str:
     """
     match = _ISO_TIMESTAMP.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()):
+        if isinstance(value, str) and re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value.strip()
+        ):
             raise EntryError(f"timestamp {value!r} has no UTC offset")
         raise EntryError(f"malformed timestamp {value!r} (expected ISO-8601 with an offset)")
     offset = match["offset"]
@@ -281,7 +297,11 @@ def item_from_input(record: Mapping[str, Any], line_ref: str) -> Item:
         raise EntryError(f"{line_ref}: expected a JSON object, got {type(record).__name__}")
     ident = record.get("id")
     text = record.get("text")
-    if ident is None or (isinstance(ident, str) and not ident.strip()) or not isinstance(ident, (str, int)):
+    if (
+        ident is None
+        or (isinstance(ident, str) and not ident.strip())
+        or not isinstance(ident, (str, int))
+    ):
         raise EntryError(f"{line_ref}: missing 'id' (a non-empty string)")
     if not isinstance(text, str):
         raise EntryError(f"{line_ref}: missing 'text' (a string)")
@@ -292,7 +312,9 @@ def item_from_input(record: Mapping[str, Any], line_ref: str) -> Item:
         raise EntryError(f"{line_ref}: item has no text")
     published = record.get("published") or record.get("published_at")
     try:
-        published_at = parse_iso_timestamp(published) if isinstance(published, str) and published else None
+        published_at = (
+            parse_iso_timestamp(published) if isinstance(published, str) and published else None
+        )
     except EntryError:
         # Never guess a date; the item itself is still worth classifying.
         published_at = None

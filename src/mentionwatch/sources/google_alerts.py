@@ -26,7 +26,9 @@ def unwrap_redirect(link: str) -> str:
     """
     parts = urllib.parse.urlsplit(link)
     host = parts.hostname or ""
-    if parts.path != "/url" or not (host == "google.com" or host.startswith(("google.", "www.google."))):
+    if parts.path != "/url" or not (
+        host == "google.com" or host.startswith(("google.", "www.google."))
+    ):
         return link
     query = urllib.parse.parse_qs(parts.query)
     for key in ("url", "q"):

@@ -44,10 +44,17 @@ WEB = "https://news.ycombinator.com/item?id="
 
 def source_url(options: Mapping[str, Any]) -> str:
     base = options["base_url"].rstrip("/")
-    return with_query(f"{base}/search_by_date", query=options["query"], tags=options.get("tags"), hitsPerPage=options.get("limit", 50))
+    return with_query(
+        f"{base}/search_by_date",
+        query=options["query"],
+        tags=options.get("tags"),
+        hitsPerPage=options.get("limit", 50),
+    )
 
 
-def hit_to_entry(hit: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str) -> feeds.RawEntry:
+def hit_to_entry(
+    hit: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
+) -> feeds.RawEntry:
     object_id = hit.get("objectID")
     if not isinstance(object_id, (str, int)) or not str(object_id).strip():
         raise PageError("hacker news hit without an objectID")
@@ -83,7 +90,9 @@ class HackerNewsSource(Source):
     kind = "hackernews"
     sort_key = "created_at_i"
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         url = spec.url
         if cursor:
             try:
@@ -98,7 +107,9 @@ class HackerNewsSource(Source):
         if not isinstance(document, Mapping) or not isinstance(document.get("hits"), list):
             raise PageError("algolia response has no 'hits' list")
         hits = [h for h in document["hits"] if isinstance(h, Mapping)]
-        found = convert_each(hits, lambda h: hit_to_entry(h, spec, result.sha256, result.fetched_at), spec, result)
+        found = convert_each(
+            hits, lambda h: hit_to_entry(h, spec, result.sha256, result.fetched_at), spec, result
+        )
         entries, skipped = with_text(found)  # deleted comments carry no text
         oldest, newest = time_range(e.published_at for e in found)
         page, pages = document.get("page"), document.get("nbPages")

@@ -45,22 +45,34 @@ class Health:
     reason: str
 
 
-def assess(state: Mapping[str, Any] | None, *, expected_update_period_s: float | None,
-           alert_after_failures: int, now: dt.datetime) -> Health:
+def assess(
+    state: Mapping[str, Any] | None,
+    *,
+    expected_update_period_s: float | None,
+    alert_after_failures: int,
+    now: dt.datetime,
+) -> Health:
     """The health of one source from its ``feed_state`` row (None: never polled)."""
     if not state:
         return Health(NEW, "not polled yet")
     failures = int(state.get("consecutive_failures") or 0)
     if failures >= alert_after_failures:
-        error = (state.get("last_error") or "").splitlines()[0][:300] if state.get("last_error") else "unknown error"
+        error = (
+            (state.get("last_error") or "").splitlines()[0][:300]
+            if state.get("last_error")
+            else "unknown error"
+        )
         return Health(FAILING, f"{failures} polls in a row failed; last: {error}")
     if expected_update_period_s:
         since = parse_time(state.get("last_item_at")) or parse_time(state.get("first_poll_at"))
         if since is not None and (now - since).total_seconds() > expected_update_period_s:
             hours = (now - since).total_seconds() / 3600
             what = "no new item" if state.get("last_item_at") else "no item ever"
-            return Health(SILENT, f"{what} for {hours:.1f} h (expected at least one every "
-                                  f"{expected_update_period_s / 3600:.1f} h)")
+            return Health(
+                SILENT,
+                f"{what} for {hours:.1f} h (expected at least one every "
+                f"{expected_update_period_s / 3600:.1f} h)",
+            )
     next_fetch = parse_time(state.get("next_fetch_at"))
     if next_fetch is not None and next_fetch > now:
         return Health(DEFERRED, f"waiting until {iso_z(next_fetch)} (Retry-After / rate limit)")
@@ -80,8 +92,14 @@ class Notice:
     log_line: str
 
 
-def decide(spec: SourceSpec, row: Mapping[str, Any] | None, health: Health, *, now: dt.datetime,
-           items_per_day: float | None = None) -> Notice | None:
+def decide(
+    spec: SourceSpec,
+    row: Mapping[str, Any] | None,
+    health: Health,
+    *,
+    now: dt.datetime,
+    items_per_day: float | None = None,
+) -> Notice | None:
     """Whether to tell the operator about ``spec`` now (None: nothing new to say).
 
     Timeline: ok → failing/silent: a notice at once; still unhealthy: a
@@ -113,36 +131,53 @@ def decide(spec: SourceSpec, row: Mapping[str, Any] | None, health: Health, *, n
         "items_per_day": None if items_per_day is None else round(items_per_day, 2),
         "time": iso_z(now),
     }
-    attributes = {"kind": "source_health", "state": health.state, "event": event, "source": spec.name[:1000]}
+    attributes = {
+        "kind": "source_health",
+        "state": health.state,
+        "event": event,
+        "source": spec.name[:1000],
+    }
     line = f"source {spec.name!r} ({spec.kind}) is {health.state}: {health.reason}"
     if event == "recovered":
         line = f"source {spec.name!r} ({spec.kind}) recovered: {health.reason}"
-    return Notice(health.state, event, json.dumps(body, ensure_ascii=False).encode("utf-8"), attributes, line)
+    return Notice(
+        health.state, event, json.dumps(body, ensure_ascii=False).encode("utf-8"), attributes, line
+    )
 
 
-def status_rows(specs: list[SourceSpec], states: Mapping[str, Mapping[str, Any]],
-                per_day: Mapping[str, float], now: dt.datetime) -> list[dict[str, Any]]:
+def status_rows(
+    specs: list[SourceSpec],
+    states: Mapping[str, Mapping[str, Any]],
+    per_day: Mapping[str, float],
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
     """One row per configured source for ``mentionwatch sources status``."""
     rows = []
     for spec in specs:
         row = states.get(spec.url)
-        health = assess(row, expected_update_period_s=spec.expected_update_period_s,
-                        alert_after_failures=spec.alert_after_failures, now=now)
-        rows.append({
-            "name": spec.name,
-            "kind": spec.kind,
-            "state": health.state,
-            "reason": health.reason,
-            "last_success_at": iso_z((row or {}).get("last_success_at")),
-            "last_item_at": iso_z((row or {}).get("last_item_at")),
-            "consecutive_failures": int((row or {}).get("consecutive_failures") or 0),
-            "items_total": int((row or {}).get("items_total") or 0),
-            "items_per_day": round(per_day.get(spec.url, 0.0), 2),
-            "next_fetch_at": iso_z((row or {}).get("next_fetch_at")),
-            "last_truncated_at": iso_z((row or {}).get("last_truncated_at")),
-            "last_error": ((row or {}).get("last_error") or "")[:300] or None,
-            "url": spec.url,
-        })
+        health = assess(
+            row,
+            expected_update_period_s=spec.expected_update_period_s,
+            alert_after_failures=spec.alert_after_failures,
+            now=now,
+        )
+        rows.append(
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "state": health.state,
+                "reason": health.reason,
+                "last_success_at": iso_z((row or {}).get("last_success_at")),
+                "last_item_at": iso_z((row or {}).get("last_item_at")),
+                "consecutive_failures": int((row or {}).get("consecutive_failures") or 0),
+                "items_total": int((row or {}).get("items_total") or 0),
+                "items_per_day": round(per_day.get(spec.url, 0.0), 2),
+                "next_fetch_at": iso_z((row or {}).get("next_fetch_at")),
+                "last_truncated_at": iso_z((row or {}).get("last_truncated_at")),
+                "last_error": ((row or {}).get("last_error") or "")[:300] or None,
+                "url": spec.url,
+            }
+        )
     return rows
 
 

@@ -156,8 +156,13 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> FetchPolicy:
-        return cls(settings.timeout_s, settings.deadline_s, settings.max_bytes, settings.user_agent,
-                   tuple(settings.allow_networks))
+        return cls(
+            settings.timeout_s,
+            settings.deadline_s,
+            settings.max_bytes,
+            settings.user_agent,
+            tuple(settings.allow_networks),
+        )
 
     def kwargs(self) -> dict:
         """The keyword arguments of ``fetch`` this policy sets."""
@@ -186,12 +191,15 @@ def check_redirect(url: str, allowed_networks: Sequence[str] = ()) -> None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError) as exc:
-        raise FetchError(url, f"redirect target cannot be resolved: {exc}", transient=True) from None
+        raise FetchError(
+            url, f"redirect target cannot be resolved: {exc}", transient=True
+        ) from None
     for info in infos:
         address = info[4][0]
         if not address_allowed(address, allowed_networks):
             raise FetchError(
-                url, f"redirect to a non-public address refused ({parts.hostname} is {address}; "
+                url,
+                f"redirect to a non-public address refused ({parts.hostname} is {address}; "
                 "fetch.allow_networks lists networks a redirect may reach)",
             )
 
@@ -238,7 +246,9 @@ def fetch(
     if last_modified:
         request_headers["If-Modified-Since"] = last_modified
     request_headers.update(headers or {})
-    request = urllib.request.Request(url, data=data, headers=request_headers, method="POST" if data is not None else "GET")
+    request = urllib.request.Request(
+        url, data=data, headers=request_headers, method="POST" if data is not None else "GET"
+    )
     fetched_at = utc_now()
     started = time.monotonic()
     redirects = _GuardedRedirects(allowed_networks)
@@ -246,7 +256,9 @@ def fetch(
     try:
         opener = urllib.request.build_opener(redirects, *watchdog.handlers())
         with watchdog, opener.open(request, timeout=timeout) as response:
-            raw = read_bounded(url, response, max_bytes, None if deadline is None else started + deadline)
+            raw = read_bounded(
+                url, response, max_bytes, None if deadline is None else started + deadline
+            )
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as exc:
@@ -266,24 +278,40 @@ def fetch(
         raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
         if watchdog.fired:  # the deadline closed the connection, whatever it was waiting for
-            raise FetchError(url, f"response not complete within the fetch deadline ({deadline:g} s)",
-                             transient=True) from None
+            raise FetchError(
+                url,
+                f"response not complete within the fetch deadline ({deadline:g} s)",
+                transient=True,
+            ) from None
         if isinstance(exc, urllib.error.URLError):
             if isinstance(exc.reason, (socket.timeout, TimeoutError)):
                 raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
             raise FetchError(url, f"cannot connect: {exc.reason}", transient=True) from None
-        if isinstance(exc, http.client.HTTPException):  # body shorter than Content-Length, bad status line
-            raise FetchError(url, f"connection failed: {type(exc).__name__}", transient=True) from None
-        raise FetchError(url, f"connection failed: {exc}", transient=True) from None  # reset mid-body, ...
+        if isinstance(
+            exc, http.client.HTTPException
+        ):  # body shorter than Content-Length, bad status line
+            raise FetchError(
+                url, f"connection failed: {type(exc).__name__}", transient=True
+            ) from None
+        raise FetchError(
+            url, f"connection failed: {exc}", transient=True
+        ) from None  # reset mid-body, ...
 
     if len(raw) > max_bytes:
         raise FetchError(url, f"response larger than {max_bytes} bytes", status=status)
     declared = response_headers.get("content-length", "")
     if declared.isdigit() and len(raw) < int(declared):
         # The connection closed early: a cut body is not a page (a retry may get it whole).
-        raise FetchError(url, f"response ended after {len(raw)} of {declared} bytes", status=status, transient=True)
+        raise FetchError(
+            url,
+            f"response ended after {len(raw)} of {declared} bytes",
+            status=status,
+            transient=True,
+        )
     body = _decode_content(url, raw, response_headers.get("content-encoding", ""), max_bytes)
-    return FetchResult(url, status, response_headers, body, fetched_at, redirects=tuple(redirects.chain))
+    return FetchResult(
+        url, status, response_headers, body, fetched_at, redirects=tuple(redirects.chain)
+    )
 
 
 _CHUNK = 64 * 1024
@@ -300,8 +328,11 @@ def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> 
     while size <= max_bytes:
         chunk = read(min(_CHUNK, max_bytes + 1 - size))
         if deadline is not None and time.monotonic() > deadline:
-            raise FetchError(url, f"response not complete within the fetch deadline ({size} bytes read)",
-                             transient=True)
+            raise FetchError(
+                url,
+                f"response not complete within the fetch deadline ({size} bytes read)",
+                transient=True,
+            )
         if not chunk:
             break
         parts.append(chunk)
@@ -342,8 +373,11 @@ class _Watchdog:
 
         class Https(urllib.request.HTTPSHandler):
             def https_open(self, req):
-                return self.do_open(watchdog._connection(http.client.HTTPSConnection, req), req,
-                                    context=self._context)
+                return self.do_open(
+                    watchdog._connection(http.client.HTTPSConnection, req),
+                    req,
+                    context=self._context,
+                )
 
         return [Http(), Https()]
 
@@ -384,7 +418,8 @@ def _peer_checked(url: str, allowed_networks: Sequence[str]):
         if not address_allowed(peer, allowed_networks):
             sock.close()
             raise FetchError(
-                url, f"redirect to a non-public address refused ({address[0]} connected to {peer}; "
+                url,
+                f"redirect to a non-public address refused ({address[0]} connected to {peer}; "
                 "fetch.allow_networks lists networks a redirect may reach)",
             )
         return sock
@@ -410,7 +445,9 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
         check_redirect(newurl, self.allowed_networks)
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None:
-            setattr(new, _CHECK_PEER, self.allowed_networks)  # checked again once connected (DNS rebinding)
+            setattr(
+                new, _CHECK_PEER, self.allowed_networks
+            )  # checked again once connected (DNS rebinding)
             self.chain.append(new.full_url)
             old_origin = urllib.parse.urlsplit(req.full_url)[:2]
             if urllib.parse.urlsplit(new.full_url)[:2] != old_origin:
@@ -425,7 +462,9 @@ def _decode_content(url: str, raw: bytes, encoding: str, max_bytes: int) -> byte
     encoding = encoding.strip().lower()
     if encoding not in ("gzip", "x-gzip", "deflate"):
         return raw
-    attempts = (16 + zlib.MAX_WBITS,) if encoding != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    attempts = (
+        (16 + zlib.MAX_WBITS,) if encoding != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    )
     for wbits in attempts:
         try:
             return _inflate(url, raw, wbits, max_bytes)

@@ -82,20 +82,33 @@ def parse_event(frame: str | bytes) -> JetstreamEvent:
     cursor = data.get("time_us")
     if not isinstance(cursor, int) or isinstance(cursor, bool):
         raise ValueError("jetstream frame without an integer 'time_us'")  # noqa: TRY004 - a bad frame
-    kind = data.get("kind") or {"com": "commit", "id": "identity", "acc": "account"}.get(data.get("type"), data.get("type"))
+    kind = data.get("kind") or {"com": "commit", "id": "identity", "acc": "account"}.get(
+        data.get("type"), data.get("type")
+    )
     commit = data.get("commit") if isinstance(data.get("commit"), Mapping) else None
     if kind != "commit" or commit is None:
         return JetstreamEvent(cursor, data["did"], str(kind))
     record = commit.get("record") if isinstance(commit.get("record"), Mapping) else None
     return JetstreamEvent(
-        cursor, data["did"], "commit", _OPERATIONS.get(commit.get("operation") or commit.get("type")),
-        commit.get("collection"), commit.get("rkey"), record,
+        cursor,
+        data["did"],
+        "commit",
+        _OPERATIONS.get(commit.get("operation") or commit.get("type")),
+        commit.get("collection"),
+        commit.get("rkey"),
+        record,
     )
 
 
-def event_to_entry(event: JetstreamEvent, spec: SourceSpec, raw_ref: str, fetched_at: str) -> feeds.RawEntry | None:
+def event_to_entry(
+    event: JetstreamEvent, spec: SourceSpec, raw_ref: str, fetched_at: str
+) -> feeds.RawEntry | None:
     """A created/updated post → entry (the same identity as the API source); anything else → None."""
-    if event.kind != "commit" or event.collection != POST or event.operation not in ("create", "update"):
+    if (
+        event.kind != "commit"
+        or event.collection != POST
+        or event.operation not in ("create", "update")
+    ):
         return None
     if event.record is None or not event.rkey:
         raise ValueError(f"post commit from {event.did} without a record or rkey")
@@ -110,7 +123,9 @@ def event_to_entry(event: JetstreamEvent, spec: SourceSpec, raw_ref: str, fetche
         body=post_text(event.record),
         author=event.did,
         published_at=feeds.deferred_timestamp(event.record.get("createdAt")),
-        language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
+        language=langs[0]
+        if isinstance(langs, list) and langs and isinstance(langs[0], str)
+        else None,
         raw_ref=raw_ref,
         fetched_at=fetched_at,
         id_scope="bluesky",
@@ -158,9 +173,21 @@ class JetstreamProducer:
         connection with ``recv(timeout)`` (websockets' sync client).
     """
 
-    def __init__(self, spec: SourceSpec, store, publish, *, collections=(POST,), dids=(), batch_size: int = 100,
-                 batch_wait_s: float = 2.0, reconnect_initial_s: float = 1.0, reconnect_max_s: float = 60.0,
-                 connect=None, clock=time.monotonic):
+    def __init__(
+        self,
+        spec: SourceSpec,
+        store,
+        publish,
+        *,
+        collections=(POST,),
+        dids=(),
+        batch_size: int = 100,
+        batch_wait_s: float = 2.0,
+        reconnect_initial_s: float = 1.0,
+        reconnect_max_s: float = 60.0,
+        connect=None,
+        clock=time.monotonic,
+    ):
         self.spec = spec
         self._store = store
         self._publish = publish
@@ -177,7 +204,9 @@ class JetstreamProducer:
         self.report.cursor = int(stored) if isinstance(stored, str) and stored.isdigit() else None
 
     def url(self) -> str:
-        return subscribe_url(self.spec.url, collections=self._collections, dids=self._dids, cursor=self.report.cursor)
+        return subscribe_url(
+            self.spec.url, collections=self._collections, dids=self._dids, cursor=self.report.cursor
+        )
 
     def run(self, stop: threading.Event, max_events: int | None = None) -> JetstreamReport:
         """Streams until ``stop`` is set (or ``max_events`` were read); reconnects on errors."""
@@ -215,7 +244,11 @@ class JetstreamProducer:
                 if frame is not None:
                     self.report.events += 1
                     cursor = self._take(frame, pending, letters, cursor)
-                if len(pending) >= self._batch_size or self._clock() >= deadline or self._enough(max_events):
+                if (
+                    len(pending) >= self._batch_size
+                    or self._clock() >= deadline
+                    or self._enough(max_events)
+                ):
                     self._flush(pending, letters, cursor)
                     pending, letters, cursor = [], [], None
                     deadline = self._clock() + self._batch_wait_s
@@ -229,21 +262,34 @@ class JetstreamProducer:
         try:
             event = parse_event(text)
             entry = event_to_entry(event, self.spec, raw_ref, utc_now())
-        except POST_ERRORS as exc:  # one bad frame is a dead letter; reconnecting would replay it forever
-            letters.append(DeadLetter(stage="Jetstream", ref=self.spec.url, error=f"{type(exc).__name__}: {exc}", payload=text[:2000]))
+        except (
+            POST_ERRORS
+        ) as exc:  # one bad frame is a dead letter; reconnecting would replay it forever
+            letters.append(
+                DeadLetter(
+                    stage="Jetstream",
+                    ref=self.spec.url,
+                    error=f"{type(exc).__name__}: {exc}",
+                    payload=text[:2000],
+                )
+            )
             return cursor
         if entry is not None:
             self.report.posts += 1
             pending.append(entry)
         return event.cursor if cursor is None or (event.cursor or 0) > cursor else cursor
 
-    def _flush(self, entries: list[feeds.RawEntry], letters: list[DeadLetter], cursor: int | None) -> None:
+    def _flush(
+        self, entries: list[feeds.RawEntry], letters: list[DeadLetter], cursor: int | None
+    ) -> None:
         items: list[Item] = []
         for entry in entries:
             try:
                 items.append(feeds.entry_to_item(entry))
             except feeds.EntryError as exc:
-                letters.append(DeadLetter(stage="Jetstream", ref=f"{entry.guid}", error=f"EntryError: {exc}"))
+                letters.append(
+                    DeadLetter(stage="Jetstream", ref=f"{entry.guid}", error=f"EntryError: {exc}")
+                )
         if letters:
             self._store.write_dead_letters(letters)
             self.report.dead_letters += len(letters)
@@ -252,41 +298,68 @@ class JetstreamProducer:
         if cursor is not None:
             # Items first, then the cursor: a crash in between replays, never loses.
             self._store.record_feed_success(
-                self.spec.url, self.spec.name, status=101, new_items=len(new), kind="jetstream", cursor=str(cursor)
+                self.spec.url,
+                self.spec.name,
+                status=101,
+                new_items=len(new),
+                kind="jetstream",
+                cursor=str(cursor),
             )
             self.report.cursor = cursor
         if new:
             try:
                 self._publish(new)
             except Exception as exc:  # noqa: BLE001 - unpublished items stay in the outbox
-                _log.warning("jetstream: publishing %d item(s) failed (%s); they stay in the outbox", len(new), type(exc).__name__)
+                _log.warning(
+                    "jetstream: publishing %d item(s) failed (%s); they stay in the outbox",
+                    len(new),
+                    type(exc).__name__,
+                )
                 return
             self._store.mark_items_published([i.id for i in new])
             self.report.published += len(new)
 
     def _failed(self, error: str) -> None:
-        _log.warning("jetstream %s: %s; reconnecting from cursor %s", self.spec.name, error, self.report.cursor)
-        self._store.record_feed_failure(self.spec.url, self.spec.name, error=error, kind="jetstream")
+        _log.warning(
+            "jetstream %s: %s; reconnecting from cursor %s",
+            self.spec.name,
+            error,
+            self.report.cursor,
+        )
+        self._store.record_feed_failure(
+            self.spec.url, self.spec.name, error=error, kind="jetstream"
+        )
 
 
 def _websocket_connect(url: str):
     try:
         from websockets.sync.client import connect
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise ImportError("the Jetstream source needs the 'websockets' package: pip install websockets") from exc
+        raise ImportError(
+            "the Jetstream source needs the 'websockets' package: pip install websockets"
+        ) from exc
     return connect(url, open_timeout=15, max_size=2**22, proxy=None, compression=None)
 
 
 def jetstream_spec(loaded) -> SourceSpec:
     block = loaded.config.sources.jetstream
     return SourceSpec(
-        url=block.url, name=block.label(), kind="jetstream",
-        expected_update_period_s=block.expected_update_period_s, alert_after_failures=block.alert_after_failures,
+        url=block.url,
+        name=block.label(),
+        kind="jetstream",
+        expected_update_period_s=block.expected_update_period_s,
+        alert_after_failures=block.alert_after_failures,
     )
 
 
-def run_jetstream(loaded, *, emulator_host: str | None, stop: threading.Event, max_events: int | None = None,
-                  connect=None) -> JetstreamReport:
+def run_jetstream(
+    loaded,
+    *,
+    emulator_host: str | None,
+    stop: threading.Event,
+    max_events: int | None = None,
+    connect=None,
+) -> JetstreamReport:
     """``mentionwatch sources jetstream``: stream until ``stop``; items go to the items topic."""
     from mentionwatch.ingest import encode_items
     from mentionwatch.pubsub.clients import publisher_client
@@ -308,9 +381,16 @@ def run_jetstream(loaded, *, emulator_host: str | None, stop: threading.Event, m
             future.result(timeout=60)
 
     producer = JetstreamProducer(
-        jetstream_spec(loaded), store, publish, collections=block.collections, dids=block.dids,
-        batch_size=block.batch_size, batch_wait_s=block.batch_wait_s,
-        reconnect_initial_s=block.reconnect_initial_s, reconnect_max_s=block.reconnect_max_s, connect=connect,
+        jetstream_spec(loaded),
+        store,
+        publish,
+        collections=block.collections,
+        dids=block.dids,
+        batch_size=block.batch_size,
+        batch_wait_s=block.batch_wait_s,
+        reconnect_initial_s=block.reconnect_initial_s,
+        reconnect_max_s=block.reconnect_max_s,
+        connect=connect,
     )
     try:
         return producer.run(stop, max_events)
@@ -319,4 +399,12 @@ def run_jetstream(loaded, *, emulator_host: str | None, stop: threading.Event, m
         store.close()
 
 
-__all__ = ["JetstreamEvent", "JetstreamProducer", "JetstreamReport", "event_to_entry", "parse_event", "run_jetstream", "subscribe_url"]
+__all__ = [
+    "JetstreamEvent",
+    "JetstreamProducer",
+    "JetstreamReport",
+    "event_to_entry",
+    "parse_event",
+    "run_jetstream",
+    "subscribe_url",
+]

@@ -56,9 +56,18 @@ def source_url(options: Mapping[str, Any]) -> str:
     base = options["instance"].rstrip("/")
     limit = options.get("limit", 40)
     if options.get("search"):
-        return with_query(f"{base}/api/v2/search", q=options["search"], type="statuses", resolve="false", limit=limit)
+        return with_query(
+            f"{base}/api/v2/search",
+            q=options["search"],
+            type="statuses",
+            resolve="false",
+            limit=limit,
+        )
     if options.get("tag"):
-        return with_query(f"{base}/api/v1/timelines/tag/{urllib.parse.quote(options['tag'], safe='')}", limit=limit)
+        return with_query(
+            f"{base}/api/v1/timelines/tag/{urllib.parse.quote(options['tag'], safe='')}",
+            limit=limit,
+        )
     if options.get("account_id"):
         return with_query(f"{base}/api/v1/accounts/{options['account_id']}/statuses", limit=limit)
     return with_query(f"{base}/api/v1/accounts/lookup", acct=options["account"])
@@ -66,10 +75,15 @@ def source_url(options: Mapping[str, Any]) -> str:
 
 def _statuses_url(options: Mapping[str, Any], account_id: str) -> str:
     base = options["instance"].rstrip("/")
-    return with_query(f"{base}/api/v1/accounts/{urllib.parse.quote(account_id, safe='')}/statuses", limit=options.get("limit", 40))
+    return with_query(
+        f"{base}/api/v1/accounts/{urllib.parse.quote(account_id, safe='')}/statuses",
+        limit=options.get("limit", 40),
+    )
 
 
-def status_to_entry(status: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str) -> feeds.RawEntry:
+def status_to_entry(
+    status: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
+) -> feeds.RawEntry:
     """One status (a boost becomes the boosted status) → entry."""
     post = status.get("reblog") if isinstance(status.get("reblog"), Mapping) else status
     uri = post.get("uri") or post.get("url")
@@ -109,7 +123,9 @@ class MastodonSource(BearerTokenAuth, Source):
     kind = "mastodon"
     sort_key = "created_at (status ids are time-ordered)"
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         return Request(spec.url, headers=(("Accept", "application/json"),))
 
     def rate_limit(self, headers: Mapping[str, str]) -> RateLimit | None:
@@ -123,7 +139,9 @@ class MastodonSource(BearerTokenAuth, Source):
         wait = None
         if reset:
             try:
-                when = parse_time(reset)  # Mastodon sends UTC; a reset without an offset is read as UTC
+                when = parse_time(
+                    reset
+                )  # Mastodon sends UTC; a reset without an offset is read as UTC
                 wait = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
             except ValueError:
                 wait = None
@@ -135,7 +153,12 @@ class MastodonSource(BearerTokenAuth, Source):
         if path.endswith("/api/v1/accounts/lookup"):
             if not isinstance(document, Mapping) or not document.get("id"):
                 raise PageError("mastodon account lookup answered without an id")
-            return Page((), dataclasses.replace(request, url=_statuses_url(dict(spec.options), str(document["id"]))))
+            return Page(
+                (),
+                dataclasses.replace(
+                    request, url=_statuses_url(dict(spec.options), str(document["id"]))
+                ),
+            )
         if path.endswith("/api/v2/search"):
             statuses = document.get("statuses") if isinstance(document, Mapping) else None
         else:
@@ -144,20 +167,30 @@ class MastodonSource(BearerTokenAuth, Source):
             raise PageError("mastodon response is not a list of statuses")
         found = convert_each(
             (s for s in statuses if isinstance(s, Mapping)),
-            lambda s: status_to_entry(s, spec, result.sha256, result.fetched_at), spec, result,
+            lambda s: status_to_entry(s, spec, result.sha256, result.fetched_at),
+            spec,
+            result,
         )
         entries, skipped = with_text(found)
         oldest, newest = time_range(e.published_at for e in found)
-        return Page(entries, self._next(spec, request, result, len(statuses)), newest, oldest, skipped)
+        return Page(
+            entries, self._next(spec, request, result, len(statuses)), newest, oldest, skipped
+        )
 
-    def _next(self, spec: SourceSpec, request: Request, result: FetchResult, count: int) -> Request | None:
+    def _next(
+        self, spec: SourceSpec, request: Request, result: FetchResult, count: int
+    ) -> Request | None:
         if count == 0:
             return None
         if urllib.parse.urlsplit(request.url).path.endswith("/api/v2/search"):
             limit = int(spec.option("limit", 40))
             if count < limit:
                 return None
-            offset = int(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.url).query)).get("offset", 0))
+            offset = int(
+                dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.url).query)).get(
+                    "offset", 0
+                )
+            )
             return dataclasses.replace(request, url=with_query(request.url, offset=offset + count))
         following = parse_link_header(result.headers.get("link")).get("next")
         if following and same_origin(following, spec.option("instance")):

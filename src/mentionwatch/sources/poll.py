@@ -149,8 +149,13 @@ def poll_source(spec: SourceSpec, state: Mapping[str, Any], ctx: PollContext) ->
     try:
         secret_headers = source.credentials(spec, ctx.session) if authenticated else {}
     except FetchError as exc:
-        return PollOutcome(spec, FAILED, http_status=exc.status, error=f"FetchError: credentials: {exc}",
-                           defer_s=exc.retry_after)
+        return PollOutcome(
+            spec,
+            FAILED,
+            http_status=exc.status,
+            error=f"FetchError: credentials: {exc}",
+            defer_s=exc.retry_after,
+        )
     except _PARSE_ERRORS as exc:
         return PollOutcome(spec, FAILED, error=f"{type(exc).__name__}: credentials: {exc}")
 
@@ -182,7 +187,13 @@ def poll_source(spec: SourceSpec, state: Mapping[str, Any], ctx: PollContext) ->
                 # (A bare 429 defers only this source, as for feeds on a shared host.)
                 ctx.gate.block(now + dt.timedelta(seconds=wait))
             return PollOutcome(
-                spec, FAILED, tuple(entries), pages, exc.status, error=f"FetchError: {exc}", defer_s=wait,
+                spec,
+                FAILED,
+                tuple(entries),
+                pages,
+                exc.status,
+                error=f"FetchError: {exc}",
+                defer_s=wait,
             )
         pages += 1
         status = result.status
@@ -194,7 +205,12 @@ def poll_source(spec: SourceSpec, state: Mapping[str, Any], ctx: PollContext) ->
             page = source.parse_page(spec, request, result)
         except _PARSE_ERRORS as exc:
             return PollOutcome(
-                spec, FAILED, tuple(entries), pages, status, error=f"{type(exc).__name__}: {exc}",
+                spec,
+                FAILED,
+                tuple(entries),
+                pages,
+                status,
+                error=f"{type(exc).__name__}: {exc}",
                 error_stage="ParseEntries",
             )
         entries.extend(page.entries)
@@ -217,10 +233,21 @@ def poll_source(spec: SourceSpec, state: Mapping[str, Any], ctx: PollContext) ->
     if truncated:
         _log.warning(
             "source %s: stopped after %d page(s) without reaching the last poll's newest post; "
-            "older new posts may be missed (raise max_pages or poll more often)", spec.name, pages,
+            "older new posts may be missed (raise max_pages or poll more often)",
+            spec.name,
+            pages,
         )
     new_cursor = max(c for c in (cursor, newest) if c) if (cursor or newest) else None
     return PollOutcome(
-        spec, FETCHED, tuple(entries), pages, status, validators[0], validators[1], new_cursor,
-        defer_s=defer_s, truncated=truncated, skipped=skipped,
+        spec,
+        FETCHED,
+        tuple(entries),
+        pages,
+        status,
+        validators[0],
+        validators[1],
+        new_cursor,
+        defer_s=defer_s,
+        truncated=truncated,
+        skipped=skipped,
     )

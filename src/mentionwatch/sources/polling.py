@@ -98,7 +98,9 @@ class HostPacer:
 class _PollHostFn(beam.DoFn):
     """Polls the sources of one host: cap, interval, deferral, pages, credentials."""
 
-    def __init__(self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int):
+    def __init__(
+        self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int
+    ):
         self._store_url = store_url
         self._fetch_args = policy.kwargs()
         self._min_interval_s = min_interval_s
@@ -129,9 +131,18 @@ class _PollHostFn(beam.DoFn):
         specs = list(specs)
         states = self._store.feed_states(s.url for s in specs)
         pacer = HostPacer(0.0 if host == "file" else self._min_interval_s)
-        context = PollContext(fetch=keeping_evidence(self._store, self._fetch), pace=pacer.wait_turn, session=self._session, gate=HostGate())
-        with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix=f"poll-{host}") as pool:
-            outcomes = list(pool.map(lambda s: _isolated_poll(s, states.get(s.url, {}), context), specs))
+        context = PollContext(
+            fetch=keeping_evidence(self._store, self._fetch),
+            pace=pacer.wait_turn,
+            session=self._session,
+            gate=HostGate(),
+        )
+        with ThreadPoolExecutor(
+            max_workers=self._concurrency, thread_name_prefix=f"poll-{host}"
+        ) as pool:
+            outcomes = list(
+                pool.map(lambda s: _isolated_poll(s, states.get(s.url, {}), context), specs)
+            )
         # Beam metrics are bound to the DoFn's thread, so counting happens here.
         for outcome in outcomes:
             self._pages.inc(outcome.pages)
@@ -143,7 +154,12 @@ class _PollHostFn(beam.DoFn):
             elif outcome.status == FAILED:
                 self._failed.inc()
                 yield beam.pvalue.TaggedOutput(
-                    ERRORS, DeadLetter(stage=outcome.error_stage, ref=outcome.spec.url, error=outcome.error or "failed")
+                    ERRORS,
+                    DeadLetter(
+                        stage=outcome.error_stage,
+                        ref=outcome.spec.url,
+                        error=outcome.error or "failed",
+                    ),
                 )
             else:
                 self._fetched.inc()
@@ -164,9 +180,13 @@ def _isolated_poll(spec: SourceSpec, state, context: PollContext) -> PollOutcome
 class PollSources(beam.PTransform):
     """SourceSpec → PollOutcome (every source, every status); failures also to ``errors``."""
 
-    def __init__(self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int):
+    def __init__(
+        self, store_url: str, *, policy: FetchPolicy, min_interval_s: float, concurrency: int
+    ):
         super().__init__()
-        self._fn = _PollHostFn(store_url, policy=policy, min_interval_s=min_interval_s, concurrency=concurrency)
+        self._fn = _PollHostFn(
+            store_url, policy=policy, min_interval_s=min_interval_s, concurrency=concurrency
+        )
 
     def expand(self, specs):
         out = (
@@ -210,17 +230,31 @@ class _CommitSourceFn(beam.DoFn):
         self._seen.inc(len(items) - len(new))
         if outcome.status == FETCHED:
             self._store.record_feed_success(
-                url, spec.name, status=outcome.http_status or 200, etag=outcome.etag,
-                last_modified=outcome.last_modified, new_items=len(new), kind=spec.kind, cursor=outcome.cursor,
-                defer_s=outcome.defer_s, truncated=outcome.truncated,
+                url,
+                spec.name,
+                status=outcome.http_status or 200,
+                etag=outcome.etag,
+                last_modified=outcome.last_modified,
+                new_items=len(new),
+                kind=spec.kind,
+                cursor=outcome.cursor,
+                defer_s=outcome.defer_s,
+                truncated=outcome.truncated,
             )
         elif outcome.status == NOT_MODIFIED:
-            self._store.record_feed_success(url, spec.name, status=304, not_modified=True, kind=spec.kind)
+            self._store.record_feed_success(
+                url, spec.name, status=304, not_modified=True, kind=spec.kind
+            )
         elif outcome.status == FAILED:
             # The cursor stays: the next poll reads these pages again and goes further.
             self._store.record_feed_failure(
-                url, spec.name, error=outcome.error or "failed", status=outcome.http_status,
-                retry_after=outcome.defer_s, kind=spec.kind, new_items=len(new),
+                url,
+                spec.name,
+                error=outcome.error or "failed",
+                status=outcome.http_status,
+                retry_after=outcome.defer_s,
+                kind=spec.kind,
+                new_items=len(new),
             )
         yield from new
         yield beam.pvalue.TaggedOutput(HEALTH, spec)
@@ -237,11 +271,13 @@ class CommitSources(beam.PTransform):
         outcomes, keyed_items = inputs
         out = (
             {
-                "outcome": outcomes | "KeyOutcomes" >> beam.Map(lambda o: (o.spec.url, o.without_entries())),
+                "outcome": outcomes
+                | "KeyOutcomes" >> beam.Map(lambda o: (o.spec.url, o.without_entries())),
                 "items": keyed_items,
             }
             | "GroupByFeed" >> beam.CoGroupByKey()
-            | "CommitFeeds" >> beam.ParDo(_CommitSourceFn(self._store_url)).with_outputs(HEALTH, main="new")
+            | "CommitFeeds"
+            >> beam.ParDo(_CommitSourceFn(self._store_url)).with_outputs(HEALTH, main="new")
         )
         return out.new, out[HEALTH]
 
@@ -285,14 +321,18 @@ class _CheckHealthFn(beam.DoFn):
             self._client = publisher_client(self._emulator_host)
         from mentionwatch.pubsub.publish import publish_notice
 
-        return publish_notice(self._client, self._topic, notice.body, "source health notice", **notice.attributes)
+        return publish_notice(
+            self._client, self._topic, notice.body, "source health notice", **notice.attributes
+        )
 
     def process(self, spec: SourceSpec):
         now = dt.datetime.now(dt.UTC)
         row = self._store.feed_states([spec.url]).get(spec.url)
         current = health.assess(
-            row, expected_update_period_s=spec.expected_update_period_s,
-            alert_after_failures=spec.alert_after_failures, now=now,
+            row,
+            expected_update_period_s=spec.expected_update_period_s,
+            alert_after_failures=spec.alert_after_failures,
+            now=now,
         )
         per_day = self._store.items_per_day([spec.url], now=now).get(spec.url)
         notice = health.decide(spec, row, current, now=now, items_per_day=per_day)

@@ -68,7 +68,11 @@ _PERMALINK = re.compile(r"/comments/(?P<link>[a-z0-9]+)(?:/[^/]*(?:/(?P<comment>
 
 def _path(spec: SourceSpec) -> tuple[str, dict[str, Any]]:
     """The listing path (no suffix) and its query for a spec."""
-    query, subreddit, listing = spec.option("query"), spec.option("subreddit"), spec.option("listing", "new")
+    query, subreddit, listing = (
+        spec.option("query"),
+        spec.option("subreddit"),
+        spec.option("listing", "new"),
+    )
     params: dict[str, Any] = {}
     if query:
         params.update(q=query, sort="new")
@@ -114,7 +118,9 @@ def _text_of(data: Mapping[str, Any], html_key: str, plain_key: str) -> str:
     return html.escape(plain) if isinstance(plain, str) else ""
 
 
-def thing_to_entry(thing: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str) -> feeds.RawEntry | None:
+def thing_to_entry(
+    thing: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
+) -> feeds.RawEntry | None:
     """One listing child (``t3`` post or ``t1`` comment) → entry; other kinds → None."""
     kind, data = thing.get("kind"), thing.get("data")
     if kind not in ("t1", "t3") or not isinstance(data, Mapping):
@@ -127,14 +133,22 @@ def thing_to_entry(thing: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fet
         title = str(data.get("title") or "")
         body = _text_of(data, "selftext_html", "selftext")
         target = data.get("url_overridden_by_dest") or data.get("url")
-        if not data.get("is_self") and isinstance(target, str) and target.startswith(("http://", "https://")):
+        if (
+            not data.get("is_self")
+            and isinstance(target, str)
+            and target.startswith(("http://", "https://"))
+        ):
             body += f"<p>{html.escape(target)}</p>"  # the linked page (a re-upload, a tube site) matters
     else:
         title = ""
         body = _text_of(data, "body_html", "body")
         if not permalink and data.get("link_id") and data.get("subreddit"):
             permalink = f"/r/{data['subreddit']}/comments/{str(data['link_id']).removeprefix('t3_')}/_/{data.get('id')}/"
-    link = WEB + permalink if isinstance(permalink, str) and permalink.startswith("/") else str(permalink or "")
+    link = (
+        WEB + permalink
+        if isinstance(permalink, str) and permalink.startswith("/")
+        else str(permalink or "")
+    )
     return feeds.RawEntry(
         source=spec.name,
         feed_url=spec.url,
@@ -167,7 +181,9 @@ def feed_entry_to_reddit(entry: feeds.RawEntry, spec: SourceSpec) -> feeds.RawEn
     author = entry.author.removeprefix("/u/")
     if fullname is None:
         return dataclasses.replace(entry, author=author, feed_url=spec.url)
-    return dataclasses.replace(entry, guid=f"reddit:{fullname}", id_scope="reddit", author=author, feed_url=spec.url)
+    return dataclasses.replace(
+        entry, guid=f"reddit:{fullname}", id_scope="reddit", author=author, feed_url=spec.url
+    )
 
 
 class RedditSource(Source):
@@ -178,13 +194,17 @@ class RedditSource(Source):
         id_env, secret_env = spec.option("client_id_env"), spec.option("client_secret_env")
         return bool(id_env and secret_env and environ.get(id_env) and environ.get(secret_env))
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         if spec.option("format", "json") == "rss":
             return Request(_url(spec, oauth=False), conditional=True, authenticated=False)
         return Request(_url(spec, oauth=authenticated), headers=(("Accept", "application/json"),))
 
     def credentials(self, spec: SourceSpec, session: Session) -> dict[str, str]:
-        if spec.option("format", "json") == "rss" or not self.has_credentials(spec, session.environ):
+        if spec.option("format", "json") == "rss" or not self.has_credentials(
+            spec, session.environ
+        ):
             return {}
         client_id = session.environ[spec.option("client_id_env")]
         secret = session.environ[spec.option("client_secret_env")]
@@ -219,14 +239,22 @@ class RedditSource(Source):
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
         if spec.option("format", "json") == "rss":
-            entries = tuple(feed_entry_to_reddit(e, spec) for e in feeds.parse_feed(result, spec.name))
+            entries = tuple(
+                feed_entry_to_reddit(e, spec) for e in feeds.parse_feed(result, spec.name)
+            )
             oldest, newest = time_range(e.published_at for e in entries)
             return Page(entries, None, newest, oldest)
         document = load_json(result)
         listing = document
         if isinstance(document, list):  # /comments/<id>: [post listing, comment listing]
-            listing = next((d for d in document if isinstance(d, Mapping) and d.get("kind") == "Listing"), None)
-        if not isinstance(listing, Mapping) or listing.get("kind") != "Listing" or not isinstance(listing.get("data"), Mapping):
+            listing = next(
+                (d for d in document if isinstance(d, Mapping) and d.get("kind") == "Listing"), None
+            )
+        if (
+            not isinstance(listing, Mapping)
+            or listing.get("kind") != "Listing"
+            or not isinstance(listing.get("data"), Mapping)
+        ):
             raise PageError("reddit response is not a Listing")
         data = listing["data"]
         children = data.get("children")
@@ -234,7 +262,9 @@ class RedditSource(Source):
             raise PageError("reddit Listing without a children list")
         found = convert_each(
             (c for c in children if isinstance(c, Mapping)),
-            lambda c: thing_to_entry(c, spec, result.sha256, result.fetched_at), spec, result,
+            lambda c: thing_to_entry(c, spec, result.sha256, result.fetched_at),
+            spec,
+            result,
         )
         entries, skipped = with_text(found)
         oldest, newest = time_range(e.published_at for e in found)

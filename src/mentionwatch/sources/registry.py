@@ -26,15 +26,25 @@ if TYPE_CHECKING:
 _SOURCES: dict[str, Source] = {
     source.kind: source
     for source in (
-        FeedSource(), RedditSource(), MastodonSource(), BlueskySource(), HackerNewsSource(), YouTubeSource(),
+        FeedSource(),
+        RedditSource(),
+        MastodonSource(),
+        BlueskySource(),
+        HackerNewsSource(),
+        YouTubeSource(),
         GoogleAlertsSource(),
     )
 }
 
 # Config list name → source kind.
 _KIND_OF_LIST = {
-    "feeds": "feed", "reddit": "reddit", "mastodon": "mastodon", "bluesky": "bluesky",
-    "hackernews": "hackernews", "youtube": "youtube", "google_alerts": "google_alerts",
+    "feeds": "feed",
+    "reddit": "reddit",
+    "mastodon": "mastodon",
+    "bluesky": "bluesky",
+    "hackernews": "hackernews",
+    "youtube": "youtube",
+    "google_alerts": "google_alerts",
 }
 
 # Settings that are about health or naming, not about what is requested.
@@ -45,7 +55,9 @@ def get_source(kind: str) -> Source:
     try:
         return _SOURCES[kind]
     except KeyError:
-        raise ValueError(f"unknown source kind {kind!r}; known: {', '.join(sorted(_SOURCES))}") from None
+        raise ValueError(
+            f"unknown source kind {kind!r}; known: {', '.join(sorted(_SOURCES))}"
+        ) from None
 
 
 def kinds() -> list[str]:
@@ -69,7 +81,9 @@ def _spec_for(kind: str, block: Any, base_dir: pathlib.Path | None) -> SourceSpe
     elif kind == "hackernews":
         url = hackernews.source_url(options)
     elif kind == "youtube":
-        url = youtube.feed_url(block.base_url, channel_id=block.channel_id, playlist_id=block.playlist_id)
+        url = youtube.feed_url(
+            block.base_url, channel_id=block.channel_id, playlist_id=block.playlist_id
+        )
         options = {}
     else:  # pragma: no cover - _KIND_OF_LIST and this function are kept in step
         raise ValueError(f"no spec builder for {kind!r}")

@@ -20,12 +20,17 @@ class FeedSource(Source):
     kind = "feed"
     sort_key = "entry date"
 
-    def first_request(self, spec: SourceSpec, cursor: str | None, *, authenticated: bool) -> Request:
+    def first_request(
+        self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
+    ) -> Request:
         return Request(spec.url, conditional=True, authenticated=False)
 
     def entries(self, spec: SourceSpec, result: FetchResult) -> list[feeds.RawEntry]:
         """The feed's entries, identified by the spec (its URL is the feed's identity)."""
-        return [dataclasses.replace(entry, feed_url=spec.url) for entry in feeds.parse_feed(result, spec.name)]
+        return [
+            dataclasses.replace(entry, feed_url=spec.url)
+            for entry in feeds.parse_feed(result, spec.name)
+        ]
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
         entries = tuple(self.adapt(spec, entry) for entry in self.entries(spec, result))

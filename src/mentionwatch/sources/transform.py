@@ -62,7 +62,11 @@ class _FetchFn(beam.DoFn):
         source = get_source(spec.kind)
         if getattr(self, "_session", None) is None:
             self._session = Session(self._fetch, os.environ, time.monotonic)
-        secret = source.credentials(spec, self._session) if source.has_credentials(spec, self._session.environ) else {}
+        secret = (
+            source.credentials(spec, self._session)
+            if source.has_credentials(spec, self._session.environ)
+            else {}
+        )
         request = source.first_request(spec, None, authenticated=bool(secret))
         headers = {**dict(request.headers), **(secret if request.authenticated else {})}
         result = self._fetch(request.url, headers=headers)
@@ -92,7 +96,9 @@ class FetchFeeds(beam.PTransform):
 
     def expand(self, specs):
         fetched, failed = specs | "Fetch" >> beam.ParDo(self._fn).with_exception_handling()
-        return SourceResult(fetched, failed | "FetchErrors" >> ToDeadLetters("FetchFeeds", lambda s: s.url))
+        return SourceResult(
+            fetched, failed | "FetchErrors" >> ToDeadLetters("FetchFeeds", lambda s: s.url)
+        )
 
 
 class ParseEntries(beam.PTransform):
@@ -100,14 +106,18 @@ class ParseEntries(beam.PTransform):
 
     def expand(self, fetched):
         entries, failed = fetched | "Parse" >> beam.FlatMap(_parse).with_exception_handling()
-        return SourceResult(entries, failed | "ParseErrors" >> ToDeadLetters("ParseEntries", lambda f: f[0].url))
+        return SourceResult(
+            entries, failed | "ParseErrors" >> ToDeadLetters("ParseEntries", lambda f: f[0].url)
+        )
 
 
 class NormalizeItems(beam.PTransform):
     """RawEntry → Item; entries without text or with malformed dates go to ``errors``."""
 
     def expand(self, entries):
-        items, failed = entries | "Normalize" >> beam.Map(feeds.entry_to_item).with_exception_handling()
+        items, failed = (
+            entries | "Normalize" >> beam.Map(feeds.entry_to_item).with_exception_handling()
+        )
         return SourceResult(items, failed | "NormalizeErrors" >> ToDeadLetters("NormalizeItems"))
 
 
@@ -115,7 +125,11 @@ class ReadFeeds(beam.PTransform):
     """Fetches, parses and normalises every feed; one error output for all three steps."""
 
     def __init__(
-        self, specs: typing.Sequence[FeedSpec], *, policy: FetchPolicy, evidence_store: str | None = None,
+        self,
+        specs: typing.Sequence[FeedSpec],
+        *,
+        policy: FetchPolicy,
+        evidence_store: str | None = None,
     ):
         super().__init__()
         self._specs = list(specs)
@@ -127,7 +141,11 @@ class ReadFeeds(beam.PTransform):
         fetched = specs | "Reshuffle" >> beam.Reshuffle() | "FetchFeeds" >> self._fetch
         parsed = fetched.items | "ParseEntries" >> ParseEntries()
         normalized = parsed.items | "NormalizeItems" >> NormalizeItems()
-        errors = (fetched.errors, parsed.errors, normalized.errors) | "SourceErrors" >> beam.Flatten()
+        errors = (
+            fetched.errors,
+            parsed.errors,
+            normalized.errors,
+        ) | "SourceErrors" >> beam.Flatten()
         return SourceResult(normalized.items, errors)
 
 
@@ -159,5 +177,9 @@ class ReadItemsFile(beam.PTransform):
         with open(path, encoding="utf-8") as handle:
             lines = [(n, line) for n, line in enumerate(handle, start=1) if line.strip()]
         numbered = pbegin | "ReadLines" >> beam.Create(lines, reshuffle=False)
-        items, failed = numbered | "ParseItems" >> beam.Map(_parse_input_line, path).with_exception_handling()
-        return SourceResult(items, failed | "InputErrors" >> ToDeadLetters("ReadInput", lambda f: f"{path}:{f[0]}"))
+        items, failed = (
+            numbered | "ParseItems" >> beam.Map(_parse_input_line, path).with_exception_handling()
+        )
+        return SourceResult(
+            items, failed | "InputErrors" >> ToDeadLetters("ReadInput", lambda f: f"{path}:{f[0]}")
+        )

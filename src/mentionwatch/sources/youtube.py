@@ -45,7 +45,10 @@ class YouTubeSource(FeedSource):
         if vid is None:
             return entry  # not a video entry: identified like any feed entry
         return dataclasses.replace(
-            entry, guid=f"yt:video:{vid}", id_scope="youtube", link=f"https://www.youtube.com/watch?v={vid}"
+            entry,
+            guid=f"yt:video:{vid}",
+            id_scope="youtube",
+            link=f"https://www.youtube.com/watch?v={vid}",
         )
 
 

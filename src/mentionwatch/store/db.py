@@ -82,11 +82,15 @@ class HistoryStore:
             with self.engine.begin() as connection:
                 yield connection
         except sa.exc.OperationalError as exc:
-            raise StoreUnavailable(f"history store {self._safe_url()} unavailable: {exc.orig}") from None
+            raise StoreUnavailable(
+                f"history store {self._safe_url()} unavailable: {exc.orig}"
+            ) from None
 
     def insert(self, table: sa.Table):
         """The dialect's INSERT (SQLite or PostgreSQL), which supports ON CONFLICT."""
-        return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name](table)
+        return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name](
+            table
+        )
 
     def upsert_statement(self, table: sa.Table, keys: Sequence[str], update: Sequence[str] = ()):
         """INSERT ... ON CONFLICT (keys) DO UPDATE (the ``update`` columns) or DO NOTHING."""
@@ -97,7 +101,13 @@ class HistoryStore:
             )
         return statement.on_conflict_do_nothing(index_elements=list(keys))
 
-    def _upsert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], update: Sequence[str] = ()):
+    def _upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]],
+        keys: Sequence[str],
+        update: Sequence[str] = (),
+    ):
         if not rows:
             return
         with self.transaction() as connection:
@@ -127,12 +137,22 @@ class HistoryStore:
         self._upsert(schema.items, self._item_rows(items, timeutil.now()), ["id"])
 
     _MENTION_UPDATE = (
-        "label", "harassment_type", "score", "scores", "spans", "signals", "thresholds", "classified_at",
-        "severity", "is_current",
+        "label",
+        "harassment_type",
+        "score",
+        "scores",
+        "spans",
+        "signals",
+        "thresholds",
+        "classified_at",
+        "severity",
+        "is_current",
     )
 
     @staticmethod
-    def mention_row(entry: ClassifiedMention, now: dt.datetime, mention_id: str | None = None) -> dict[str, Any]:
+    def mention_row(
+        entry: ClassifiedMention, now: dt.datetime, mention_id: str | None = None
+    ) -> dict[str, Any]:
         """The ``mentions`` row for one classified mention (see ``schema.mentions``)."""
         mention, result = entry.mention, entry.classification
         item = mention.item
@@ -149,7 +169,13 @@ class HistoryStore:
             "scores": {k: round(float(v), 5) for k, v in scores.items()},
             # Span.to_json, without dataclasses.asdict's deep copies (this runs per stored mention).
             "spans": [
-                {"field": s.field, "start": s.start, "end": s.end, "matched": s.matched, "variant": s.variant}
+                {
+                    "field": s.field,
+                    "start": s.start,
+                    "end": s.end,
+                    "matched": s.matched,
+                    "variant": s.variant,
+                }
                 for s in mention.spans
             ],
             "signals": list(result.signals),
@@ -163,7 +189,10 @@ class HistoryStore:
             "domain": derive.domain_of(item.url)[:255],
             "author": (item.author or "")[:500],
             "severity": severity(
-                result.label, result.harassment_type, top, float(result.thresholds.get(result.label, 0.5))
+                result.label,
+                result.harassment_type,
+                top,
+                float(result.thresholds.get(result.label, 0.5)),
             ),
             "is_current": True,
         }
@@ -183,14 +212,19 @@ class HistoryStore:
         for entry in classified:
             result = entry.classification
             mention_id = entry.mention.id  # a hash: computed once per mention
-            rows[(mention_id, result.model_id, result.model_version)] = self.mention_row(entry, now, mention_id)
+            rows[(mention_id, result.model_id, result.model_version)] = self.mention_row(
+                entry, now, mention_id
+            )
         table = schema.mentions
         with self.transaction() as connection:
             connection.execute(
-                self.upsert_statement(schema.items, ["id"]), self._item_rows((c.mention.item for c in classified), now)
+                self.upsert_statement(schema.items, ["id"]),
+                self._item_rows((c.mention.item for c in classified), now),
             )
             connection.execute(
-                self.upsert_statement(table, ["mention_id", "model_id", "model_version"], self._MENTION_UPDATE),
+                self.upsert_statement(
+                    table, ["mention_id", "model_id", "model_version"], self._MENTION_UPDATE
+                ),
                 list(rows.values()),
             )
             versions: dict[tuple[str, str], set[str]] = {}
@@ -210,7 +244,12 @@ class HistoryStore:
                         .where(
                             table.c.mention_id.in_(ids[start : start + 900]),
                             table.c.is_current == sa.true(),
-                            sa.not_(sa.and_(table.c.model_id == model_id, table.c.model_version == model_version)),
+                            sa.not_(
+                                sa.and_(
+                                    table.c.model_id == model_id,
+                                    table.c.model_version == model_version,
+                                )
+                            ),
                         )
                         .values(is_current=False)
                     )
@@ -254,10 +293,18 @@ class HistoryStore:
             for alert in alerts:
                 connection.execute(
                     table.update()
-                    .where(table.c.alert_id == alert.alert_id, table.c.status.in_(("held", "pending")))
+                    .where(
+                        table.c.alert_id == alert.alert_id, table.c.status.in_(("held", "pending"))
+                    )
                     # The caller is about to publish it: release_at starts pending_alerts' grace
                     # clock, and a failure from an earlier attempt no longer stands.
-                    .values(status=status, body=alert.to_json(), count=alert.count, release_at=timeutil.now(), last_error=None)
+                    .values(
+                        status=status,
+                        body=alert.to_json(),
+                        count=alert.count,
+                        release_at=timeutil.now(),
+                        last_error=None,
+                    )
                 )
             settled = set(
                 connection.execute(
@@ -280,7 +327,11 @@ class HistoryStore:
         releases it (the monitor's timer, or a republish after the monitor
         died) sends the whole burst.
         """
-        self._upsert(schema.alerts, [self._alert_row(alert, "grouped", leader_id=burst.alert_id)], ["alert_id"])
+        self._upsert(
+            schema.alerts,
+            [self._alert_row(alert, "grouped", leader_id=burst.alert_id)],
+            ["alert_id"],
+        )
         table = schema.alerts
         with self.engine.begin() as connection:
             connection.execute(
@@ -312,7 +363,12 @@ class HistoryStore:
                 connection.execute(
                     table.update()
                     .where(table.c.alert_id == alert_id)
-                    .values(status="published", message_id=message_id, published_at=now, attempts=table.c.attempts + 1)
+                    .values(
+                        status="published",
+                        message_id=message_id,
+                        published_at=now,
+                        attempts=table.c.attempts + 1,
+                    )
                 )
 
     def mark_failed(self, errors: Mapping[str, str]) -> None:
@@ -330,19 +386,30 @@ class HistoryStore:
         if not letters:
             return
         rows = [
-            {"stage": d.stage, "ref": d.ref, "error": d.error, "time": parse_time(d.time) or timeutil.now(), "payload": d.payload}
+            {
+                "stage": d.stage,
+                "ref": d.ref,
+                "error": d.error,
+                "time": parse_time(d.time) or timeutil.now(),
+                "payload": d.payload,
+            }
             for d in letters
         ]
         try:
             with self.engine.begin() as connection:
                 connection.execute(schema.dead_letters.insert(), rows)
         except sa.exc.OperationalError as exc:
-            raise StoreUnavailable(f"history store {self._safe_url()} unavailable: {exc.orig}") from None
+            raise StoreUnavailable(
+                f"history store {self._safe_url()} unavailable: {exc.orig}"
+            ) from None
 
     # ------------------------------------------------------------------ reads
 
     def pending_alerts(
-        self, now: dt.datetime | None = None, held_grace_s: float = HELD_GRACE_S, pending_grace_s: float = PENDING_GRACE_S
+        self,
+        now: dt.datetime | None = None,
+        held_grace_s: float = HELD_GRACE_S,
+        pending_grace_s: float = PENDING_GRACE_S,
     ) -> list[Alert]:
         """Alerts to (re)publish: pending ones the monitor gave up on, and held ones well past their release time.
 
@@ -358,7 +425,10 @@ class HistoryStore:
         held_due = now - dt.timedelta(seconds=held_grace_s)
         pending_due = now - dt.timedelta(seconds=pending_grace_s)
         table = schema.alerts
-        orphaned = sa.or_(table.c.last_error.is_not(None), sa.func.coalesce(table.c.release_at, table.c.created_at) <= pending_due)
+        orphaned = sa.or_(
+            table.c.last_error.is_not(None),
+            sa.func.coalesce(table.c.release_at, table.c.created_at) <= pending_due,
+        )
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.select(table.c.alert_id, table.c.body)
@@ -375,10 +445,16 @@ class HistoryStore:
             try:
                 alerts.append(Alert.from_json(body))
             except (KeyError, TypeError, ValueError) as exc:
-                _log.warning("alert %s has an unreadable stored body (%s); kept in the store, not republished", alert_id, type(exc).__name__)
+                _log.warning(
+                    "alert %s has an unreadable stored body (%s); kept in the store, not republished",
+                    alert_id,
+                    type(exc).__name__,
+                )
         return alerts
 
-    def harassment_times(self, subject: str, *, since: dt.datetime, until: dt.datetime) -> list[float]:
+    def harassment_times(
+        self, subject: str, *, since: dt.datetime, until: dt.datetime
+    ) -> list[float]:
         """When harassment of ``subject`` happened (epoch seconds), for the pile-on baseline.
 
         Event time (``occurred_at``) of each mention's current classification,
@@ -411,29 +487,61 @@ class HistoryStore:
 
     def all_feed_states(self) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
-            return [dict(r) for r in connection.execute(sa.select(schema.feed_state).order_by(schema.feed_state.c.name)).mappings()]
+            return [
+                dict(r)
+                for r in connection.execute(
+                    sa.select(schema.feed_state).order_by(schema.feed_state.c.name)
+                ).mappings()
+            ]
 
-    def _ensure_feed(self, connection: sa.Connection, url: str, name: str, kind: str | None = None) -> None:
+    def _ensure_feed(
+        self, connection: sa.Connection, url: str, name: str, kind: str | None = None
+    ) -> None:
         table = schema.feed_state
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name]
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
+            self.engine.dialect.name
+        ]
         connection.execute(
             insert(table)
-            .values(feed_url=url, name=name, kind=kind, consecutive_failures=0, items_total=0, first_poll_at=timeutil.now())
+            .values(
+                feed_url=url,
+                name=name,
+                kind=kind,
+                consecutive_failures=0,
+                items_total=0,
+                first_poll_at=timeutil.now(),
+            )
             .on_conflict_do_nothing(index_elements=["feed_url"])
         )
 
-    def _count_daily(self, connection: sa.Connection, url: str, new_items: int, now: dt.datetime) -> None:
+    def _count_daily(
+        self, connection: sa.Connection, url: str, new_items: int, now: dt.datetime
+    ) -> None:
         table = schema.source_daily_items
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[self.engine.dialect.name]
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
+            self.engine.dialect.name
+        ]
         statement = insert(table).values(feed_url=url, day=now.date().isoformat(), items=new_items)
         connection.execute(
-            statement.on_conflict_do_update(index_elements=["feed_url", "day"], set_={"items": table.c["items"] + new_items})
+            statement.on_conflict_do_update(
+                index_elements=["feed_url", "day"], set_={"items": table.c["items"] + new_items}
+            )
         )
 
     def record_feed_success(
-        self, url: str, name: str, *, status: int, etag: str | None = None,
-        last_modified: str | None = None, new_items: int = 0, not_modified: bool = False,
-        kind: str | None = None, cursor: str | None = None, defer_s: float | None = None, truncated: bool = False,
+        self,
+        url: str,
+        name: str,
+        *,
+        status: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        new_items: int = 0,
+        not_modified: bool = False,
+        kind: str | None = None,
+        cursor: str | None = None,
+        defer_s: float | None = None,
+        truncated: bool = False,
     ) -> None:
         """A poll that worked: 200 with its validators, or 304 (validators kept).
 
@@ -444,8 +552,11 @@ class HistoryStore:
         table = schema.feed_state
         now = timeutil.now()
         values: dict[str, Any] = {
-            "last_status": status, "last_fetch_at": now, "last_success_at": now,
-            "consecutive_failures": 0, "last_error": None,
+            "last_status": status,
+            "last_fetch_at": now,
+            "last_success_at": now,
+            "consecutive_failures": 0,
+            "last_error": None,
             "next_fetch_at": now + dt.timedelta(seconds=defer_s) if defer_s else None,
         }
         if not not_modified:
@@ -465,8 +576,15 @@ class HistoryStore:
                 self._count_daily(connection, url, new_items, now)
 
     def record_feed_failure(
-        self, url: str, name: str, *, error: str, status: int | None = None, retry_after: float | None = None,
-        kind: str | None = None, new_items: int = 0,
+        self,
+        url: str,
+        name: str,
+        *,
+        error: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        kind: str | None = None,
+        new_items: int = 0,
     ) -> None:
         """A poll that failed; ``retry_after`` (seconds) defers the next one.
 
@@ -476,8 +594,11 @@ class HistoryStore:
         table = schema.feed_state
         now = timeutil.now()
         values: dict[str, Any] = {
-            "last_status": status, "last_fetch_at": now, "last_failure_at": now,
-            "consecutive_failures": table.c.consecutive_failures + 1, "last_error": error[:2000],
+            "last_status": status,
+            "last_fetch_at": now,
+            "last_failure_at": now,
+            "consecutive_failures": table.c.consecutive_failures + 1,
+            "last_error": error[:2000],
             "next_fetch_at": now + dt.timedelta(seconds=retry_after) if retry_after else None,
         }
         if kind is not None:
@@ -495,10 +616,14 @@ class HistoryStore:
         table = schema.feed_state
         with self.engine.begin() as connection:
             connection.execute(
-                table.update().where(table.c.feed_url == url).values(health_state=state, health_alerted_at=alerted_at)
+                table.update()
+                .where(table.c.feed_url == url)
+                .values(health_state=state, health_alerted_at=alerted_at)
             )
 
-    def items_per_day(self, urls: Iterable[str], *, days: int = 7, now: dt.datetime | None = None) -> dict[str, float]:
+    def items_per_day(
+        self, urls: Iterable[str], *, days: int = 7, now: dt.datetime | None = None
+    ) -> dict[str, float]:
         """Mean new items per day over the last ``days`` UTC days (today included) per source.
 
         A source first polled more recently is averaged over the days since.
@@ -517,7 +642,13 @@ class HistoryStore:
                     .group_by(daily.c.feed_url)
                 ).all()
             )
-            firsts = dict(connection.execute(sa.select(states.c.feed_url, states.c.first_poll_at).where(states.c.feed_url.in_(urls))).all())
+            firsts = dict(
+                connection.execute(
+                    sa.select(states.c.feed_url, states.c.first_poll_at).where(
+                        states.c.feed_url.in_(urls)
+                    )
+                ).all()
+            )
         result = {}
         for url in urls:
             first = parse_time(firsts.get(url))
@@ -540,11 +671,21 @@ class HistoryStore:
             return []
         table = schema.item_outbox
         with self.engine.connect() as connection:
-            seen = set(connection.execute(sa.select(table.c.item_id).where(table.c.item_id.in_(list(unique)))).scalars())
+            seen = set(
+                connection.execute(
+                    sa.select(table.c.item_id).where(table.c.item_id.in_(list(unique)))
+                ).scalars()
+            )
         fresh = [item for key, item in unique.items() if key not in seen]
         now = timeutil.now()
         rows = [
-            {"item_id": i.id, "source": i.source, "payload": i.to_json(), "first_seen_at": now, "attempts": 0}
+            {
+                "item_id": i.id,
+                "source": i.source,
+                "payload": i.to_json(),
+                "first_seen_at": now,
+                "attempts": 0,
+            }
             for i in fresh
         ]
         self._upsert(table, rows, ["item_id"])
@@ -562,7 +703,12 @@ class HistoryStore:
             )
 
     def items_to_deliver(
-        self, *, redeliver_after_s: float, max_attempts: int, first_seen_before: dt.datetime | None = None, limit: int = 10_000
+        self,
+        *,
+        redeliver_after_s: float,
+        max_attempts: int,
+        first_seen_before: dt.datetime | None = None,
+        limit: int = 10_000,
     ) -> tuple[list[Item], list[Item]]:
         """Items to (re)publish, and items that exhausted their attempts.
 
@@ -575,7 +721,8 @@ class HistoryStore:
         table = schema.item_outbox
         cutoff = timeutil.now() - dt.timedelta(seconds=redeliver_after_s)
         query = sa.select(table.c.payload, table.c.attempts).where(
-            table.c.processed_at.is_(None), table.c.given_up_at.is_(None),
+            table.c.processed_at.is_(None),
+            table.c.given_up_at.is_(None),
             sa.or_(table.c.published_at.is_(None), table.c.published_at <= cutoff),
         )
         if first_seen_before is not None:
@@ -593,7 +740,11 @@ class HistoryStore:
             return
         table = schema.item_outbox
         with self.engine.begin() as connection:
-            connection.execute(table.update().where(table.c.item_id.in_(list(item_ids))).values(given_up_at=timeutil.now()))
+            connection.execute(
+                table.update()
+                .where(table.c.item_id.in_(list(item_ids)))
+                .values(given_up_at=timeutil.now())
+            )
 
     def set_mentions_expected(self, counts: Mapping[str, int]) -> None:
         """The monitor records how many subjects each item mentions, then confirms what it can."""
@@ -638,7 +789,9 @@ class HistoryStore:
         with self.engine.connect() as connection:
             return set(
                 connection.execute(
-                    sa.select(table.c.item_id).where(table.c.item_id.in_(list(item_ids)), table.c.processed_at.is_not(None))
+                    sa.select(table.c.item_id).where(
+                        table.c.item_id.in_(list(item_ids)), table.c.processed_at.is_not(None)
+                    )
                 ).scalars()
             )
 

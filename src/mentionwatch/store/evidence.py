@@ -99,13 +99,23 @@ def record_fetch(store: HistoryStore, result, source: str) -> str:
             data, encoding = _encode(result.body)
             connection.execute(
                 store.upsert_statement(blobs, ["sha256"]),
-                [{"sha256": sha, "size": len(result.body), "encoding": encoding, "data": data, "stored_at": fetched}],
+                [
+                    {
+                        "sha256": sha,
+                        "size": len(result.body),
+                        "encoding": encoding,
+                        "data": data,
+                        "stored_at": fetched,
+                    }
+                ],
             )
         insert = store.insert(fetches)
         statement = insert.on_conflict_do_update(
             index_elements=["fetch_id"],
             set_={
-                "last_fetched_at": sa.func.max(fetches.c.last_fetched_at, insert.excluded.last_fetched_at)
+                "last_fetched_at": sa.func.max(
+                    fetches.c.last_fetched_at, insert.excluded.last_fetched_at
+                )
                 if store.engine.dialect.name == "sqlite"
                 else sa.func.greatest(fetches.c.last_fetched_at, insert.excluded.last_fetched_at),
                 "fetch_count": fetches.c.fetch_count + 1,
@@ -113,13 +123,24 @@ def record_fetch(store: HistoryStore, result, source: str) -> str:
         )
         connection.execute(
             statement,
-            [{
-                "fetch_id": fetch_id(result.url, sha), "url": result.url, "source": source, "sha256": sha,
-                "size": len(result.body), "status": result.status, "headers": dict(result.headers),
-                "first_fetched_at": fetched, "last_fetched_at": fetched, "fetch_count": 1,
-                "final_url": result.final_url if getattr(result, "redirects", ()) else None,
-                "redirects": list(result.redirects) if getattr(result, "redirects", ()) else None,
-            }],
+            [
+                {
+                    "fetch_id": fetch_id(result.url, sha),
+                    "url": result.url,
+                    "source": source,
+                    "sha256": sha,
+                    "size": len(result.body),
+                    "status": result.status,
+                    "headers": dict(result.headers),
+                    "first_fetched_at": fetched,
+                    "last_fetched_at": fetched,
+                    "fetch_count": 1,
+                    "final_url": result.final_url if getattr(result, "redirects", ()) else None,
+                    "redirects": list(result.redirects)
+                    if getattr(result, "redirects", ())
+                    else None,
+                }
+            ],
         )
     return sha
 
@@ -166,7 +187,9 @@ def read_body(store: HistoryStore, sha256: str) -> bytes | None:
     """The stored body with this hash, verified; None when it is not stored."""
     blobs = schema.evidence_blobs
     with store.engine.connect() as connection:
-        row = connection.execute(sa.select(blobs.c.data, blobs.c.encoding).where(blobs.c.sha256 == sha256)).first()
+        row = connection.execute(
+            sa.select(blobs.c.data, blobs.c.encoding).where(blobs.c.sha256 == sha256)
+        ).first()
     if row is None:
         return None
     body = _decode(row.data, row.encoding)
@@ -204,7 +227,9 @@ def _extension(headers: Mapping[str, str]) -> str:
 
 
 def _json_bytes(document: Any) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode(
+        "utf-8"
+    )
 
 
 def _readme(alert_id: str) -> bytes:
@@ -232,23 +257,48 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
     """The manifest and files of an alert's evidence pack (see the module docstring)."""
     alerts, mentions, items, fetches = schema.alerts, schema.mentions, schema.items, schema.fetches
     with store.engine.connect() as connection:
-        alert = connection.execute(sa.select(alerts).where(alerts.c.alert_id == alert_id)).mappings().first()
+        alert = (
+            connection.execute(sa.select(alerts).where(alerts.c.alert_id == alert_id))
+            .mappings()
+            .first()
+        )
         if alert is None:
             raise EvidenceError(f"no alert {alert_id!r} in the history store")
         members = connection.execute(
-            sa.select(alerts.c.alert_id, alerts.c.item_id, alerts.c.mention_id).where(alerts.c.leader_id == alert_id)
+            sa.select(alerts.c.alert_id, alerts.c.item_id, alerts.c.mention_id).where(
+                alerts.c.leader_id == alert_id
+            )
         ).all()
         mention_ids = sorted({alert["mention_id"], *(m.mention_id for m in members)})
         item_ids = sorted({alert["item_id"], *(m.item_id for m in members)})
-        mention_rows = connection.execute(
-            sa.select(mentions).where(mentions.c.mention_id.in_(mention_ids))
-            .order_by(mentions.c.mention_id, mentions.c.classified_at)
-        ).mappings().all()
-        item_rows = connection.execute(sa.select(items).where(items.c.id.in_(item_ids)).order_by(items.c.id)).mappings().all()
+        mention_rows = (
+            connection.execute(
+                sa.select(mentions)
+                .where(mentions.c.mention_id.in_(mention_ids))
+                .order_by(mentions.c.mention_id, mentions.c.classified_at)
+            )
+            .mappings()
+            .all()
+        )
+        item_rows = (
+            connection.execute(
+                sa.select(items).where(items.c.id.in_(item_ids)).order_by(items.c.id)
+            )
+            .mappings()
+            .all()
+        )
         refs = sorted({row["raw_ref"] for row in item_rows if row["raw_ref"]})
-        fetch_rows = connection.execute(
-            sa.select(fetches).where(fetches.c.sha256.in_(refs)).order_by(fetches.c.first_fetched_at, fetches.c.url)
-        ).mappings().all() if refs else []
+        fetch_rows = (
+            connection.execute(
+                sa.select(fetches)
+                .where(fetches.c.sha256.in_(refs))
+                .order_by(fetches.c.first_fetched_at, fetches.c.url)
+            )
+            .mappings()
+            .all()
+            if refs
+            else []
+        )
 
     files: dict[str, bytes] = {README: _readme(alert_id)}
     raw_files: dict[str, str] = {}
@@ -256,7 +306,9 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
     for sha in refs:
         body = read_body(store, sha)
         if body is None:
-            notes.append(f"raw body {sha} is no longer stored (purged by retention before this alert referenced it?)")
+            notes.append(
+                f"raw body {sha} is no longer stored (purged by retention before this alert referenced it?)"
+            )
             continue
         headers = next((f["headers"] for f in fetch_rows if f["sha256"] == sha), {})
         path = f"raw/{sha}.{_extension(headers)}"
@@ -269,7 +321,9 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
                 "only its metadata is in this pack"
             )
     if any("content-encoding" in (f["headers"] or {}) for f in fetch_rows):
-        notes.append("bodies are stored after removing the HTTP Content-Encoding (gzip/deflate) named in their headers")
+        notes.append(
+            "bodies are stored after removing the HTTP Content-Encoding (gzip/deflate) named in their headers"
+        )
 
     body = alert["body"] or {}
     manifest: dict[str, Any] = {
@@ -277,43 +331,75 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
         "generator": f"mentionwatch {__version__}",
         "generated_at": utc_now(),
         "alert": {
-            "alert_id": alert["alert_id"], "kind": alert["kind"], "subject": alert["subject"], "label": alert["label"],
-            "harassment_type": alert["harassment_type"], "severity": alert["severity"], "status": alert["status"],
-            "count": alert["count"], "created_at": iso_z(alert["created_at"], "auto"), "published_at": iso_z(alert["published_at"], "auto"),
-            "pubsub_message_id": alert["message_id"], "url": body.get("url"), "source": body.get("source"),
-            "related_urls": list(body.get("related_urls") or []), "grouped_alerts": sorted(m.alert_id for m in members),
+            "alert_id": alert["alert_id"],
+            "kind": alert["kind"],
+            "subject": alert["subject"],
+            "label": alert["label"],
+            "harassment_type": alert["harassment_type"],
+            "severity": alert["severity"],
+            "status": alert["status"],
+            "count": alert["count"],
+            "created_at": iso_z(alert["created_at"], "auto"),
+            "published_at": iso_z(alert["published_at"], "auto"),
+            "pubsub_message_id": alert["message_id"],
+            "url": body.get("url"),
+            "source": body.get("source"),
+            "related_urls": list(body.get("related_urls") or []),
+            "grouped_alerts": sorted(m.alert_id for m in members),
         },
         "classifications": [
             {
-                "mention_id": m["mention_id"], "item_id": m["item_id"], "subject": m["subject"], "label": m["label"],
-                "harassment_type": m["harassment_type"], "severity": m["severity"], "score": m["score"],
-                "scores": m["scores"], "thresholds": m["thresholds"], "signals": m["signals"], "spans": m["spans"],
+                "mention_id": m["mention_id"],
+                "item_id": m["item_id"],
+                "subject": m["subject"],
+                "label": m["label"],
+                "harassment_type": m["harassment_type"],
+                "severity": m["severity"],
+                "score": m["score"],
+                "scores": m["scores"],
+                "thresholds": m["thresholds"],
+                "signals": m["signals"],
+                "spans": m["spans"],
                 "model": {"id": m["model_id"], "version": m["model_version"]},
-                "classified_at": iso_z(m["classified_at"], "auto"), "current": bool(m["is_current"]),
+                "classified_at": iso_z(m["classified_at"], "auto"),
+                "current": bool(m["is_current"]),
             }
             for m in mention_rows
         ],
         "items": [
             {
-                "item_id": i["id"], "source": i["source"], "url": i["url"], "author": i["author"],
-                "published_at": iso_z(i["published_at"], "auto"), "fetched_at": iso_z(i["fetched_at"], "auto"),
-                "raw_sha256": i["raw_ref"] or None, "raw_file": raw_files.get(i["raw_ref"]),
+                "item_id": i["id"],
+                "source": i["source"],
+                "url": i["url"],
+                "author": i["author"],
+                "published_at": iso_z(i["published_at"], "auto"),
+                "fetched_at": iso_z(i["fetched_at"], "auto"),
+                "raw_sha256": i["raw_ref"] or None,
+                "raw_file": raw_files.get(i["raw_ref"]),
             }
             for i in item_rows
         ],
         "fetches": [
             {
-                "url": f["url"], "source": f["source"], "status": f["status"], "headers": f["headers"],
+                "url": f["url"],
+                "source": f["source"],
+                "status": f["status"],
+                "headers": f["headers"],
                 # The body came from final_url when the request was redirected (every hop in redirects).
-                "final_url": f.get("final_url") or f["url"], "redirects": f.get("redirects") or [],
-                "first_fetched_at": iso_z(f["first_fetched_at"], "auto"), "last_fetched_at": iso_z(f["last_fetched_at"], "auto"),
-                "fetch_count": f["fetch_count"], "sha256": f["sha256"], "size": f["size"],
+                "final_url": f.get("final_url") or f["url"],
+                "redirects": f.get("redirects") or [],
+                "first_fetched_at": iso_z(f["first_fetched_at"], "auto"),
+                "last_fetched_at": iso_z(f["last_fetched_at"], "auto"),
+                "fetch_count": f["fetch_count"],
+                "sha256": f["sha256"],
+                "size": f["size"],
                 "file": raw_files.get(f["sha256"]),
             }
             for f in fetch_rows
         ],
         "files": [
-            {"path": path, "sha256": sha256_hex(data), "size": len(data)} for path, data in sorted(files.items())
+            {"path": path, "sha256": sha256_hex(data), "size": len(data)}
+            for path, data in sorted(files.items())
         ],
         "notes": notes,
     }
@@ -334,15 +420,23 @@ def export_alert(store: HistoryStore, alert_id: str, path: str) -> ExportResult:
     manifest, files = build_pack(store, alert_id)
     manifest_bytes = _json_bytes(manifest)
     everything = {**files, MANIFEST: manifest_bytes}
-    sums = "".join(f"{sha256_hex(data)}  {name}\n" for name, data in sorted(everything.items())).encode("utf-8")
+    sums = "".join(
+        f"{sha256_hex(data)}  {name}\n" for name, data in sorted(everything.items())
+    ).encode("utf-8")
     entries = [(MANIFEST, manifest_bytes), (SUMS, sums), *sorted(files.items())]
     _write_zip(path, entries)
-    report = verify_pack(path)  # read back what was written: a pack that does not verify is never handed out
+    report = verify_pack(
+        path
+    )  # read back what was written: a pack that does not verify is never handed out
     if not report.ok:
-        raise EvidenceError(f"the pack written to {path} does not verify: {'; '.join(report.problems)}")
+        raise EvidenceError(
+            f"the pack written to {path} does not verify: {'; '.join(report.problems)}"
+        )
     with open(path, "rb") as handle:
         zip_sha = hashlib.sha256(handle.read()).hexdigest()
-    return ExportResult(path, alert_id, tuple(name for name, _ in entries), sha256_hex(manifest_bytes), zip_sha)
+    return ExportResult(
+        path, alert_id, tuple(name for name, _ in entries), sha256_hex(manifest_bytes), zip_sha
+    )
 
 
 # --------------------------------------------------------------------------- verification
@@ -357,7 +451,9 @@ class VerifyReport:
     alert_id: str = ""
 
 
-MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one member of a pack (raw bodies are at most fetch.max_bytes)
+MAX_MEMBER_BYTES = (
+    512 * 1024 * 1024
+)  # one member of a pack (raw bodies are at most fetch.max_bytes)
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _LAYOUT = re.compile(r"(manifest\.json|SHA256SUMS|README\.txt|raw/[0-9a-f]{64}\.[a-z0-9]{1,8})")
 
@@ -382,7 +478,10 @@ def _manifest_shape(manifest: Any) -> str | None:
         rows = manifest.get(key, [])
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             return f"'{key}' is not a list of objects"
-    if not all(isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str) for f in manifest.get("files", [])):
+    if not all(
+        isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)
+        for f in manifest.get("files", [])
+    ):
         return "an entry of 'files' has no 'path' and 'sha256' text"
     if not isinstance(manifest.get("alert") or {}, dict):
         return "'alert' is not an object"
@@ -411,20 +510,32 @@ def verify_pack(path: str) -> VerifyReport:
         digests: dict[str, tuple[str, int]] = {}
         for name, info in infos.items():
             if not _LAYOUT.fullmatch(name):
-                problems.append(f"{name!r}: not a file an evidence pack holds (expected raw/<sha256>.<ext> or "
-                                f"{MANIFEST}, {SUMS}, {README})")
+                problems.append(
+                    f"{name!r}: not a file an evidence pack holds (expected raw/<sha256>.<ext> or "
+                    f"{MANIFEST}, {SUMS}, {README})"
+                )
                 continue
             if info.file_size > MAX_MEMBER_BYTES:
-                problems.append(f"{name}: declares {info.file_size} bytes (more than {MAX_MEMBER_BYTES}); not read")
+                problems.append(
+                    f"{name}: declares {info.file_size} bytes (more than {MAX_MEMBER_BYTES}); not read"
+                )
                 continue
             try:
                 digests[name] = _member_digest(archive, info)
-            except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:  # CRC: changed bytes
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                ValueError,
+                EOFError,
+            ) as exc:  # CRC: changed bytes
                 problems.append(f"{name}: cannot be read back ({exc})")
         if MANIFEST not in digests:
             return VerifyReport(False, (), (*problems, f"no readable {MANIFEST} in the pack"))
         if infos[MANIFEST].file_size > MAX_MANIFEST_BYTES:
-            return VerifyReport(False, (), (*problems, f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes"))
+            return VerifyReport(
+                False, (), (*problems, f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes")
+            )
         manifest_bytes = archive.read(MANIFEST)
         sums_text = archive.read(SUMS).decode("utf-8", "replace") if SUMS in digests else None
     try:
@@ -433,7 +544,9 @@ def verify_pack(path: str) -> VerifyReport:
         return VerifyReport(False, (), (*problems, f"{MANIFEST} is not valid JSON: {exc}"))
     wrong = _manifest_shape(manifest)
     if wrong:
-        return VerifyReport(False, (), (*problems, f"{MANIFEST} {wrong}"), sha256_hex(manifest_bytes))
+        return VerifyReport(
+            False, (), (*problems, f"{MANIFEST} {wrong}"), sha256_hex(manifest_bytes)
+        )
     if manifest.get("format") != FORMAT:
         problems.append(f"{MANIFEST}: format {manifest.get('format')!r}, expected {FORMAT!r}")
 
@@ -456,13 +569,17 @@ def verify_pack(path: str) -> VerifyReport:
     for fetch in manifest.get("fetches", []):
         file = fetch.get("file")
         if file and listed.get(file) not in (None, fetch.get("sha256")):
-            problems.append(f"{file}: does not hold the body fetched from {fetch.get('url')} ({fetch.get('sha256')})")
+            problems.append(
+                f"{file}: does not hold the body fetched from {fetch.get('url')} ({fetch.get('sha256')})"
+            )
         if file and file in digests and sha(file) != fetch.get("sha256"):
             problems.append(f"{file}: its SHA-256 is not the fetched body's {fetch.get('sha256')}")
     for item in manifest.get("items", []):
         file = item.get("raw_file")
         if file and file in digests and sha(file) != item.get("raw_sha256"):
-            problems.append(f"{file}: its SHA-256 is not item {item.get('item_id')}'s raw reference")
+            problems.append(
+                f"{file}: its SHA-256 is not item {item.get('item_id')}'s raw reference"
+            )
 
     if sums_text is not None:
         checked.append(SUMS)
@@ -480,4 +597,6 @@ def verify_pack(path: str) -> VerifyReport:
         if name not in listed and name not in (MANIFEST, SUMS) and _LAYOUT.fullmatch(name):
             problems.append(f"{name}: in the zip but not in the manifest")
     alert_id = str((manifest.get("alert") or {}).get("alert_id", ""))
-    return VerifyReport(not problems, tuple(checked), tuple(problems), sha256_hex(manifest_bytes), alert_id)
+    return VerifyReport(
+        not problems, tuple(checked), tuple(problems), sha256_hex(manifest_bytes), alert_id
+    )

@@ -46,7 +46,11 @@ def find_bin_dir() -> pathlib.Path:
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
         return pathlib.Path(os.path.realpath(on_path)).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]), reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+        key=lambda p: int(p.split("/")[4]),
+        reverse=True,
+    )
     if candidates:
         return pathlib.Path(candidates[0]).parent
     raise LocalPostgresError(
@@ -73,7 +77,8 @@ def _service_user() -> str | None:
             continue
     subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", FALLBACK_USER],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return FALLBACK_USER
 
@@ -81,7 +86,13 @@ def _service_user() -> str | None:
 class LocalPostgres:
     """One throwaway cluster. Use as a context manager, or ``start()``/``stop()``."""
 
-    def __init__(self, directory: str | os.PathLike | None = None, *, port: int | None = None, fast: bool = True):
+    def __init__(
+        self,
+        directory: str | os.PathLike | None = None,
+        *,
+        port: int | None = None,
+        fast: bool = True,
+    ):
         self.base = pathlib.Path(directory) if directory else None
         self.port = port
         self.fast = fast
@@ -100,7 +111,9 @@ class LocalPostgres:
             command = ("runuser", "-u", self._user, "--", *command)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise LocalPostgresError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+            raise LocalPostgresError(
+                f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+            )
         return result
 
     def start(self) -> str:
@@ -116,18 +129,35 @@ class LocalPostgres:
             self.base.chmod(0o755)
         self.port = self.port or free_port()
         self._run(
-            str(bin_dir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--no-locale",
+            str(bin_dir / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
         )
         options = [
-            f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.base}",
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.base}",
             "-c max_connections=200",
         ]
         if self.fast:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         self._run(
-            str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.base / "server.log"), "-w", "-t", "60",
-            "-o", " ".join(options), "start",
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.base / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            " ".join(options),
+            "start",
         )
         self.create_database(DATABASE)
         return self.url()
@@ -135,7 +165,9 @@ class LocalPostgres:
     def _admin(self):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
+        )
 
     def create_database(self, name: str) -> str:
         deadline = time.monotonic() + 30
@@ -153,7 +185,9 @@ class LocalPostgres:
             return
         if (self.data_dir / "postmaster.pid").exists():
             self._user = self._user if self._user is not None else _service_user()
-            self._run(str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+            self._run(
+                str(find_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"
+            )
         shutil.rmtree(self.base, ignore_errors=True)
 
     def __enter__(self) -> Self:
@@ -165,7 +199,9 @@ class LocalPostgres:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mentionwatch.store.localpg", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mentionwatch.store.localpg", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="start a cluster; print shell export lines")
     start.add_argument("--dir", help="folder for the cluster (default: a new temporary folder)")

@@ -68,7 +68,12 @@ def known_revisions() -> frozenset[str]:
 
 def auto_upgrade_enabled() -> bool:
     """False when ``MENTIONWATCH_STORE_AUTO_UPGRADE`` is 0/false/no/off."""
-    return os.environ.get("MENTIONWATCH_STORE_AUTO_UPGRADE", "1").strip().lower() not in ("0", "false", "no", "off")
+    return os.environ.get("MENTIONWATCH_STORE_AUTO_UPGRADE", "1").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+        "off",
+    )
 
 
 def _in_memory(engine: sa.Engine) -> bool:
@@ -133,7 +138,11 @@ def downgrade(engine: sa.Engine, revision: str) -> tuple[str | None, str | None]
 
 
 def _migrate(engine: sa.Engine, action, revision: str) -> tuple[str | None, str | None]:
-    own = None if _in_memory(engine) else migration_engine(engine.url.render_as_string(hide_password=False))
+    own = (
+        None
+        if _in_memory(engine)
+        else migration_engine(engine.url.render_as_string(hide_password=False))
+    )
     try:
         with _locked(own or engine) as connection:
             before = current_revision(connection)
@@ -141,7 +150,9 @@ def _migrate(engine: sa.Engine, action, revision: str) -> tuple[str | None, str 
             action(alembic_config(connection), revision)
             after = current_revision(connection)
     except sa.exc.OperationalError as exc:
-        raise StoreUnavailable(f"cannot migrate the history store {_safe(engine)}: {exc.orig}") from None
+        raise StoreUnavailable(
+            f"cannot migrate the history store {_safe(engine)}: {exc.orig}"
+        ) from None
     finally:
         if own is not None:
             own.dispose()
@@ -154,7 +165,9 @@ def ensure_current(engine: sa.Engine, *, upgrade_allowed: bool | None = None) ->
         with engine.connect() as connection:
             revision = current_revision(connection)
     except sa.exc.OperationalError as exc:
-        raise StoreUnavailable(f"cannot open the history store {_safe(engine)}: {exc.orig}") from None
+        raise StoreUnavailable(
+            f"cannot open the history store {_safe(engine)}: {exc.orig}"
+        ) from None
     head = head_revision()
     if revision == head:
         return

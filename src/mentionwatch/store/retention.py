@@ -44,51 +44,93 @@ class RetentionPolicy:
     def from_config(cls, config) -> RetentionPolicy:
         """From a ``Config`` (its ``store.retention`` block and ``ingest.seen_retention_days``)."""
         block = config.store.retention
-        return cls(block.raw_days, block.dead_letters_days, block.history_days, config.ingest.seen_retention_days)
+        return cls(
+            block.raw_days,
+            block.dead_letters_days,
+            block.history_days,
+            config.ingest.seen_retention_days,
+        )
 
 
-def _statements(policy: RetentionPolicy, now: dt.datetime) -> list[tuple[str, sa.Table, sa.ColumnElement]]:
+def _statements(
+    policy: RetentionPolicy, now: dt.datetime
+) -> list[tuple[str, sa.Table, sa.ColumnElement]]:
     """(name, table, what to delete), in the order they must run."""
     items, mentions, alerts = schema.items, schema.mentions, schema.alerts
-    fetches, blobs, letters, outbox = schema.fetches, schema.evidence_blobs, schema.dead_letters, schema.item_outbox
+    fetches, blobs, letters, outbox = (
+        schema.fetches,
+        schema.evidence_blobs,
+        schema.dead_letters,
+        schema.item_outbox,
+    )
     raw_cutoff = now - dt.timedelta(days=policy.raw_days)
     steps: list[tuple[str, sa.Table, sa.ColumnElement]] = []
     if policy.history_days is not None:
         cutoff = now - dt.timedelta(days=policy.history_days)
         steps += [
-            ("mentions", mentions, sa.or_(
-                mentions.c.occurred_at < cutoff,
-                sa.and_(mentions.c.occurred_at.is_(None), mentions.c.classified_at < cutoff),
-            )),
+            (
+                "mentions",
+                mentions,
+                sa.or_(
+                    mentions.c.occurred_at < cutoff,
+                    sa.and_(mentions.c.occurred_at.is_(None), mentions.c.classified_at < cutoff),
+                ),
+            ),
             # An alert not yet sent is never deleted, however old.
-            ("alerts", alerts, sa.and_(alerts.c.created_at < cutoff, alerts.c.status.not_in(("pending", "held")))),
+            (
+                "alerts",
+                alerts,
+                sa.and_(alerts.c.created_at < cutoff, alerts.c.status.not_in(("pending", "held"))),
+            ),
             # Items exist for their mentions (written in the same transaction);
             # one with neither mentions nor alerts left has nothing to back.
-            ("items", items, sa.and_(
-                ~sa.exists().where(mentions.c.item_id == items.c.id),
-                ~sa.exists().where(alerts.c.item_id == items.c.id),
-            )),
+            (
+                "items",
+                items,
+                sa.and_(
+                    ~sa.exists().where(mentions.c.item_id == items.c.id),
+                    ~sa.exists().where(alerts.c.item_id == items.c.id),
+                ),
+            ),
         ]
     referenced_fetch = sa.exists().where(items.c.raw_ref == fetches.c.sha256)
     steps += [
         ("fetches", fetches, sa.and_(fetches.c.last_fetched_at < raw_cutoff, ~referenced_fetch)),
-        ("evidence_blobs", blobs, sa.and_(
-            blobs.c.stored_at < raw_cutoff,
-            ~sa.exists().where(fetches.c.sha256 == blobs.c.sha256),
-            ~sa.exists().where(items.c.raw_ref == blobs.c.sha256),
-        )),
-        ("dead_letters", letters, letters.c.time < now - dt.timedelta(days=policy.dead_letters_days)),
+        (
+            "evidence_blobs",
+            blobs,
+            sa.and_(
+                blobs.c.stored_at < raw_cutoff,
+                ~sa.exists().where(fetches.c.sha256 == blobs.c.sha256),
+                ~sa.exists().where(items.c.raw_ref == blobs.c.sha256),
+            ),
+        ),
+        (
+            "dead_letters",
+            letters,
+            letters.c.time < now - dt.timedelta(days=policy.dead_letters_days),
+        ),
     ]
     if policy.seen_days is not None:
-        steps.append((
-            "item_outbox", outbox,
-            sa.and_(outbox.c.first_seen_at < now - dt.timedelta(days=policy.seen_days), outbox.c.processed_at.is_not(None)),
-        ))
+        steps.append(
+            (
+                "item_outbox",
+                outbox,
+                sa.and_(
+                    outbox.c.first_seen_at < now - dt.timedelta(days=policy.seen_days),
+                    outbox.c.processed_at.is_not(None),
+                ),
+            )
+        )
     return steps
 
 
 def apply_retention(
-    store: HistoryStore, policy: RetentionPolicy, *, now: dt.datetime | None = None, dry_run: bool = False
+    store: HistoryStore,
+    policy: RetentionPolicy,
+    *,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
 ) -> dict[str, int]:
     """Deletes what the policy no longer keeps; returns rows deleted (or that would be) per table.
 
@@ -102,7 +144,9 @@ def apply_retention(
         with store.engine.connect() as connection, connection.begin() as transaction:
             for name, table, condition in _statements(policy, now):
                 counts[name] = int(
-                    connection.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar_one()
+                    connection.execute(
+                        sa.select(sa.func.count()).select_from(table).where(condition)
+                    ).scalar_one()
                 )
                 if counts[name]:
                     connection.execute(table.delete().where(condition))

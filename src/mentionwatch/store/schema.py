@@ -89,11 +89,23 @@ sa.Index("ix_mentions_item", mentions.c.item_id)
 # per-label breakdowns (types, sources, domains, severity, pile-on windows)
 # and the harassment-type filter (a type implies the harassment label).
 sa.Index(
-    "ix_mentions_subject_occurred", mentions.c.subject, mentions.c.occurred_at, mentions.c.label, mentions.c.is_current
+    "ix_mentions_subject_occurred",
+    mentions.c.subject,
+    mentions.c.occurred_at,
+    mentions.c.label,
+    mentions.c.is_current,
 )
 sa.Index(
-    "ix_mentions_label_occurred", mentions.c.label, mentions.c.occurred_at, mentions.c.is_current, mentions.c.subject,
-    mentions.c.harassment_type, mentions.c.severity, mentions.c.score, mentions.c.source, mentions.c.domain,
+    "ix_mentions_label_occurred",
+    mentions.c.label,
+    mentions.c.occurred_at,
+    mentions.c.is_current,
+    mentions.c.subject,
+    mentions.c.harassment_type,
+    mentions.c.severity,
+    mentions.c.score,
+    mentions.c.source,
+    mentions.c.domain,
 )
 sa.Index("ix_mentions_source_occurred", mentions.c.source, mentions.c.occurred_at)
 sa.Index("ix_mentions_domain_occurred", mentions.c.domain, mentions.c.occurred_at)
@@ -126,7 +138,9 @@ alerts = sa.Table(
 )
 sa.Index("ix_alerts_status", alerts.c.status)
 sa.Index("ix_alerts_subject_time", alerts.c.subject, alerts.c.created_at)
-sa.Index("ix_alerts_kind_time", alerts.c.kind, alerts.c.created_at)  # pile-on episodes in the report
+sa.Index(
+    "ix_alerts_kind_time", alerts.c.kind, alerts.c.created_at
+)  # pile-on episodes in the report
 sa.Index("ix_alerts_mention", alerts.c.mention_id)  # history: which mentions alerted
 sa.Index("ix_alerts_leader", alerts.c.leader_id)  # evidence packs of burst alerts
 sa.Index("ix_alerts_item", alerts.c.item_id)  # retention keeps items an alert refers to
@@ -165,7 +179,9 @@ evidence_blobs = sa.Table(
 fetches = sa.Table(
     "fetches",
     metadata,
-    sa.Column("fetch_id", sa.String(64), primary_key=True),  # hash of the URL and the body's SHA-256
+    sa.Column(
+        "fetch_id", sa.String(64), primary_key=True
+    ),  # hash of the URL and the body's SHA-256
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("source", sa.String(500), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
@@ -289,7 +305,9 @@ notify_dead_letters = sa.Table(
     "notify_dead_letters",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("ref", sa.String(200), nullable=False),  # alert id, digest id, or message id if unreadable
+    sa.Column(
+        "ref", sa.String(200), nullable=False
+    ),  # alert id, digest id, or message id if unreadable
     sa.Column("recipient", sa.String(64), nullable=False),
     sa.Column("channel", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # immediate | digest | unreadable

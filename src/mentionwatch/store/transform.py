@@ -45,7 +45,10 @@ class _WriteMentionsFn(beam.DoFn):
                     written.append(row)
                 except (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.StatementError) as exc:
                     yield beam.pvalue.TaggedOutput(
-                        ERRORS, from_exception("WriteMentionHistory", row.mention, f"{type(exc).__name__}: {exc}")
+                        ERRORS,
+                        from_exception(
+                            "WriteMentionHistory", row.mention, f"{type(exc).__name__}: {exc}"
+                        ),
                     )
         self._written.inc(len(written))
         yield from written
@@ -64,8 +67,12 @@ class WriteMentionHistory(beam.PTransform):
         self._max_batch = max_batch
 
     def expand(self, classified):
-        batches = classified | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch)
-        out = batches | "Write" >> beam.ParDo(_WriteMentionsFn(self._store_url)).with_outputs(ERRORS, main="written")
+        batches = classified | "Batch" >> beam.BatchElements(
+            min_batch_size=1, max_batch_size=self._max_batch
+        )
+        out = batches | "Write" >> beam.ParDo(_WriteMentionsFn(self._store_url)).with_outputs(
+            ERRORS, main="written"
+        )
         return WriteResult(out.written, out[ERRORS])
 
 
@@ -96,5 +103,7 @@ class WriteDeadLetters(beam.PTransform):
         self._max_batch = max_batch
 
     def expand(self, letters):
-        batches = letters | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch)
+        batches = letters | "Batch" >> beam.BatchElements(
+            min_batch_size=1, max_batch_size=self._max_batch
+        )
         return batches | "Write" >> beam.ParDo(_WriteDeadLettersFn(self._store_url))

@@ -44,7 +44,11 @@ class FileChannel(Channel):
     def path_for(self, notification: Notification) -> pathlib.Path:
         """``<directory>/<recipient>/<kind>-<id>.txt``; every part made a plain file name, so an id
         from a hostile publisher (``x/../../etc``) can never leave the directory."""
-        path = self.directory / _name(notification.recipient) / f"{_name(notification.kind)}-{_name(notification.id)}.txt"
+        path = (
+            self.directory
+            / _name(notification.recipient)
+            / f"{_name(notification.kind)}-{_name(notification.id)}.txt"
+        )
         if self.directory.resolve() not in path.resolve().parents:
             raise PermanentDeliveryError(f"refusing to write outside {self.directory}: {path}")
         return path

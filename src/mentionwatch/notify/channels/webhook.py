@@ -148,7 +148,9 @@ class WebhookChannel(Channel):
 
     def send(self, notification: Notification) -> DeliveryReceipt:
         request = self.request(notification)
-        parts = urlparse(self.url)  # errors name the host only: a path or a login can be the secret itself
+        parts = urlparse(
+            self.url
+        )  # errors name the host only: a path or a login can be the secret itself
         host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         try:
             with _OPENER.open(request, timeout=self._timeout) as response:
@@ -156,7 +158,9 @@ class WebhookChannel(Channel):
                 read_bounded(host, response, 65536, time.monotonic() + self._timeout)
                 status = response.status
         except FetchError as exc:
-            raise TransientDeliveryError(f"webhook {host} did not finish its answer within {self._timeout:g} s") from exc
+            raise TransientDeliveryError(
+                f"webhook {host} did not finish its answer within {self._timeout:g} s"
+            ) from exc
         except urllib.error.HTTPError as exc:
             status = exc.code
             retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)

@@ -26,7 +26,9 @@ def _configure(**kwargs) -> None:
 
 
 def run_offline() -> None:
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
     _configure(url=url, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -41,7 +43,9 @@ def run_online() -> None:
         return
     from mentionwatch.store.migrate import migration_engine
 
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
     engine = migration_engine(url)
     try:
         with engine.begin() as connection:

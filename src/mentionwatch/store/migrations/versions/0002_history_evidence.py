@@ -30,7 +30,15 @@ Timestamp = sa.DateTime(timezone=True)
 _MENTION_INDEXES = {
     "ix_mentions_subject_occurred": ["subject", "occurred_at", "label", "is_current"],
     "ix_mentions_label_occurred": [
-        "label", "occurred_at", "is_current", "subject", "harassment_type", "severity", "score", "source", "domain",
+        "label",
+        "occurred_at",
+        "is_current",
+        "subject",
+        "harassment_type",
+        "severity",
+        "score",
+        "source",
+        "domain",
     ],
     "ix_mentions_source_occurred": ["source", "occurred_at"],
     "ix_mentions_domain_occurred": ["domain", "occurred_at"],
@@ -70,11 +78,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column("occurred_at", Timestamp, nullable=True))
         batch.add_column(sa.Column("domain", sa.String(255), nullable=False, server_default=""))
         batch.add_column(sa.Column("author", sa.String(500), nullable=False, server_default=""))
-        batch.add_column(sa.Column("severity", sa.String(16), nullable=False, server_default="none"))
-        batch.add_column(sa.Column("is_current", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch.add_column(
+            sa.Column("severity", sa.String(16), nullable=False, server_default="none")
+        )
+        batch.add_column(
+            sa.Column("is_current", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     _fill_mentions(op.get_bind())
     op.drop_index("ix_mentions_label_time", table_name="mentions")
-    op.drop_index("ix_mentions_subject_time", table_name="mentions")  # the baseline reads occurred_at now
+    op.drop_index(
+        "ix_mentions_subject_time", table_name="mentions"
+    )  # the baseline reads occurred_at now
     for name, columns in _MENTION_INDEXES.items():
         op.create_index(name, "mentions", columns)
 
@@ -104,9 +118,17 @@ def _fill_mentions(connection: sa.Connection) -> None:
 
     rows = connection.execute(
         sa.select(
-            mentions.c.id, mentions.c.mention_id, mentions.c.label, mentions.c.harassment_type, mentions.c.score,
-            mentions.c.thresholds, mentions.c.published_at, mentions.c.classified_at,
-            items.c.url, items.c.author, items.c.fetched_at,
+            mentions.c.id,
+            mentions.c.mention_id,
+            mentions.c.label,
+            mentions.c.harassment_type,
+            mentions.c.score,
+            mentions.c.thresholds,
+            mentions.c.published_at,
+            mentions.c.classified_at,
+            items.c.url,
+            items.c.author,
+            items.c.fetched_at,
         ).select_from(mentions.join(items, mentions.c.item_id == items.c.id))
     ).all()
     latest: dict[str, tuple] = {}
@@ -114,13 +136,17 @@ def _fill_mentions(connection: sa.Connection) -> None:
     for row in rows:
         classified = aware(row.classified_at)
         threshold = float((row.thresholds or {}).get(row.label, 0.5))
-        updates.append({
-            "b_id": row.id,
-            "b_occurred": occurred_at(aware(row.published_at), aware(row.fetched_at), classified),
-            "b_domain": domain_of(row.url),
-            "b_author": (row.author or "")[:500],
-            "b_severity": severity(row.label, row.harassment_type, float(row.score), threshold),
-        })
+        updates.append(
+            {
+                "b_id": row.id,
+                "b_occurred": occurred_at(
+                    aware(row.published_at), aware(row.fetched_at), classified
+                ),
+                "b_domain": domain_of(row.url),
+                "b_author": (row.author or "")[:500],
+                "b_severity": severity(row.label, row.harassment_type, float(row.score), threshold),
+            }
+        )
         key = (classified, row.id)
         if row.mention_id not in latest or key > latest[row.mention_id]:
             latest[row.mention_id] = key
@@ -132,8 +158,10 @@ def _fill_mentions(connection: sa.Connection) -> None:
             mentions.update()
             .where(mentions.c.id == sa.bindparam("b_id"))
             .values(
-                occurred_at=sa.bindparam("b_occurred"), domain=sa.bindparam("b_domain"),
-                author=sa.bindparam("b_author"), severity=sa.bindparam("b_severity"),
+                occurred_at=sa.bindparam("b_occurred"),
+                domain=sa.bindparam("b_domain"),
+                author=sa.bindparam("b_author"),
+                severity=sa.bindparam("b_severity"),
                 is_current=sa.bindparam("b_current"),
             ),
             updates,

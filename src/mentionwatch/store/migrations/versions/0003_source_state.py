@@ -46,5 +46,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("source_daily_items")
     with op.batch_alter_table("feed_state") as batch:
-        for column in ("health_alerted_at", "health_state", "last_truncated_at", "first_poll_at", "cursor", "kind"):
+        for column in (
+            "health_alerted_at",
+            "health_state",
+            "last_truncated_at",
+            "first_poll_at",
+            "cursor",
+            "kind",
+        ):
             batch.drop_column(column)
