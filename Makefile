@@ -33,10 +33,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not model and not slow" $(PYTEST_ARGS)
 
-# Ruff with the rules pyproject.toml enables, and the structure check (no import cycles,
-# no private names across modules); .ci/run runs it before the tests.
+# Ruff's checks (the rules pyproject.toml enables) and its formatter, and the structure
+# check (no import cycles, no private names across modules, module and function sizes);
+# .ci/run runs it before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks pipelines
+	$(BIN)/ruff format --check src tests benchmarks pipelines
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/test_code_structure.py
 
 bench: $(STAMP)

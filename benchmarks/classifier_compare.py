@@ -1,7 +1,7 @@
 """Compare trained models on the held-out templates they share (a retrain's ship decision).
 
 The training job splits templates by a keyed hash of their text
-(``classify.train.split``), so a template's split does not depend on the rest
+(``training.corpus.split``), so a template's split does not depend on the rest
 of the corpus: a model trained on ``written`` and one trained on ``written``
 plus ``extra`` hold out exactly the same ``written`` templates. This script
 rebuilds the test split over the given data folders, renders each folder's
@@ -31,11 +31,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from mentionwatch.classify import metrics
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.labels import label_scores
 from mentionwatch.classify.model import Manifest, load_classifier, resolve_model_dir
-from mentionwatch.classify.train import (
+from mentionwatch.training import metrics
+from mentionwatch.training.corpus import (
     DEFAULT_TRAINING_DATA,
     expected_label,
     load_templates,
@@ -104,7 +104,8 @@ def main(argv=None) -> int:
                 for k, v in result["type_recall"].items()
             )
             print(
-                f"  {name:<8} test templates, n={result['n']:<5} macro-F1 {result['macro_f1']:.3f}   {labels}"
+                f"  {name:<8} test templates, n={result['n']:<5} "
+                f"macro-F1 {result['macro_f1']:.3f}   {labels}"
             )
             print(f"  {'':<8} type recall (found / right type): {types}")
     return 0

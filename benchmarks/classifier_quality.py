@@ -51,7 +51,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from mentionwatch.classify import metrics
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.inputs import model_input, url_words
 from mentionwatch.classify.labels import label_scores
@@ -60,6 +59,7 @@ from mentionwatch.config import load_config
 from mentionwatch.matching.matcher import SubjectMatcher
 from mentionwatch.records import Item, Mention
 from mentionwatch.subjects import from_config
+from mentionwatch.training import metrics
 
 BLIND = ROOT / "tests" / "data" / "blind"
 BLIND_PARTS = (("config_a.yaml", "part_a.jsonl"), ("config_b.yaml", "part_b.jsonl"))
@@ -151,7 +151,8 @@ def dev_blind1_set() -> Labelled:
 
 
 def dev_blind2_set() -> Labelled:
-    """The second blind set, measured once for the model it was frozen for: a development set since."""
+    """The second blind set, measured once for the model it was frozen for: a development set
+    since."""
     folder = ROOT / "tests" / "data" / "classifier" / "dev_blind2"
     return load_labelled(
         "second blind set, now a development set (tests/data/classifier/dev_blind2)",
@@ -217,7 +218,8 @@ def format_breakdown(title: str, result: dict) -> str:
     )
     if result["non_english"]:
         lines.append(
-            f"  non-English mentions: macro-F1 {result['non_english']['macro_f1']:.3f} (n={result['non_english']['n']})"
+            f"  non-English mentions: macro-F1 {result['non_english']['macro_f1']:.3f} "
+            f"(n={result['non_english']['n']})"
         )
     lines.append(
         "  label right, per category: "
@@ -278,7 +280,8 @@ def main(argv=None) -> int:
     print(f"model {args.model}; 2 threads; load average {os.getloadavg()[0]:.2f}")
     for data in sets:
         print(
-            f"{data.name}: {len(data.texts)} mentions, {data.matcher_misses} not found by the matcher "
+            f"{data.name}: {len(data.texts)} mentions, "
+            f"{data.matcher_misses} not found by the matcher "
             "(classified on the full text)"
         )
     missed = []

@@ -80,9 +80,10 @@ def _distribution(result, name: str):
 
 
 def raw_rate(classifier, ids: list[list[int]], batch_size: int, repeats: int = 2) -> float:
-    """Mentions/s of the runtime's forward pass + head on pre-padded passes over all the texts sorted
-    by length together (the least padding any batching can reach): the better of fixed passes of
-    ``batch_size`` texts and the classifier's own token-budget passes (``model.plan_passes``)."""
+    """Mentions/s of the runtime's forward pass + head on pre-padded passes over all the texts
+    sorted by length together (the least padding any batching can reach): the better of fixed
+    passes of ``batch_size`` texts and the classifier's own token-budget passes
+    (``model.plan_passes``)."""
     ids = sorted(ids, key=len)
     lengths = [len(x) for x in ids]
     plans = {
@@ -110,8 +111,8 @@ def raw_rate(classifier, ids: list[list[int]], batch_size: int, repeats: int = 2
 
 
 def bench_mentions(texts: list[str]) -> list[Mention]:
-    """Mentions whose model input is exactly ``texts`` (no title, no URL words: the raw rate reads the
-    same strings); checked, so the two rates never compare different token counts."""
+    """Mentions whose model input is exactly ``texts`` (no title, no URL words: the raw rate reads
+    the same strings); checked, so the two rates never compare different token counts."""
     mentions = [
         Mention(
             Item(f"i{n}", "bench", "", "", text),
@@ -182,19 +183,23 @@ def main(argv=None) -> int:
         del classifier
     lengths = sorted(len(x) for x in ids)
     print(
-        f"\n{args.mentions} blind-set mentions (tokens: median {lengths[len(lengths) // 2]}, max {lengths[-1]}), "
+        f"\n{args.mentions} blind-set mentions "
+        f"(tokens: median {lengths[len(lengths) // 2]}, max {lengths[-1]}), "
         f"batches of {args.batch_size}; load average {os.getloadavg()[0]:.2f} at end"
     )
     print(
-        f"{'runtime':<10} {'raw fwd/s':>10} {'raw again':>10} {'pipeline/s':>11} {'ratio':>6} {'load s':>7} {'wall s':>7}  model"
+        f"{'runtime':<10} {'raw fwd/s':>10} {'raw again':>10} {'pipeline/s':>11} "
+        f"{'ratio':>6} {'load s':>7} {'wall s':>7}  model"
     )
     for runtime, ref, raw, raw_after, piped, load_s, wall in rows:
         base = max(raw, raw_after)
         print(
-            f"{runtime:<10} {raw:>10.1f} {raw_after:>10.1f} {piped:>11.1f} {piped / base:>6.2f} {load_s:>7.1f} {wall:>7.1f}  {ref}"
+            f"{runtime:<10} {raw:>10.1f} {raw_after:>10.1f} {piped:>11.1f} "
+            f"{piped / base:>6.2f} {load_s:>7.1f} {wall:>7.1f}  {ref}"
         )
     print(
-        "ratio = pipeline / best raw; raw is measured before and after the pipeline run (the machine is shared)."
+        "ratio = pipeline / best raw; raw is measured before and after the pipeline run "
+        "(the machine is shared)."
     )
     print(f"targets (fast path): pipeline >= {TARGET_RATE:.0f} mentions/s, ratio >= {TARGET_RATIO}")
     missed = []

@@ -167,7 +167,8 @@ def check_texts() -> list[str]:
                 f"{blind[row][0]}: char n-gram cosine {values.data.max():.2f} with {train[best][0]}"
             )
     print(
-        f"texts: {len(blind)} blind texts against {len(train)} training texts: {len(problems)} near or exact copies"
+        f"texts: {len(blind)} blind texts against {len(train)} training texts: "
+        f"{len(problems)} near or exact copies"
     )
     for line in problems:
         print("  " + line)

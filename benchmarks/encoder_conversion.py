@@ -59,7 +59,8 @@ def engine(folder: pathlib.Path):
     wrapper = folder / "wrap.c"
     wrapper.write_text(
         f'#include "{source.parent / "e5.c"}"\n'
-        "int e5_tokenize(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
+        "int e5_tokenize(e5_model *m, const char *t, int *out, int cap) "
+        "{ return tok_content(&m->tok, t, out, cap); }\n"
     )
     library = folder / "libe5.so"
     subprocess.run(

@@ -130,7 +130,8 @@ class Synthetic:
         )
 
     def _plan(self, random_order: bool) -> list[tuple[float, int]]:
-        """(seconds after ``start``, kind) per mention; kind 0 = background, 1 = burst harassment."""
+        """(seconds after ``start``, kind) per mention; kind 0 = background, 1 = burst
+        harassment."""
         r = self.random
         year = self.days * 86_400
         burst_total = self.burst_size * len(self.bursts)
@@ -141,7 +142,8 @@ class Synthetic:
         ]
         plan += [(r.uniform(0, year), 0) for _ in range(max(0, self.total - burst_total))]
         if not random_order:
-            # As they arrive in service: in time order, give or take a publishing lag of up to 30 minutes.
+            # As they arrive in service: in time order, give or take a publishing lag of up to
+            # 30 minutes.
             plan.sort(key=lambda entry: entry[0] + r.uniform(0, 1800))
         else:
             r.shuffle(plan)
@@ -179,7 +181,7 @@ def naive_baseline(store: HistoryStore, count: int, end: dt.datetime) -> float:
     for batch in data.batches(count):
         for entry in batch:
             item = entry.mention.item
-            item_row = store._item_rows([dataclass_replace_id(item)], now)[0]
+            item_row = store.item_rows([dataclass_replace_id(item)], now)[0]
             mention_row = store.mention_row(entry, now)
             mention_row["item_id"] = item_row["id"]
             mention_row["mention_id"] = "mn_naive_" + item_row["id"]
@@ -353,7 +355,8 @@ def run_backend(
         file=sys.stderr,
         flush=True,
     )
-    # The streaming monitor's sink batches at most 500 (WriteMentionHistory's default): new arrivals of the last week.
+    # The streaming monitor's sink batches at most 500 (WriteMentionHistory's default): new
+    # arrivals of the last week.
     result["small"], _ = load(
         store, Synthetic(args.backfill, end, seed=13, days=7), 500, first=2 * 10**8
     )
@@ -422,7 +425,8 @@ def main(argv=None) -> int:
             path = pathlib.Path(folder) / "history.db"
             results["SQLite"] = run_backend("SQLite", f"sqlite:///{path}", args, end, path)
             notes.append(
-                "SQLite: WAL, synchronous=NORMAL, 64 MB page cache (mentionwatch's settings), temporary file"
+                "SQLite: WAL, synchronous=NORMAL, 64 MB page cache (mentionwatch's settings), "
+                "temporary file"
             )
     if "postgresql" in backends:
         with postgres(args) as (url, what):
@@ -432,12 +436,14 @@ def main(argv=None) -> int:
     names = list(next(iter(results.values()))["timings"]) if results else []
     columns = list(results)
     print(
-        f"\nmentionwatch history benchmark: {args.mentions:,} synthetic mentions, report window = last 30 days, "
+        f"\nmentionwatch history benchmark: {args.mentions:,} synthetic mentions, "
+        "report window = last 30 days, "
         f"all {len(SUBJECTS)} subjects; median of {args.repeat} runs (warm)"
     )
     for backend, result in results.items():
         print(
-            f"  {backend}: {result['rows']:,} mention rows, {result['in_window']:,} in the window, store size {result['size']}, "
+            f"  {backend}: {result['rows']:,} mention rows, {result['in_window']:,} in the window, "
+            f"store size {result['size']}, "
             f"ANALYZE {result['analyze_s']:.1f} s"
         )
     width = max(len(n) for n in names) if names else 10
@@ -486,15 +492,18 @@ def main(argv=None) -> int:
     speedups = "  ".join(f"{c} {results[c]['rate'] / results[c]['baseline']:.1f}x" for c in columns)
     print(f"batched vs naive: {speedups}")
     print(
-        "  * shown for information, not counted in the exit status: random-order writes (a backfill) and the"
+        "  * shown for information, not counted in the exit status: "
+        "random-order writes (a backfill) and the"
     )
     print(
-        "    streaming sink's small batches touch more index pages per mention than the batched load"
+        "    streaming sink's small batches touch more index pages per mention "
+        "than the batched load"
     )
     for note in notes:
         print(f"  {note}")
     print(
-        f"  machine: {os.cpu_count()} CPU(s); Python {sys.version.split()[0]}; SQLAlchemy {sa.__version__}"
+        f"  machine: {os.cpu_count()} CPU(s); Python {sys.version.split()[0]}; "
+        f"SQLAlchemy {sa.__version__}"
     )
     return 1 if failures else 0
 

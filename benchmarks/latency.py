@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import FeedServer, Route  # noqa: E402
 
 from mentionwatch.config import load_config  # noqa: E402
-from mentionwatch.ingest import encode_items  # noqa: E402
+from mentionwatch.messages import encode_items  # noqa: E402
 from mentionwatch.pubsub.admin import ensure_resources  # noqa: E402
 from mentionwatch.pubsub.clients import publisher_client, subscriber_client  # noqa: E402
 from mentionwatch.pubsub.emulator import PubSubEmulator, free_port  # noqa: E402
@@ -206,14 +206,16 @@ def main() -> int:
     settings = load_config(config_path).config.pubsub
     store = HistoryStore(f"sqlite:///{work}/history.db")
     print(
-        f"mentionwatch latency benchmark; work dir {work}; poll interval {POLL_INTERVAL:g} s; {os.cpu_count()} CPUs"
+        f"mentionwatch latency benchmark; work dir {work}; poll interval {POLL_INTERVAL:g} s; "
+        f"{os.cpu_count()} CPUs"
     )
     with PubSubEmulator(port=port, project=settings.project) as emulator:
         env = dict(
             os.environ, PUBSUB_EMULATOR_HOST=emulator.endpoint, MENTIONWATCH_LOG_DIR=str(work)
         )
         # A tap of its own on the alerts topic: the subscription notify reads must not be shared.
-        # (Created before watch starts: nothing may fail between starting watch and the try that stops it.)
+        # (Created before watch starts: nothing may fail between starting watch and the try that
+        # stops it.)
         tap = settings.subscription_path("bench-alerts-tap")
         ensure_resources(settings, emulator.endpoint)
         subscriber_client(emulator.endpoint).create_subscription(
@@ -256,19 +258,23 @@ def main() -> int:
                 time.sleep(0.37 * ((n * 7) % 3))  # vary the phase against the poll cycle
             print()
             print(
-                "1. feed entry → alert → person (each entry timed from when the feed first served it)"
+                "1. feed entry → alert → person "
+                "(each entry timed from when the feed first served it)"
             )
             print(f"   samples                       {len(to_person)} of {args.samples}")
             print(
-                f"   own wait for the next poll    median {statistics.median(waits):.2f} s   max {max(waits):.2f} s"
+                f"   own wait for the next poll    median {statistics.median(waits):.2f} s"
+                f"   max {max(waits):.2f} s"
                 f"   (poll interval {POLL_INTERVAL:g} s)"
             )
             print(
-                f"   served → alert published      median {statistics.median(to_alert):.2f} s   p95 {percentile(to_alert, 0.95):.2f} s"
+                f"   served → alert published      median {statistics.median(to_alert):.2f} s"
+                f"   p95 {percentile(to_alert, 0.95):.2f} s"
                 "   (target p95 ≤ 2 s)"
             )
             print(
-                f"   served → person notified      median {statistics.median(to_person):.2f} s   p95 {percentile(to_person, 0.95):.2f} s"
+                f"   served → person notified      median {statistics.median(to_person):.2f} s"
+                f"   p95 {percentile(to_person, 0.95):.2f} s"
                 "   (target p95 ≤ 5 s; file channel, watch delivering)"
             )
             if len(to_person) < args.samples:
@@ -324,10 +330,12 @@ def main() -> int:
             print()
             print("2. monitor throughput (1% of items mention the subject)")
             print(
-                f"   baseline: one item per message   {baseline:8.0f} items/s  ({min(2000, args.items)} items)"
+                f"   baseline: one item per message   {baseline:8.0f} items/s  "
+                f"({min(2000, args.items)} items)"
             )
             print(
-                f"   mentionwatch: 100 per message    {batched:8.0f} items/s  ({args.items} items)   (target ≥ 500)"
+                f"   mentionwatch: 100 per message    {batched:8.0f} items/s  "
+                f"({args.items} items)   (target ≥ 500)"
             )
             print(f"   speed-up                          {batched / baseline:8.1f}×")
             if not batched >= 500:

@@ -162,21 +162,26 @@ def quality(
     p, r = _pr(counts)
     if show:
         print(
-            f"\n== quality: {name} set ({data.relative_to(ROOT)}, {len(rows)} items, {len(subjects)} subjects)"
+            f"\n== quality: {name} set ({data.relative_to(ROOT)}, {len(rows)} items, "
+            f"{len(subjects)} subjects)"
         )
         print(
-            f"   precision {p:.3f}   recall {r:.3f}   (tp {counts['tp']}, fp {counts['fp']}, fn {counts['fn']})"
+            f"   precision {p:.3f}   recall {r:.3f}   "
+            f"(tp {counts['tp']}, fp {counts['fp']}, fn {counts['fn']})"
         )
         for key in ("category", "lang"):
             print(f"   by {key}:")
             for value, c in sorted(by[key].items()):
                 bp, br = _pr(c)
                 print(
-                    f"     {value:<12} precision {bp:.3f}  recall {br:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
+                    f"     {value:<12} precision {bp:.3f}  recall {br:.3f}  "
+                    f"(tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
                 )
         print(
-            f"   plain full-name candidates: {full['subject']} of the subject, {full['other']} of someone/something else;"
-            f" namesakes accepted {full['other_accepted']}, subject dropped {full['subject_dropped']}"
+            f"   plain full-name candidates: {full['subject']} of the subject, "
+            f"{full['other']} of someone/something else;"
+            f" namesakes accepted {full['other_accepted']}, "
+            f"subject dropped {full['subject_dropped']}"
         )
         print("   misses:     " + (", ".join(f"{i} ({s}; {c})" for i, s, c in misses) or "none"))
         print(
@@ -332,7 +337,9 @@ LAST = [
 ]
 
 
-TITLE_WORDS = "Velvet Harbor Midnight Summer Casting Backstage Motel Hotel Beach Penthouse Studio Private".split()  # noqa: SIM905
+TITLE_WORDS = (  # noqa: SIM905
+    "Velvet Harbor Midnight Summer Casting Backstage Motel Hotel Beach Penthouse Studio Private"
+).split()
 
 
 def generate_subjects(count: int, seed: int = 7) -> list[SubjectSpec]:
@@ -455,7 +462,8 @@ def combined_regex(subjects: list[SubjectSpec]):
 
 
 def _time(function, items: list[Item], budget_s: float) -> tuple[float, int]:
-    """The fastest of up to 20 passes over ``items`` (within ``budget_s``), and the hits of one pass.
+    """The fastest of up to 20 passes over ``items`` (within ``budget_s``), and the hits of one
+    pass.
 
     The best pass, as ``timeit`` reports, because other processes on a shared
     machine only ever make a pass slower.
@@ -476,7 +484,8 @@ def _time(function, items: list[Item], budget_s: float) -> tuple[float, int]:
 
 
 def _idlest_cpu(allowed: set[int], seconds: float = 0.5) -> int:
-    """The allowed CPU with the most idle time over ``seconds`` (/proc/stat), on a shared machine."""
+    """The allowed CPU with the most idle time over ``seconds`` (/proc/stat), on a shared
+    machine."""
 
     def idle() -> dict[int, int]:
         out = {}
@@ -507,11 +516,13 @@ def speed(budget_s: float = 3.0) -> list[str]:
     items, injected = corpus(subjects_all)
     size = _size(items)
     print(
-        f"\n== speed: {len(items)} items, {size:.1f} MB (real feed entries from {SHARED / 'corpora'}), "
+        f"\n== speed: {len(items)} items, {size:.1f} MB "
+        f"(real feed entries from {SHARED / 'corpora'}), "
         f"one process, {pinned}, best of up to 20 passes, Python {sys.version.split()[0]}"
     )
     print(
-        f"   {'subjects':>8}  {'forms':>6}  {'in regex':>8}  {'build s':>7}  {'matcher MB/s':>12}  {'regex MB/s':>10}"
+        f"   {'subjects':>8}  {'forms':>6}  {'in regex':>8}  {'build s':>7}  "
+        f"{'matcher MB/s':>12}  {'regex MB/s':>10}"
         f"  {'speed-up':>9}  {'mentions':>8}  {'planted found':>13}  {'unplanted':>9}"
     )
     missed = []
@@ -539,30 +550,37 @@ def speed(budget_s: float = 3.0) -> list[str]:
             for s in subjects
         )
         print(
-            f"   {count:>8}  {forms:>6}  {configured:>8}  {build:>7.2f}  {ours:>12.1f}  {theirs:>10.3f}"
-            f"  {ours / theirs:>8.0f}x  {found:>8}  {recovered:>4}/{len(planted):<4}    {found - recovered:>9}"
+            f"   {count:>8}  {forms:>6}  {configured:>8}  {build:>7.2f}  {ours:>12.1f}  "
+            f"{theirs:>10.3f}"
+            f"  {ours / theirs:>8.0f}x  {found:>8}  {recovered:>4}/{len(planted):<4}    "
+            f"{found - recovered:>9}"
         )
         if count in SPEED_TARGETS and ours < SPEED_TARGETS[count]:
             missed.append(f"{ours:.1f} MB/s at {count} subjects < {SPEED_TARGETS[count]:.0f}")
         if count == 1000 and ours / theirs < SPEED_UP_TARGET:
             missed.append(
-                f"{ours / theirs:.0f}x the combined regex at 1,000 subjects < {SPEED_UP_TARGET:.0f}x"
+                f"{ours / theirs:.0f}x the combined regex at 1,000 subjects "
+                f"< {SPEED_UP_TARGET:.0f}x"
             )
     print(
-        "   matcher: every generated form (transliterations and known content included), context terms,"
+        "   matcher: every generated form (transliterations and known content included), "
+        "context terms,"
     )
     print(
         "   exclusions and cue words, one pass, with disambiguation. mentions: all mentions found;"
     )
     print(
-        "   planted found: injected names recovered; unplanted: mentions in real feed text that names"
+        "   planted found: injected names recovered; "
+        "unplanted: mentions in real feed text that names"
     )
     print("   none of the generated people (false hits, unless a feed does name one).")
     print(
-        "   regex: one alternation of every configured form (name, aliases, handles, hashtags, titles),"
+        "   regex: one alternation of every configured form "
+        "(name, aliases, handles, hashtags, titles),"
     )
     print(
-        "   IGNORECASE, word boundaries, over title/body/URL; no normalisation or disambiguation, so it"
+        "   IGNORECASE, word boundaries, over title/body/URL; "
+        "no normalisation or disambiguation, so it"
     )
     print("   does less work; timed on a sample of the corpus when slow.")
     return missed
@@ -589,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
             p, r = _pr(blind)
             print(
                 f"\n== blind set, both halves: precision {p:.3f}   recall {r:.3f}"
-                f"   (tp {blind['tp']}, fp {blind['fp']}, fn {blind['fn']}; target {QUALITY_TARGET} each)"
+                f"   (tp {blind['tp']}, fp {blind['fp']}, fn {blind['fn']}; "
+                f"target {QUALITY_TARGET} each)"
             )
             if p < QUALITY_TARGET or r < QUALITY_TARGET:
                 missed.append(f"blind precision {p:.3f} / recall {r:.3f} < {QUALITY_TARGET}")

@@ -4,7 +4,7 @@ A batch Beam job meant to run every few seconds or minutes (``mentionwatch
 watch`` does; so can cron or Cloud Scheduler): conditional GET per feed,
 per-host politeness, Retry-After, dedup against the items already seen, and
 an outbox in the history store so an item is never lost between here and
-the monitor. The graph is built by ``mentionwatch.ingest.build_pipeline``.
+the monitor. The graph is built by ``mentionwatch.jobs.ingest.build_pipeline``.
 
     python pipelines/ingest.py configs/demo.yaml
 """

@@ -3,7 +3,7 @@
 ``ReadFromPubSub(items)`` → match → classify → store every mention → decide
 alerts over time (bursts grouped, threats never held, pile-ons detected) →
 publish to the alerts topic. Runs until cancelled. The graph is built by
-``mentionwatch.monitor.build_pipeline``.
+``mentionwatch.jobs.monitor.build_pipeline``.
 
     python pipelines/monitor.py configs/demo.yaml            # DirectRunner, streaming
     python pipelines/monitor.py CONFIG --runner=DataflowRunner --project=... --region=...

@@ -12,7 +12,7 @@ Run locally::
         --direct_running_mode=multi_processing --direct_num_workers=2
 
 Any further arguments are Beam pipeline options (``--runner``, ...). The
-graph itself is built by ``mentionwatch.scan.build_pipeline``.
+graph itself is built by ``mentionwatch.jobs.scan.build_pipeline``.
 """
 
 import sys

@@ -1,6 +1,6 @@
 """Trains the mention classifier: the written corpus to a model directory.
 
-The logic lives in ``mentionwatch.classify.train``; this only parses
+The logic lives in ``mentionwatch.training.train``; this only parses
 arguments. The same job is ``mentionwatch train``.
 
     .venv/bin/python pipelines/train_classifier.py --out src/mentionwatch/models/default

@@ -1,4 +1,5 @@
-"""Runs the demo config's scan (bundled feeds, fake model) into a given store, for report and evidence tests."""
+"""Runs the demo config's scan (bundled feeds, fake model) into a given store, for report and
+evidence tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from helpers import make_fake_handler
 
 from mentionwatch.config import LoadedConfig, StoreSettings, load_config
-from mentionwatch.scan import build_pipeline
+from mentionwatch.jobs.scan import build_pipeline
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "configs" / "demo.yaml"

@@ -211,7 +211,10 @@ class LiveFeed:
             f"<pubDate>{email.utils.formatdate(usegmt=True)}</pubDate><description>{text}</description></item>"
             for guid, title, text in self.entries
         )
-        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>live</title>{items}</channel></rss>'.encode()
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>live</title>'
+            f"{items}</channel></rss>"
+        ).encode()
 
     def route(self, handler) -> Route:
         body = self.body()

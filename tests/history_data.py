@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mentionwatch.alerts.policy import make_alert
+from mentionwatch.alerts.selection import make_alert
 from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -139,7 +139,8 @@ def load(store) -> dict[str, str]:
 
 
 def write_config(store_url: str, tmp_path, store_extra: str = "") -> str:
-    """Writes the history into the store at ``store_url`` and a config naming it; returns the config's path."""
+    """Writes the history into the store at ``store_url`` and a config naming it; returns the
+    config's path."""
     from mentionwatch.store import HistoryStore
 
     store = HistoryStore(store_url)
@@ -147,6 +148,7 @@ def write_config(store_url: str, tmp_path, store_extra: str = "") -> str:
     store.close()
     path = tmp_path / "config.yaml"
     path.write_text(
-        f"subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\nstore:\n  url: {store_url}\n{store_extra}"
+        "subjects:\n  - name: Dana Reyes\n  - name: Sam Okafor\n"
+        f"store:\n  url: {store_url}\n{store_extra}"
     )
     return str(path)

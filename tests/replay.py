@@ -172,7 +172,7 @@ def serve(server: FeedServer, interaction: Interaction, *, at: str | None = None
     return path
 
 
-# --------------------------------------------------------------------------- pagers (recorded posts, built envelopes)
+# --------------------------------------------------------- pagers (recorded posts, built envelopes)
 
 
 def _query(handler) -> dict[str, str]:
@@ -268,7 +268,8 @@ class CursorPager(Pager):
 
 
 class AlgoliaPager(Pager):
-    """hn.algolia.com ``search_by_date`` over recorded hits: ``page``, ``hitsPerPage``, ``numericFilters``."""
+    """hn.algolia.com ``search_by_date`` over recorded hits: ``page``, ``hitsPerPage``,
+    ``numericFilters``."""
 
     def __init__(self, hits: Sequence[Mapping[str, Any]]):
         super().__init__()
@@ -310,7 +311,8 @@ def algolia_hits(corpora: pathlib.Path) -> list[dict[str, Any]]:
 
 
 def bluesky_post_views(corpora: pathlib.Path) -> list[dict[str, Any]]:
-    """The 20 real @atproto.com post records (indigo capture) as ``postView``s (envelope per the lexicon)."""
+    """The 20 real @atproto.com post records (indigo capture) as ``postView``s (envelope per the
+    lexicon)."""
     capture = json.loads((corpora / "bluesky/indigo/capture_atprotocom.json").read_text())
     did = capture["accountMeta"]["Identity"]["DID"]
     handle = capture["accountMeta"]["Identity"]["Handle"]
@@ -336,7 +338,7 @@ def bluesky_post_views(corpora: pathlib.Path) -> list[dict[str, Any]]:
     return sorted(views, key=lambda v: v["indexedAt"], reverse=True)
 
 
-# --------------------------------------------------------------------------- running sources in tests
+# ------------------------------------------------------------------------- running sources in tests
 
 
 def source_specs_from(sources_yaml: str, base_dir: pathlib.Path | None = None) -> list:
@@ -362,7 +364,7 @@ def poll_once(
 
     from mentionwatch.sources.base import Session
     from mentionwatch.sources.http import fetch
-    from mentionwatch.sources.poll import PollContext, poll_source
+    from mentionwatch.sources.poll_once import PollContext, poll_source
 
     def fetcher(url, **kwargs):
         # The recorded redirects point at the local server: loopback is allowed for them here.

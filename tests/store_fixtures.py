@@ -49,8 +49,9 @@ def _server_url() -> str:
             server.start()
         except LocalPostgresError as exc:
             pytest.fail(
-                f"PostgreSQL store tests need a server and none could be started: {exc}. Install Debian's "
-                f"postgresql package, or set {POSTGRES_ENV} to a server this user may create databases on "
+                f"PostgreSQL store tests need a server and none could be started: {exc}. "
+                "Install Debian's postgresql package, "
+                f"or set {POSTGRES_ENV} to a server this user may create databases on "
                 "(MENTIONWATCH_TEST_POSTGRES=skip skips them on purpose)",
                 pytrace=False,
             )

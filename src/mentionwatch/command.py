@@ -1,11 +1,11 @@
-"""What every ``mentionwatch`` command shares: exit codes, the error that carries one, loading a config.
+"""What every ``mentionwatch`` command shares: exit codes, the error carrying one, the config.
 
 Exit codes: 0 success; 1 the job failed while running; 2 the config (or the
 command line) is invalid; 3 the environment cannot run the job (model, store
 or Pub/Sub unavailable), with a message saying what to do.
 
-Command modules (``cli``, ``demo``, ``history.commands``) import these from
-here, never from each other.
+The command modules (the ``cli`` package) and the demo job (``jobs.demo``)
+import these from here, so the jobs never import the command line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ class CommandError(Exception):
 
 
 def load_config_file(path: str) -> LoadedConfig:
-    """The config at ``path`` for a command: a bad one raises ``CommandError`` (exit 2) listing every problem."""
+    """The config at ``path`` for a command.
+
+    Raises:
+        CommandError: exit 2, when the file cannot be read or is invalid; the
+            message lists every problem (file, line, field).
+    """
     try:
         return load_config(path)
     except ConfigError as exc:

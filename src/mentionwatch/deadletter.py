@@ -56,6 +56,7 @@ def _dump(value: Any) -> str:
 
 
 def from_exception(stage: str, element: Any, error: str) -> DeadLetter:
+    """The dead letter for ``element`` failing at ``stage`` (ref and payload by ``describe``)."""
     ref, payload = describe(element)
     return DeadLetter(stage=stage, ref=ref, error=error, payload=payload)
 
@@ -75,6 +76,7 @@ class ToDeadLetters(beam.PTransform):
         self._ref = ref
 
     def expand(self, failures: beam.PCollection) -> beam.PCollection:
+        """Returns one ``DeadLetter`` per ``(element, exception info)`` failure."""
         return failures | "ToDeadLetter" >> beam.ParDo(_ToDeadLetterFn(self._stage, self._ref))
 
 

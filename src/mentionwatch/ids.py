@@ -29,14 +29,17 @@ def item_id(source: str, guid: str) -> str:
 
 
 def mention_id(subject: str, item: str) -> str:
+    """Id of a mention: the subject's canonical name plus the item's id."""
     return "mn_" + digest("mention", subject, item)
 
 
 def alert_id(subject: str, item: str, label: str) -> str:
+    """Id of an alert: subject, item and label, so a replay never makes a second alert."""
     return "al_" + digest("alert", subject, item, label)
 
 
 def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data`` (raw bodies kept as evidence are named by it)."""
     return hashlib.sha256(data).hexdigest()
 
 

@@ -79,10 +79,12 @@ class Item:
         return self.title or self.text
 
     def to_json(self) -> dict[str, Any]:
+        """The item as a JSON object (the items message and the outbox store it so)."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Item:
+        """The item from ``to_json``'s object; unknown keys are ignored."""
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in fields})
 
@@ -107,6 +109,7 @@ class Span:
     variant: str
 
     def to_json(self) -> dict[str, Any]:
+        """The span as a JSON object (``field``, ``start``, ``end``, ``matched``, ``variant``)."""
         return dataclasses.asdict(self)
 
 
@@ -120,6 +123,7 @@ class Mention:
 
     @property
     def id(self) -> str:
+        """The mention's content-derived id (``ids.mention_id``)."""
         from mentionwatch.ids import mention_id
 
         return mention_id(self.subject, self.item.id)
@@ -149,6 +153,7 @@ class Classification:
     signals: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The classification as a JSON object, scores rounded to 4 places."""
         data = dataclasses.asdict(self)
         data["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
         data["thresholds"] = dict(self.thresholds)
@@ -165,6 +170,7 @@ class ClassifiedMention:
 
     @property
     def id(self) -> str:
+        """The id of the mention classified (``Mention.id``)."""
         return self.mention.id
 
 
@@ -204,6 +210,7 @@ class Alert:
     related_urls: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The alert as its message body: JSON with ``schema_version``, scores rounded."""
         data = dataclasses.asdict(self)
         data["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
         data["related_urls"] = list(self.related_urls)
@@ -211,6 +218,7 @@ class Alert:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Alert:
+        """The alert from a message body; unknown keys are ignored."""
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
         if "related_urls" in values:
@@ -249,4 +257,5 @@ class DeadLetter:
     payload: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """The dead letter as a JSON object."""
         return dataclasses.asdict(self)

@@ -16,6 +16,7 @@ class Totals(collections.Counter):
 
     @classmethod
     def of(cls, result) -> Totals:
+        """The committed counters of a finished ``PipelineResult``."""
         totals = cls()
         for counter in result.metrics().query()["counters"]:
             metric = counter.key.metric
@@ -23,6 +24,7 @@ class Totals(collections.Counter):
         return totals
 
     def namespace(self, namespace: str) -> dict[str, int]:
+        """The counters of one namespace, by name."""
         return {name: value for (space, name), value in self.items() if space == namespace}
 
     def labels(self) -> dict[str, int]:
@@ -36,9 +38,11 @@ class Totals(collections.Counter):
 
 
 def labels_text(labels: dict[str, int]) -> str:
+    """``harassment N, re_promotion N, benign N`` for a summary line."""
     return ", ".join(f"{label} {labels.get(label, 0)}" for label in LABELS)
 
 
 def dead_letters_line(dead_letters: dict[str, int]) -> str:
+    """The summary's dead-letters line: the total, then the count per stage."""
     detail = ", ".join(f"{k} {v}" for k, v in sorted(dead_letters.items())) or "none"
     return f"dead letters    {sum(dead_letters.values())}  ({detail})"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the config validates forms with the matcher, which uses these specs
-    from mentionwatch.config import Sources, Subject
+    from mentionwatch.config import SourcesSettings, Subject
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +29,7 @@ class SubjectSpec:
 
     ``about_sources``: the display names of the sources configured as being
     about her (``about:`` on a source); in their items a part of her name
-    alone is a mention (``matching.context``).
+    alone is a mention (``matching.weights``).
     """
 
     name: str
@@ -43,7 +43,7 @@ class SubjectSpec:
 
 
 def from_config(
-    subjects: Iterable[Subject], sources: Sources | None = None
+    subjects: Iterable[Subject], sources: SourcesSettings | None = None
 ) -> tuple[SubjectSpec, ...]:
     """The specs of ``subjects``; with ``sources``, each knows which sources are about her."""
     about: dict[str, list[str]] = {}

@@ -20,7 +20,9 @@ def now() -> dt.datetime:
 
 
 def parse_time(value: str | dt.datetime | None) -> dt.datetime | None:
-    """An ISO-8601 string (``Z``, an offset or none) or a datetime → aware UTC; None and ``""`` → None.
+    """An ISO-8601 string (``Z``, an offset or none) or a datetime → aware UTC.
+
+    None and ``""`` → None.
 
     Naive values are taken as UTC.
 

@@ -1,4 +1,5 @@
-"""A hostile config: an alias bomb is refused at once, in bounded time and memory (issue 15, item 10)."""
+"""A hostile config: an alias bomb is refused at once, in bounded time and memory (issue 15,
+item 10)."""
 
 import subprocess
 import sys

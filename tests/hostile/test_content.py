@@ -7,9 +7,9 @@ import pytest
 
 from mentionwatch.notify.alert import parse_alert
 from mentionwatch.notify.channels.file import FileChannel
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 from mentionwatch.report.charts import repromotion_chart, timeline_chart
-from mentionwatch.sources.feeds import RawEntry, entry_to_item
+from mentionwatch.sources.entries import RawEntry, entry_to_item
 from mentionwatch.textutil import safe_url
 
 pytestmark = pytest.mark.hostile

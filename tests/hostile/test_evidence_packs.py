@@ -1,4 +1,5 @@
-"""Hostile evidence packs: ``evidence verify`` stays bounded and says what is wrong (issue 15, item 5)."""
+"""Hostile evidence packs: ``evidence verify`` stays bounded and says what is wrong (issue 15,
+item 5)."""
 
 import json
 import resource
@@ -9,7 +10,7 @@ import zipfile
 
 import pytest
 
-from mentionwatch.store.evidence import MAX_MEMBER_BYTES, verify_pack
+from mentionwatch.store.evidence_verify import MAX_MEMBER_BYTES, verify_pack
 
 pytestmark = pytest.mark.hostile
 

@@ -1,4 +1,5 @@
-"""Hostile servers against ``fetch``: bombs, drips, redirects into private space (issue 15, items 1-3).
+"""Hostile servers against ``fetch``: bombs, drips, redirects into private space (issue 15,
+items 1-3).
 
 Every server here listens on 127.0.0.1; nothing connects off this machine.
 The address policy is tested by classifying addresses (no connection) and by
@@ -19,8 +20,10 @@ import zlib
 import pytest
 from helpers import FeedServer, Route
 
-from mentionwatch.sources import http as http_module
-from mentionwatch.sources.http import FetchError, address_allowed, check_redirect, fetch
+from mentionwatch.sources import http_guard
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http import fetch
+from mentionwatch.sources.http_guard import address_allowed, check_redirect
 
 pytestmark = [pytest.mark.hostile, pytest.mark.integration]
 
@@ -75,7 +78,7 @@ def test_a_truncated_gzip_body_is_an_error_not_a_partial_page(feed_server):
         fetch(feed_server.url("/cut"))
 
 
-# ----------------------------------------------------------------------- 2. redirects into private space
+# ------------------------------------------------------------------ 2. redirects into private space
 
 
 @pytest.mark.parametrize(
@@ -138,7 +141,7 @@ def test_a_name_that_resolves_differently_when_connecting_is_refused(feed_server
         feed_server.routes["/feed"] = Route(
             status=302, headers={"Location": internal.url("/secret")}
         )
-        monkeypatch.setattr(http_module, "check_redirect", lambda url, allowed=(): None)
+        monkeypatch.setattr(http_guard, "check_redirect", lambda url, allowed=(): None)
         with pytest.raises(
             FetchError, match=r"non-public address refused \(127.0.0.1 connected to 127.0.0.1"
         ):
@@ -207,8 +210,10 @@ def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_go
             status=302, headers={"Location": internal.url("/admin")}
         )
         feed_server.routes["/good.xml"] = Route(
-            b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title><item><title>post</title>'
-            b"<guid>g1</guid><link>https://forum.example/g1</link><description>Dana Reyes, I know where you live. "
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title>'
+            b"<item><title>post</title>"
+            b"<guid>g1</guid><link>https://forum.example/g1</link>"
+            b"<description>Dana Reyes, I know where you live. "
             b"Tonight I will come and kill you.</description></item></channel></rss>",
             headers={"Content-Type": "application/rss+xml"},
         )
@@ -247,8 +252,9 @@ def test_a_scan_with_a_bomb_a_drip_and_a_private_redirect_still_alerts_on_the_go
     assert "once decompressed" in done.stdout and "fetch deadline" in done.stdout
     assert "non-public address refused" in done.stdout
     assert internal.requests == []
-    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is mostly Beam and the int8 model:
-    # about 780 MB), and the whole run stays under the 1 GB the issue sets for every hostile scan.
+    # The 1 GiB bomb costs nothing beyond a normal scan (whose peak is mostly Beam and the int8
+    # model: about 780 MB), and the whole run stays under the 1 GB the issue sets for every
+    # hostile scan.
     print(f"peak RSS: hostile scan {peak:.0f} MB, normal scan {baseline:.0f} MB, {seconds:.1f} s")
     assert seconds < 60 and peak < min(baseline + 200, 1024), (seconds, peak, baseline)
 
@@ -288,8 +294,8 @@ def scan_with_peak(config, output) -> tuple[float, float, subprocess.CompletedPr
 
 @contextlib.contextmanager
 def dripping_server(first: bytes, drip: bytes, every: float):
-    """A raw server on 127.0.0.1 that sends ``first``, then ``drip`` every ``every`` s, never finishing;
-    yields its URL."""
+    """A raw server on 127.0.0.1 that sends ``first``, then ``drip`` every ``every`` s, never
+    finishing; yields its URL."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -328,21 +334,26 @@ def test_a_server_that_drips_its_headers_is_cut_at_the_deadline():
 @pytest.mark.slow
 @pytest.mark.model
 def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server, fast_path_built):
-    """50,000 entries, invalid UTF-8, a 1 MB entry, a brotli body (never decompressed: mentionwatch does
-    not ask for brotli) beside the good feed: bounded, and the good feed's threat still alerts."""
+    """50,000 entries, invalid UTF-8, a 1 MB entry, a brotli body (never decompressed: mentionwatch
+    does not ask for brotli) beside the good feed: bounded, and the good feed's threat still
+    alerts."""
     many = "".join(
-        f"<item><guid>n{i}</guid><title>note {i}</title><description>weather {i}</description></item>"
+        f"<item><guid>n{i}</guid><title>note {i}</title>"
+        f"<description>weather {i}</description></item>"
         for i in range(50_000)
     )
     feed_server.routes["/many.xml"] = Route(
         f'<rss version="2.0"><channel><title>m</title>{many}</channel></rss>'.encode()
     )
     feed_server.routes["/bad-utf8.xml"] = Route(
-        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>\xff\xfe\xc3</title><item><guid>u</guid>'
-        b"<title>Dana Reyes \xe9t\xe9 \xff</title><description>ok</description></item></channel></rss>"
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+        b"<channel><title>\xff\xfe\xc3</title><item><guid>u</guid>"
+        b"<title>Dana Reyes \xe9t\xe9 \xff</title>"
+        b"<description>ok</description></item></channel></rss>"
     )
     feed_server.routes["/big-entry.xml"] = Route(
-        b'<rss version="2.0"><channel><title>b</title><item><guid>big</guid><title>Dana Reyes essay</title><description>'
+        b'<rss version="2.0"><channel><title>b</title><item><guid>big</guid>'
+        b"<title>Dana Reyes essay</title><description>"
         + b"Dana Reyes gave a talk about radio. " * 30_000
         + b"</description></item></channel></rss>"
     )
@@ -350,8 +361,10 @@ def test_huge_odd_and_undecodable_feeds_beside_a_good_one(tmp_path, feed_server,
         bytes(range(256)) * 400, headers={"Content-Encoding": "br"}
     )
     feed_server.routes["/good.xml"] = Route(
-        b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title><item><title>post</title>'
-        b"<guid>g1</guid><link>https://forum.example/g1</link><description>Dana Reyes, I know where you live. "
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>good</title>'
+        b"<item><title>post</title>"
+        b"<guid>g1</guid><link>https://forum.example/g1</link>"
+        b"<description>Dana Reyes, I know where you live. "
         b"Tonight I will come and kill you.</description></item></channel></rss>"
     )
     config = tmp_path / "odd.yaml"

@@ -1,5 +1,6 @@
 """A curious (or careless) analyst: history sql stops runaway queries and reads only what it shows
-(issue 15, item 7; read-only refusal of missing and old stores is in tests/integration/test_delivery.py)."""
+(issue 15, item 7; read-only refusal of missing and old stores is in
+tests/integration/test_delivery.py)."""
 
 import time
 
@@ -35,7 +36,10 @@ def test_the_command_says_so_and_exits_1(config, capsys):
 
 def test_a_huge_result_is_read_only_as_far_as_it_is_shown(config, capsys):
     path, _ = config
-    huge = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT i FROM n"
+    huge = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) "
+        "SELECT i FROM n"
+    )
     started = time.monotonic()
     assert main(["history", "sql", path, huge, "--limit", "5", "--format", "csv"]) == 0
     assert capsys.readouterr().out.split() == ["i", "1", "2", "3", "4", "5"]

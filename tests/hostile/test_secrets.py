@@ -7,7 +7,7 @@ from helpers import FeedServer, Route
 from mentionwatch.config import ConfigError, parse_config
 from mentionwatch.notify.channels import TransientDeliveryError, build_channel
 from mentionwatch.notify.channels.webhook import WebhookChannel
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 
 pytestmark = pytest.mark.hostile
 

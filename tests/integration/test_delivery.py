@@ -92,7 +92,8 @@ def alert(alert_id: str) -> Alert:
 
 
 def publish_like_the_monitor(config: str, host: str, *alerts: Alert) -> None:
-    """Records the alerts in the store, publishes them, marks them published: what the monitor does."""
+    """Records the alerts in the store, publishes them, marks them published: what the monitor
+    does."""
     loaded = load_config(config)
     settings = loaded.config.pubsub
     store = HistoryStore(loaded.config.store.url)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from helpers import Route
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.ingest import run_ingest
+from mentionwatch.jobs.ingest import run_ingest
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.store import HistoryStore, schema
 from mentionwatch.store.evidence import read_body
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 FEED = (
     b'<rss version="2.0"><channel><title>f</title><item><title>Dana Reyes</title><guid>p-1</guid>'
-    b"<link>https://f.example/p-1</link><description>Dana Reyes you pathetic loser</description></item></channel></rss>"
+    b"<link>https://f.example/p-1</link>"
+    b"<description>Dana Reyes you pathetic loser</description></item></channel></rss>"
 )
 
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from helpers import Route
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.ingest import decode_items, encode_items, run_ingest
+from mentionwatch.jobs.ingest import run_ingest
+from mentionwatch.messages import decode_items, encode_items
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.records import Item
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.integration
 
 def rss(*entries):
     items = "".join(
-        f"<item><title>{t}</title><guid>{g}</guid><link>https://f.example/{g}</link><description>{t} body</description></item>"
+        f"<item><title>{t}</title><guid>{g}</guid><link>https://f.example/{g}</link>"
+        f"<description>{t} body</description></item>"
         for g, t in entries
     )
     return f'<rss version="2.0"><channel><title>f</title>{items}</channel></rss>'.encode()
@@ -210,7 +212,7 @@ def test_politeness_spaces_requests_to_one_host(tmp_path, pubsub_emulator, feed_
     loaded = config(tmp_path, "ing4", pubsub_emulator, feeds, min_interval=0.5)
     run_ingest(loaded, emulator_host=pubsub_emulator.endpoint)
     stamps = [t for method, path, headers, t in feed_server.timed_requests if path.startswith("/p")]
-    gaps = [b - a for a, b in zip(sorted(stamps), sorted(stamps)[1:])]
+    gaps = [b - a for a, b in zip(sorted(stamps), sorted(stamps)[1:], strict=False)]
     assert len(gaps) == 2 and min(gaps) >= 0.45
 
 

@@ -35,7 +35,8 @@ from replay import (
 )
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.ingest import decode_items, run_ingest
+from mentionwatch.jobs.ingest import run_ingest
+from mentionwatch.messages import decode_items
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.store import HistoryStore, schema
@@ -109,8 +110,8 @@ def serve_everything(server, corpora):
     )  # injected: 429
     # ---- Hacker News
     recorded = (
-        corpora
-        / "hackernews/algolia-node-hacker-news-api/split/search_by_date_hitsPerPage_1_tags_comment_query_apple.json"
+        corpora / "hackernews/algolia-node-hacker-news-api/split/"
+        "search_by_date_hitsPerPage_1_tags_comment_query_apple.json"
     )
     server.routes["/api/v1/search_by_date?hitsPerPage=1&tags=(comment)&query=apple"] = Route(
         recorded.read_bytes()
@@ -157,11 +158,13 @@ def sources_yaml(base: str) -> str:
         f"""
         sources:
           reddit:
-            - {{{reddit}, query: praw oauth search, client_id_env: TEST_REDDIT_ID, client_secret_env: TEST_REDDIT_SECRET}}
+            - {{{reddit}, query: praw oauth search, client_id_env: TEST_REDDIT_ID, """
+        f"""client_secret_env: TEST_REDDIT_SECRET}}
             - {{{reddit}, subreddit: askreddit, limit: 30, max_pages: 5}}
             - {{{reddit}, subreddit: kakapo, listing: comments}}
             - {{{reddit}, subreddit: thinkpad, listing: top, time_filter: week, format: rss}}
-            - {{{reddit}, subreddit: private_place, name: Private subreddit, alert_after_failures: 1}}
+            - {{{reddit}, subreddit: private_place, name: Private subreddit, """
+        f"""alert_after_failures: 1}}
           mastodon:
             - {{instance: {base}, account_id: "117020565966271181", limit: 5}}
             - {{instance: {base}, tag: paging, limit: 3, max_pages: 5}}
@@ -304,7 +307,8 @@ def test_ingest_over_every_source_kind(
         and by_source[f"Mastodon #paging on {host}"] == 8
     )
     assert by_source[f"Mastodon search 'halcy' on {host}"] == 2
-    # 20 real posts, found by both the search and the author feed: 20 items, whichever source came first.
+    # 20 real posts, found by both the search and the author feed: 20 items, whichever source came
+    # first.
     assert (
         by_source.get("Bluesky search 'atproto'", 0) + by_source.get("Bluesky @atproto.com", 0)
         == 20
@@ -343,7 +347,8 @@ def test_ingest_over_every_source_kind(
         and "HTTP 403" in states["Private subreddit"]["last_error"]
     )
 
-    # The operator is told about the source that reached its failure threshold, on the dead-letters topic.
+    # The operator is told about the source that reached its failure threshold, on the
+    # dead-letters topic.
     notices = pull(pubsub_emulator, operator)
     assert [
         (m.attributes["kind"], m.attributes["source"], m.attributes["state"]) for m in notices

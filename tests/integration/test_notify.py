@@ -1,4 +1,5 @@
-"""``mentionwatch notify`` against the real Pub/Sub emulator, a real SMTP server and a real webhook receiver.
+"""``mentionwatch notify`` against the real Pub/Sub emulator, a real SMTP server and a real webhook
+receiver.
 
 Everything listens on 127.0.0.1. Each test uses its own topic, subscription
 and store, so they share the session's emulator without seeing each other's
@@ -30,8 +31,8 @@ import pytest
 from mentionwatch.cli import main
 from mentionwatch.config import LoadedConfig, parse_config
 from mentionwatch.notify.clock import ManualClock
+from mentionwatch.notify.run import run_notify
 from mentionwatch.notify.store import NotifyStore
-from mentionwatch.notify.subscriber import run_notify
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.pubsub.clients import publisher_client
 from mentionwatch.pubsub.emulator import free_port
@@ -62,7 +63,8 @@ class Inbox:
 
 
 def self_signed(tmp_path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
-    """A certificate for 127.0.0.1 and its key (the SMTP server's; the client trusts it via ca_file)."""
+    """A certificate for 127.0.0.1 and its key (the SMTP server's; the client trusts it via
+    ca_file)."""
     import ipaddress
 
     from cryptography import x509
@@ -298,7 +300,8 @@ def text_of(message: email.message.EmailMessage) -> str:
 def test_a_threat_arrives_immediately_masked_and_signed(
     tmp_path, pubsub_emulator, smtp_server, receiver
 ):
-    """Email over STARTTLS with a login from the environment; a signed JSON webhook to a helper who opted in."""
+    """Email over STARTTLS with a login from the environment; a signed JSON webhook to a helper who
+    opted in."""
     loaded = write_config(
         tmp_path,
         "threat",
@@ -491,7 +494,8 @@ notify:
     [notice] = (tmp_path / "operator" / "operator").iterdir()
     assert "HTTP 503" in notice.read_text() and "hurt you" not in notice.read_text()
 
-    # A restart redelivers nothing by itself (the message was acknowledged: the dead letter holds it) ...
+    # A restart redelivers nothing by itself (the message was acknowledged: the dead letter holds
+    # it) ...
     publish(loaded, pubsub_emulator.endpoint, alert("al_threat"))
     assert main(["notify", str(loaded.path), "--once", "--wait", "5", "--idle", "0.5"]) == 0
     assert len(receiver.requests) == 3
@@ -587,7 +591,8 @@ notify:
 def test_the_service_streams_with_flow_control_and_stops_cleanly(
     tmp_path, pubsub_emulator, receiver
 ):
-    """Service mode: a streaming pull with at most 2 alerts in flight, stopped like SIGTERM would."""
+    """Service mode: a streaming pull with at most 2 alerts in flight, stopped like SIGTERM
+    would."""
     loaded = write_config(
         tmp_path,
         "stream",

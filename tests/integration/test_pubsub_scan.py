@@ -9,9 +9,9 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from mentionwatch.alerts.receive import pull_alerts
 from mentionwatch.cli import main
 from mentionwatch.config import LoadedConfig, parse_config
+from mentionwatch.jobs.scan import build_pipeline
 from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable, ensure_resources
 from mentionwatch.records import Item
-from mentionwatch.scan import build_pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import pytest
 from helpers import Route
 from replay import CursorPager, bluesky_post_views, install, poll_once, source_specs_from
 
-from mentionwatch.sources import feeds
+from mentionwatch.sources import entries
 from mentionwatch.sources.base import SourceSpec
 from mentionwatch.sources.bluesky import (
     BlueskySource,
@@ -30,7 +30,7 @@ def block(server, extra: str) -> str:
     return f"  bluesky:\n    - base_url: {server.base_url}\n{lines}"
 
 
-# --------------------------------------------------------------------------- facets (UTF-8 byte offsets)
+# ---------------------------------------------------------------------- facets (UTF-8 byte offsets)
 
 
 def test_facets_slice_utf8_bytes_and_skip_out_of_range(corpora):
@@ -94,13 +94,15 @@ def test_the_real_post_view_of_a_quote_with_an_image(corpora):
     assert entry.link == "https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22"
     assert entry.guid == "bluesky:" + post["uri"] and entry.language == "en"
     assert (
-        feeds.parse_iso_timestamp(entry.published_at.removeprefix("raw:")) == "2023-09-28T12:49:36Z"
+        entries.parse_iso_timestamp(entry.published_at.removeprefix("raw:"))
+        == "2023-09-28T12:49:36Z"
     )
-    # Empty text, an image without alt text and a quoted post: only the quoted text could mention anyone.
+    # Empty text, an image without alt text and a quoted post: only the quoted text could mention
+    # anyone.
     assert html_to_text(entry.body) == post["embed"]["record"]["record"]["value"]["text"]
 
 
-# --------------------------------------------------------------------------- the XRPC source on 127.0.0.1
+# --------------------------------------------------------------------- the XRPC source on 127.0.0.1
 
 
 @pytest.mark.integration
@@ -120,7 +122,7 @@ def test_search_pages_with_cursor_then_uses_since(feed_server, corpora):
     assert outcome.status == "fetched" and outcome.pages == 3, outcome.error
     assert [c.get("cursor") for c in pager.calls] == [None, "8", "16"]
     assert all(h["Authorization"] == "Bearer jwt" for _, _, h in feed_server.requests)
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert len(items) + outcome.skipped == 20 and len({i.id for i in items}) == len(items)
     first = items[0]
     assert (
@@ -149,8 +151,8 @@ def test_author_feed_and_the_same_post_has_the_same_id_both_ways(feed_server, co
         block(feed_server, "actor: atproto.com\nlimit: 50")
         + block(feed_server, "search: x").replace("  bluesky:\n", "")
     )
-    from_feed = {feeds.entry_to_item(e).id for e in poll_once(actor).entries}
-    from_search = {feeds.entry_to_item(e).id for e in poll_once(search).entries}
+    from_feed = {entries.entry_to_item(e).id for e in poll_once(actor).entries}
+    from_search = {entries.entry_to_item(e).id for e in poll_once(search).entries}
     assert from_search and from_search <= from_feed
 
 

@@ -24,7 +24,7 @@ from replay import (
 )
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.sources import feeds
+from mentionwatch.sources import entries
 from mentionwatch.sources.registry import source_specs
 
 pytestmark = pytest.mark.integration
@@ -132,6 +132,6 @@ def test_example_polls_against_fixtures(path, feed_server, corpora, tmp_path):
     for spec in specs:
         outcome = poll_once(spec, environ={})  # no credentials in the environment: anonymous
         assert outcome.status == "fetched", f"{spec.name}: {outcome.error}"
-        items = [feeds.entry_to_item(e) for e in outcome.entries]
+        items = [entries.entry_to_item(e) for e in outcome.entries]
         assert items, spec.name
         assert len({i.id for i in items}) == len(items)

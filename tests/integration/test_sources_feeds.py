@@ -1,4 +1,5 @@
-"""Hacker News (Algolia), YouTube, Google Alerts and JSON Feed against their recordings, on 127.0.0.1."""
+"""Hacker News (Algolia), YouTube, Google Alerts and JSON Feed against their recordings, on
+127.0.0.1."""
 
 import json
 import urllib.parse
@@ -8,7 +9,7 @@ import pytest
 from helpers import Route
 from replay import AlgoliaPager, algolia_hits, install, poll_once, source_specs_from
 
-from mentionwatch.sources import feeds
+from mentionwatch.sources import entries
 from mentionwatch.sources.google_alerts import unwrap_redirect
 from mentionwatch.textutil import html_to_text
 
@@ -29,12 +30,13 @@ def test_hacker_news_search_by_date_recording(feed_server, corpora):
         body, headers={"Content-Type": "application/json"}
     )
     (spec,) = source_specs_from(
-        f"  hackernews:\n    - base_url: {feed_server.base_url}/api/v1\n      query: apple\n      tags: '(comment)'\n"
+        f"  hackernews:\n    - base_url: {feed_server.base_url}/api/v1\n"
+        "      query: apple\n      tags: '(comment)'\n"
         "      limit: 1\n      max_pages: 1\n"
     )
     outcome = poll_once(spec)  # the request matches the recorded one (query order aside)
     assert outcome.status == "fetched", outcome.error
-    (item,) = [feeds.entry_to_item(e) for e in outcome.entries]
+    (item,) = [entries.entry_to_item(e) for e in outcome.entries]
     assert item.url == "https://news.ycombinator.com/item?id=7919418" and item.title == ""
     assert (
         "aren't contributing" in item.text and "&#x27;" not in item.text and "<i>" not in item.text
@@ -48,11 +50,12 @@ def test_hacker_news_pages_and_filters_on_the_cursor(feed_server, corpora):
     pager = AlgoliaPager(hits)
     feed_server.routes["/api/v1/search_by_date"] = pager
     (spec,) = source_specs_from(
-        f"  hackernews:\n    - base_url: {feed_server.base_url}/api/v1\n      query: apple\n      limit: 4\n      max_pages: 10\n"
+        f"  hackernews:\n    - base_url: {feed_server.base_url}/api/v1\n"
+        "      query: apple\n      limit: 4\n      max_pages: 10\n"
     )
     first = poll_once(spec)
     assert first.pages == -(-len(hits) // 4) and len(first.entries) == len(hits)
-    stories = [feeds.entry_to_item(e) for e in first.entries if e.title]
+    stories = [entries.entry_to_item(e) for e in first.entries if e.title]
     assert stories and all(
         s.url.startswith("https://news.ycombinator.com/item?id=") for s in stories
     )
@@ -70,11 +73,12 @@ def test_youtube_channel_feeds(feed_server, corpora, folder):
         path.read_bytes(), headers={"Content-Type": "application/atom+xml"}
     )
     (spec,) = source_specs_from(
-        f"  youtube:\n    - base_url: {feed_server.base_url}\n      channel_id: UC9PBzalIcEQCsiIkq36PyUA\n"
+        f"  youtube:\n    - base_url: {feed_server.base_url}\n"
+        "      channel_id: UC9PBzalIcEQCsiIkq36PyUA\n"
     )
     outcome = poll_once(spec)
     assert outcome.status == "fetched" and outcome.entries, outcome.error  # bozo copies still parse
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     # The text is the media:description of each entry.
     ns = {
         "a": "http://www.w3.org/2005/Atom",
@@ -94,15 +98,20 @@ def test_youtube_channel_feeds(feed_server, corpora, folder):
 def test_the_same_video_in_a_channel_and_a_playlist_is_one_item(feed_server, corpora):
     install(feed_server)
     body = (corpora / "youtube/prof18-rss-parser/atom-feed-youtube.xml").read_bytes()
-    route = lambda h: Route(body, headers={"Content-Type": "application/atom+xml"})
+
+    def route(h):
+        return Route(body, headers={"Content-Type": "application/atom+xml"})
+
     feed_server.routes["/feeds/videos.xml?channel_id=UCP7uiEZIqci43m22KDl0sNw"] = route
     feed_server.routes["/feeds/videos.xml?playlist_id=PLlFc5cFwUnmy2tbYwEnuDQJ6pSrUZ0K6u"] = route
     channel, playlist = source_specs_from(
-        f"  youtube:\n    - base_url: {feed_server.base_url}\n      channel_id: UCP7uiEZIqci43m22KDl0sNw\n"
-        f"    - base_url: {feed_server.base_url}\n      playlist_id: PLlFc5cFwUnmy2tbYwEnuDQJ6pSrUZ0K6u\n"
+        f"  youtube:\n    - base_url: {feed_server.base_url}\n"
+        "      channel_id: UCP7uiEZIqci43m22KDl0sNw\n"
+        f"    - base_url: {feed_server.base_url}\n"
+        "      playlist_id: PLlFc5cFwUnmy2tbYwEnuDQJ6pSrUZ0K6u\n"
     )
-    assert {feeds.entry_to_item(e).id for e in poll_once(channel).entries} == {
-        feeds.entry_to_item(e).id for e in poll_once(playlist).entries
+    assert {entries.entry_to_item(e).id for e in poll_once(channel).entries} == {
+        entries.entry_to_item(e).id for e in poll_once(playlist).entries
     }
 
 
@@ -116,7 +125,7 @@ def test_google_alerts_unwraps_links_and_strips_bold(feed_server, corpora):
         f"  google_alerts:\n    - url: {feed_server.url('/alerts/feeds/0417/4428')}\n"
     )
     outcome = poll_once(spec)
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert len(items) == 20
     assert not any("google.com/url" in i.url for i in items)
     assert items[0].url.startswith(
@@ -157,4 +166,4 @@ def test_json_feed_is_the_base_source(feed_server, corpora):
     (spec,) = source_specs_from(f"  feeds:\n    - url: {feed_server.url('/feed.json')}\n")
     outcome = poll_once(spec)
     assert outcome.status == "fetched" and len(outcome.entries) == 20
-    assert all(feeds.entry_to_item(e).published_at for e in outcome.entries)
+    assert all(entries.entry_to_item(e).published_at for e in outcome.entries)

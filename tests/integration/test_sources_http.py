@@ -3,7 +3,8 @@
 import pytest
 from helpers import FeedServer, Route
 
-from mentionwatch.sources.http import FetchError, fetch
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http import fetch
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,5 @@
-"""Bluesky Jetstream against a local WebSocket server replaying SYNTHETIC frames (tests/data/sources).
+"""Bluesky Jetstream against a local WebSocket server replaying SYNTHETIC frames
+(tests/data/sources).
 
 No real Jetstream capture with a clear licence exists; the frames follow the
 documented v1 ``/subscribe`` commit shape (see tests/data/sources/README.md).
@@ -15,7 +16,7 @@ import urllib.parse
 import pytest
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.ingest import decode_items
+from mentionwatch.messages import decode_items
 from mentionwatch.pubsub.admin import ensure_resources
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.sources.base import SourceSpec

@@ -1,4 +1,5 @@
-"""Mastodon against Mastodon.py's recorded responses (a v4 test server and mastodon.social), on 127.0.0.1."""
+"""Mastodon against Mastodon.py's recorded responses (a v4 test server and mastodon.social), on
+127.0.0.1."""
 
 import datetime as dt
 import json
@@ -7,7 +8,7 @@ import pytest
 from helpers import Route
 from replay import MastodonPager, find, install, load_vcr, poll_once, serve, source_specs_from
 
-from mentionwatch.sources import feeds
+from mentionwatch.sources import entries
 from mentionwatch.sources.mastodon import MastodonSource
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ def test_account_statuses_follow_the_link_header(feed_server, corpora):
 
     assert outcome.status == "fetched" and outcome.pages == 2, outcome.error
     assert [p for _, p, _ in feed_server.requests][1] == next_path  # the rebased rel="next" link
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert [i.text for i in items] == [f"Toot number {n}!" for n in (9, 8, 7, 6, 5)]
     assert items[0].url == "http://localhost:3000/@mastodonpy_test/117020581915050941"
     assert items[0].author == "mastodonpy_test@127.0.0.1" and items[0].language == "en"
@@ -53,7 +54,7 @@ def test_tag_timeline_and_html_to_text(feed_server, corpora):
         b"[]"
     )
     (spec,) = source_specs_from(block(feed_server, "tag: '#hoot'"))
-    (item,) = [feeds.entry_to_item(e) for e in poll_once(spec).entries]
+    (item,) = [entries.entry_to_item(e) for e in poll_once(spec).entries]
     assert item.text == "#hoot (hashtag toot)"
 
 
@@ -72,14 +73,15 @@ def test_search_of_a_real_server_and_ids_shared_across_instances(feed_server, co
     outcome = poll_once(spec, environ={"TEST_MASTODON_TOKEN": "secret-token"})
     assert feed_server.requests[0][2]["Authorization"] == "Bearer secret-token"
     assert outcome.pages == 1  # 2 statuses < limit: no further page
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert [i.url for i in items] == [
         "https://icosahedron.website/@greg/116388148912635764",
         "https://social.sublingual.xyz/@Jo/116388107097123650",
     ]
     assert items[0].author == "greg@icosahedron.website"
     assert "@cancel" in items[0].text and "<span" not in items[0].text
-    # The id comes from the post's ActivityPub uri, not the instance-local id: any instance gives the same.
+    # The id comes from the post's ActivityPub uri, not the instance-local id: any instance gives
+    # the same.
     entry = outcome.entries[0]
     assert (
         entry.guid == "mastodon:https://icosahedron.website/users/greg/statuses/116388148912635764"
@@ -97,9 +99,9 @@ def test_paging_over_a_timeline_and_the_cursor(feed_server, corpora):
     (spec,) = source_specs_from(block(feed_server, "tag: paging\nlimit: 3\nmax_pages: 5"))
     first = poll_once(spec)
     assert first.pages == 4 and len(first.entries) == 8  # 3 + 3 + 2 + the empty end
-    assert len({feeds.entry_to_item(e).id for e in first.entries}) == 8
+    assert len({entries.entry_to_item(e).id for e in first.entries}) == 8
     assert "you can't say that on television" in {
-        feeds.entry_to_item(e).text for e in first.entries
+        entries.entry_to_item(e).text for e in first.entries
     }
 
     pager.calls.clear()

@@ -19,7 +19,7 @@ from replay import (
     source_specs_from,
 )
 
-from mentionwatch.sources import feeds
+from mentionwatch.sources import entries
 from mentionwatch.sources.reddit import fullname_from_feed_entry
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,8 @@ def reddit_block(server, extra: str) -> str:
     base = server.base_url
     return (
         "  reddit:\n"
-        f"    - base_url: {base}\n      oauth_base_url: {base}/oauth\n      token_url: {base}/api/v1/access_token\n"
+        f"    - base_url: {base}\n      oauth_base_url: {base}/oauth\n"
+        f"      token_url: {base}/api/v1/access_token\n"
         + "".join(f"      {line.strip()}\n" for line in extra.strip().splitlines())
     )
 
@@ -72,7 +73,7 @@ def test_oauth_search_gets_a_token_then_reads_the_listing(feed_server, corpora):
     assert (
         get["Authorization"] == "bearer <ACCESS_TOKEN>"
     )  # the recorded token, sent as Reddit expects
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert [i.url.rsplit("/comments/", 1)[1].split("/")[0] for i in items] == [
         "3gpbiu",
         "3x4kt2",
@@ -115,7 +116,7 @@ def test_without_credentials_requests_are_anonymous_json(feed_server, corpora):
     assert outcome.status == "fetched", outcome.error
     assert not any(m == "POST" for m, _, _ in feed_server.requests)
     assert "Authorization" not in feed_server.requests[0][2]
-    items = [feeds.entry_to_item(e) for e in outcome.entries]
+    items = [entries.entry_to_item(e) for e in outcome.entries]
     assert len(items) == 15 and all(i.title == "" for i in items)  # comments carry no title
     assert (
         outcome.skipped == 1
@@ -146,7 +147,7 @@ def test_paging_follows_after_and_stops_at_the_cursor(feed_server, corpora):
     names = [c["data"]["name"] for c in listing["data"]["children"]]
     # each page ends 30 posts on, less the 2 re-sent at its top
     assert [c.get("after") for c in pager.calls] == [None, names[29], names[57], names[85]]
-    ids = [feeds.entry_to_item(e).id for e in first.entries]
+    ids = [entries.entry_to_item(e).id for e in first.entries]
     assert len(ids) == 100 + 3 * 2  # the overlap arrives twice ...
     assert len(set(ids)) == 100  # ... with the same ids, so the outbox keeps one of each
 
@@ -212,8 +213,8 @@ def test_the_rss_and_the_json_of_one_listing_give_the_same_item_ids(feed_server,
             feed_server, "subreddit: thinkpad\nlisting: top\ntime_filter: week\nname: json"
         ).replace("  reddit:\n", "")
     )
-    from_rss = {feeds.entry_to_item(e).id: e for e in poll_once(rss).entries}
-    from_json = {feeds.entry_to_item(e).id: e for e in poll_once(js).entries}
+    from_rss = {entries.entry_to_item(e).id: e for e in poll_once(rss).entries}
+    from_json = {entries.entry_to_item(e).id: e for e in poll_once(js).entries}
     # The recorded JSON was trimmed to 3 posts, the feed has 5: all 3 have the same ids both ways.
     assert len(from_json) == 3 and len(from_rss) == 5 and set(from_json) <= set(from_rss)
     entry = next(iter(from_rss.values()))
@@ -224,7 +225,7 @@ def test_feed_entries_whose_id_was_edited_are_identified_from_the_permalink(corp
     from mentionwatch.sources.http import FetchResult
 
     body = (corpora / "reddit/rss-samples/prof18-rss-parser/atom-feed-reddit.xml").read_bytes()
-    (entry,) = feeds.parse_feed(
+    (entry,) = entries.parse_feed(
         FetchResult(
             "https://www.reddit.com/r/minecraft.rss", 200, {}, body, "2026-01-01T00:00:00Z"
         ),
@@ -247,8 +248,8 @@ def test_a_comment_tree_response_is_read_from_its_listing(feed_server, corpora):
     )
     (spec,) = source_specs_from(reddit_block(feed_server, "subreddit: test_place"))
     outcome = poll_once(spec)
-    (item,) = [feeds.entry_to_item(e) for e in outcome.entries]
-    assert item.id == feeds.entry_to_item(outcome.entries[0]).id and "reddit" not in item.text
+    (item,) = [entries.entry_to_item(e) for e in outcome.entries]
+    assert item.id == entries.entry_to_item(outcome.entries[0]).id and "reddit" not in item.text
     assert item.published_at.startswith("2025-")
     assert (
         json.loads(find(recorded, contains="/comments/").body)[0]["data"]["children"][0]["data"][

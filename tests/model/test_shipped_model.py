@@ -48,22 +48,34 @@ CLEAR = [
         "threat",
     ),
     (
-        "Marit Oyelaran's home: 27 Quarry Row, flat B, Kettlewell. She parks the blue hatchback out front.",
+        (
+            "Marit Oyelaran's home: 27 Quarry Row, flat B, Kettlewell. "
+            "She parks the blue hatchback out front."
+        ),
         "harassment",
         "doxxing",
     ),
     (
-        "Everybody email Marit Oyelaran's station manager tonight, flood his inbox until they sack her.",
+        (
+            "Everybody email Marit Oyelaran's station manager tonight, "
+            "flood his inbox until they sack her."
+        ),
         "harassment",
         "incitement",
     ),
     (
-        "Marit Oyelaran was a two-dollar porn whore and that's all she'll ever be, whatever desk she sits at.",
+        (
+            "Marit Oyelaran was a two-dollar porn whore and that's all she'll ever be, "
+            "whatever desk she sits at."
+        ),
         "harassment",
         "sexual_harassment",
     ),
     (
-        "Honestly Marit Oyelaran might be the most useless clown ever put in front of a microphone.",
+        (
+            "Honestly Marit Oyelaran might be the most useless clown "
+            "ever put in front of a microphone."
+        ),
         "harassment",
         "insult",
     ),
@@ -73,17 +85,26 @@ CLEAR = [
         None,
     ),
     (
-        "Marit Oyelaran's vintage clip is back online, grab the complete version before it gets taken down again, mirror in comments",
+        (
+            "Marit Oyelaran's vintage clip is back online, "
+            "grab the complete version before it gets taken down again, mirror in comments"
+        ),
         "re_promotion",
         None,
     ),
     (
-        "Marit Oyelaran hosted the school charity quiz on Friday and raised 3,000 pounds for the food bank.",
+        (
+            "Marit Oyelaran hosted the school charity quiz on Friday "
+            "and raised 3,000 pounds for the food bank."
+        ),
         "benign",
         None,
     ),
     (
-        "Police are investigating after Marit Oyelaran received messages saying 'you will die'; the station condemned the abuse.",
+        (
+            "Police are investigating after Marit Oyelaran received messages "
+            "saying 'you will die'; the station condemned the abuse."
+        ),
         "benign",
         None,
     ),
@@ -94,7 +115,10 @@ CLEAR = [
 TAKEDOWN_ADVOCACY = (
     "Please report every reupload of Marit Oyelaran's old videos; she never consented."
 )
-TAKEDOWN_ADVOCACY_FLAG = "Flag every mirror of Marit Oyelaran's old tapes to the hosting company; she did not consent to this."
+TAKEDOWN_ADVOCACY_FLAG = (
+    "Flag every mirror of Marit Oyelaran's old tapes to the hosting company; "
+    "she did not consent to this."
+)
 REPORT_HER_ACCOUNT = "Everyone go report Marit Oyelaran's account until it gets banned."
 
 
@@ -137,7 +161,7 @@ def test_committed_weights_stay_small():
 def test_clear_examples_are_not_training_texts():
     import re
 
-    from mentionwatch.classify.train import DEFAULT_TRAINING_DATA, load_templates
+    from mentionwatch.training.corpus import DEFAULT_TRAINING_DATA, load_templates
 
     root = pathlib.Path(__file__).resolve().parents[2]
 
@@ -270,7 +294,8 @@ def test_the_fast_path_classifies_without_importing_torch(int8_model):
         "from mentionwatch.classify.model import load_classifier\n"
         "model = load_classifier('shipped', runtime='onnx-int8')\n"
         "model.predict_proba(['Marit Oyelaran, I will find you.'])\n"
-        "print(model.runtime.name, sorted(m for m in ('torch', 'onnx', 'scipy') if m in sys.modules))\n"
+        "print(model.runtime.name, "
+        "sorted(m for m in ('torch', 'onnx', 'scipy') if m in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=False

@@ -1,4 +1,5 @@
-"""Evidence is captured at fetch time by the scan (real HTTP on 127.0.0.1) and exports a pack that verifies."""
+"""Evidence is captured at fetch time by the scan (real HTTP on 127.0.0.1) and exports a pack
+that verifies."""
 
 import json
 import textwrap
@@ -11,7 +12,7 @@ from demo_store import ROOT
 
 from mentionwatch.cli import main
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.scan import build_pipeline
+from mentionwatch.jobs.scan import build_pipeline
 from mentionwatch.store import HistoryStore, schema
 
 pytestmark = pytest.mark.pipeline

@@ -5,9 +5,9 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from demo_store import scan_demo
 from helpers import fake_scores, make_fake_handler
 
-from mentionwatch.backfill import build_pipeline, with_model
 from mentionwatch.config import LoadedConfig
 from mentionwatch.history.query import HistoryFilter, iter_mentions
+from mentionwatch.jobs.backfill import build_pipeline, with_model
 from mentionwatch.records import Item
 from mentionwatch.store import HistoryStore
 

@@ -12,8 +12,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from helpers import T0
 
 from mentionwatch.config import LoadedConfig, parse_config
-from mentionwatch.ingest import encode_items
-from mentionwatch.monitor import MonitorItems
+from mentionwatch.jobs.monitor import MonitorItems
+from mentionwatch.messages import encode_items
 from mentionwatch.records import Item, utc_now
 from mentionwatch.store import HistoryStore
 

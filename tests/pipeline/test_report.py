@@ -158,7 +158,8 @@ def test_no_abusive_text_anywhere(demo_report):
     # No four consecutive words of any stored harassing or re-promoting item, in the page's text.
     with store.engine.connect() as connection:
         texts = connection.exec_driver_sql(
-            "SELECT i.title, i.text FROM items i JOIN mentions m ON m.item_id = i.id WHERE m.label <> 'benign'"
+            "SELECT i.title, i.text FROM items i JOIN mentions m ON m.item_id = i.id "
+            "WHERE m.label <> 'benign'"
         ).all()
     words_on_page = " ".join(re.findall(r"\w+", (visible + " " + alts).lower()))
     for title, text in texts:

@@ -10,8 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to, is_not_empty
 from helpers import Route
 
 from mentionwatch.config import LoadedConfig, parse_config
+from mentionwatch.jobs.scan import build_pipeline
 from mentionwatch.records import Item
-from mentionwatch.scan import build_pipeline
 from mentionwatch.store import HistoryStore
 
 pytestmark = pytest.mark.pipeline

@@ -31,7 +31,8 @@ def test_twenty_re_promotions_of_one_title_become_one_alert_with_a_count():
     )
     assert held.emit == [] and held.hold[0][2] == T0 + 600
     for n in range(1, 20):
-        title = f"dana reyes - hotel room tape FULL ({n})"  # other sites, other spellings, same old title
+        # other sites, other spellings, same old title
+        title = f"dana reyes - hotel room tape FULL ({n})"
         decision = engine.decide(state, mention(f"p{n}", "re_promotion", title=title), T0 + n * 10)
         ((_, burst_so_far),) = decision.grouped
         assert burst_so_far.alert_id == held.hold[0][0].alert_id and burst_so_far.count == n + 1

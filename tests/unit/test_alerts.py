@@ -1,4 +1,5 @@
-from mentionwatch.alerts.policy import make_alert, mask, select, severity
+from mentionwatch.alerts.masking import mask
+from mentionwatch.alerts.selection import make_alert, select, severity
 from mentionwatch.classify.decision import decide
 from mentionwatch.classify.labels import CLASSES, label_scores
 from mentionwatch.ids import alert_id

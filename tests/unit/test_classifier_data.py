@@ -4,11 +4,11 @@ import pathlib
 import pickle
 import random
 
-from mentionwatch.classify import metrics, synth
 from mentionwatch.classify.handler import MentionModelHandler
 from mentionwatch.classify.model import BATCH_TOKENS, plan_passes
-from mentionwatch.classify.train import load_templates, render_all, split
 from mentionwatch.config import parse_config
+from mentionwatch.training import metrics, synth
+from mentionwatch.training.corpus import load_templates, render_all, split
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WRITTEN = ROOT / "pipelines" / "data" / "written"

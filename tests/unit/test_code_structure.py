@@ -1,4 +1,9 @@
-"""The package's shape, checked (issue 16): no import cycles, no private names used across modules.
+"""The package's shape, checked (issue 16).
+
+No import cycles, no private names used across modules, no module over 450
+lines and no function over 80 (Alembic migrations aside), unless the module
+says why on a line of its own: ``# size: <reason>`` at the top of the module
+for the module, or directly above the ``def`` for the function.
 
 Imports inside functions count (they hide a cycle, they do not remove it);
 imports under ``if TYPE_CHECKING:`` do not (they never run).
@@ -10,6 +15,9 @@ import ast
 import pathlib
 
 SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
+MAX_MODULE_LINES = 450
+MAX_FUNCTION_LINES = 80
+SIZE_REASON = "# size: "
 
 
 def _modules() -> dict[str, pathlib.Path]:
@@ -129,3 +137,43 @@ def test_no_private_name_is_used_outside_its_module():
             ):
                 used.append(f"{name}: {node.value.id}.{node.attr}")
     assert used == []
+
+
+def _sized_modules():
+    for name, path in _modules().items():
+        if ".migrations." not in name:
+            yield name, path, path.read_text(encoding="utf-8").splitlines()
+
+
+def _too_long(lines: list[str], first: int, last: int, limit: int) -> bool:
+    """Whether lines ``first..last`` (1-based) exceed ``limit`` with no reason just above."""
+    above = lines[first - 2].strip() if first >= 2 else ""
+    return last - first + 1 > limit and not above.startswith(SIZE_REASON)
+
+
+def test_no_module_is_longer_than_its_limit_without_a_reason():
+    long = [
+        f"{name}: {len(lines)} lines"
+        for name, _, lines in _sized_modules()
+        if len(lines) > MAX_MODULE_LINES
+        and not any(line.startswith(SIZE_REASON) for line in lines[:5])
+    ]
+    assert long == []
+
+
+def test_no_function_is_longer_than_its_limit_without_a_reason():
+    long = []
+    for name, _, lines in _sized_modules():
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                if _too_long(lines, first, node.end_lineno, MAX_FUNCTION_LINES):
+                    long.append(f"{name}.{node.name}: {node.end_lineno - first + 1} lines")
+    assert long == []
+
+
+def test_the_size_check_reads_a_reason_and_counts_lines():
+    lines = ["def f():", *["    pass"] * 81]
+    assert _too_long(lines, 1, 82, MAX_FUNCTION_LINES)
+    assert not _too_long(["# size: a table", *lines], 2, 83, MAX_FUNCTION_LINES)
+    assert not _too_long(lines[:80], 1, 80, MAX_FUNCTION_LINES)

@@ -6,14 +6,15 @@ import subprocess
 import sys
 
 from mentionwatch.config import Config
-from mentionwatch.configdoc import json_schema, reference_markdown
+from mentionwatch.config.reference import json_schema, reference_markdown
 
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "config.md"
 
 
 def test_the_committed_reference_is_current():
     assert DOC.read_text(encoding="utf-8") == reference_markdown(), (
-        "docs/config.md is out of date: run  .venv/bin/mentionwatch config reference > docs/config.md"
+        "docs/config.md is out of date: run  "
+        ".venv/bin/mentionwatch config reference > docs/config.md"
     )
 
 

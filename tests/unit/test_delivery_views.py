@@ -1,4 +1,5 @@
-"""Where each alert stands is shown wherever alerts are: history, the report, alerts status (both backends)."""
+"""Where each alert stands is shown wherever alerts are: history, the report, alerts status (both
+backends)."""
 
 import datetime as dt
 import json
@@ -17,7 +18,8 @@ NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 
 @pytest.fixture
 def config(store_url, tmp_path):
-    """The known history; alert a was delivered to dana by email, c is published but not received, e is local."""
+    """The known history; alert a was delivered to dana by email, c is published but not received,
+    e is local."""
     store = NotifyStore(store_url)
     load(store)
     with store.transaction() as connection:

@@ -1,4 +1,5 @@
-"""Evidence: raw bodies kept by hash at fetch time; packs that verify, and fail on one changed byte."""
+"""Evidence: raw bodies kept by hash at fetch time; packs that verify, and fail on one changed
+byte."""
 
 import datetime as dt
 import gzip
@@ -10,23 +11,19 @@ import pytest
 import sqlalchemy as sa
 from history_data import ALERTED, load
 
-from mentionwatch.alerts.policy import make_alert
+from mentionwatch.alerts.selection import make_alert
 from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
 from mentionwatch.sources.http import FetchResult, fetch
 from mentionwatch.store import schema
-from mentionwatch.store.evidence import (
-    EvidenceError,
-    capture_fetch,
-    export_alert,
-    read_body,
-    record_fetch,
-    verify_pack,
-)
+from mentionwatch.store.evidence import EvidenceError, capture_fetch, read_body, record_fetch
+from mentionwatch.store.evidence_pack import export_alert
+from mentionwatch.store.evidence_verify import verify_pack
 
 BODY = (
-    b'<?xml version="1.0" encoding="utf-8"?>\n<rss><channel><item><guid>p-1</guid><title>Dana Reyes</title>'
-    b"<description>Dana Reyes I know where you live \xe2\x80\x94 12 Elm Street</description></item></channel></rss>\n"
-    * 3
+    b'<?xml version="1.0" encoding="utf-8"?>\n'
+    b"<rss><channel><item><guid>p-1</guid><title>Dana Reyes</title>"
+    b"<description>Dana Reyes I know where you live \xe2\x80\x94 12 Elm Street</description>"
+    b"</item></channel></rss>\n" * 3
 )
 HEADERS = {"content-type": "application/rss+xml; charset=utf-8", "etag": '"abc"', "server": "test"}
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mentionwatch.ids import item_id
-from mentionwatch.sources.feeds import (
+from mentionwatch.sources.entries import (
     EntryError,
     FeedError,
     entry_to_item,
@@ -23,7 +23,10 @@ def result(
 
 
 def test_html_to_text_keeps_words_and_structure():
-    html = "<p>Hello&nbsp;<b>Dana</b> &amp; friends</p><script>alert(1)</script><ul><li>one</li><li>two</li></ul>"
+    html = (
+        "<p>Hello&nbsp;<b>Dana</b> &amp; friends</p><script>alert(1)</script>"
+        "<ul><li>one</li><li>two</li></ul>"
+    )
     assert html_to_text(html) == "Hello Dana & friends\n\none\n\ntwo"
     assert html_to_text("plain   text\n\n\n\nmore") == "plain text\n\nmore"
     assert html_to_text("") == ""
@@ -119,7 +122,10 @@ def test_json_without_jsonfeed_version_is_not_a_feed():
 
 
 def test_entry_without_title_or_text_is_an_error():
-    body = b"""<rss version="2.0"><channel><title>t</title><item><guid>x</guid></item></channel></rss>"""
+    body = (
+        b"""<rss version="2.0"><channel><title>t</title>"""
+        b"""<item><guid>x</guid></item></channel></rss>"""
+    )
     (entry,) = parse_feed(result(body), "s")
     with pytest.raises(EntryError, match="no title and no text"):
         entry_to_item(entry)

@@ -1,4 +1,5 @@
-"""Every output format of ``mentionwatch history``: table, CSV, JSON lines, Parquet (and from ``history sql``)."""
+"""Every output format of ``mentionwatch history``: table, CSV, JSON lines, Parquet (and from
+``history sql``)."""
 
 import csv
 import datetime as dt

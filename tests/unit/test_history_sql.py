@@ -15,7 +15,10 @@ WRITES = [
     "DELETE FROM mentions",
     "UPDATE mentions SET label = 'benign'",
     "DROP TABLE mentions",
-    "INSERT INTO dead_letters (stage, ref, error, time, payload) VALUES ('x', 'x', 'x', '2026-01-01', '')",
+    (
+        "INSERT INTO dead_letters (stage, ref, error, time, payload) "
+        "VALUES ('x', 'x', 'x', '2026-01-01', '')"
+    ),
     "SELECT 1; DELETE FROM mentions",
     "PRAGMA query_only = OFF",
     "ATTACH DATABASE '/tmp/x.db' AS x",
@@ -27,7 +30,8 @@ def test_select_runs_and_returns_columns_and_rows(store):
     load(store)
     names, rows = run_readonly(
         store.url,
-        "select subject, count(*) as n from mentions where is_current group by subject order by subject;",
+        "select subject, count(*) as n from mentions where is_current "
+        "group by subject order by subject;",
     )
     assert names == ["subject", "n"] and [tuple(r) for r in rows] == [
         ("Dana Reyes", 5),

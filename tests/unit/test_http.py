@@ -6,7 +6,8 @@ import hashlib
 import pytest
 from helpers import Route
 
-from mentionwatch.sources.http import FetchError, fetch, parse_retry_after, resolve_url
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http import fetch, parse_retry_after, resolve_url
 
 
 def test_fetch_returns_the_raw_body_and_headers(feed_server):

@@ -32,7 +32,7 @@ def test_name_case_and_accents_and_spacing():
 def test_alias_handle_hashtag():
     # "Dana R." is an initials alias the operator configured: it is looked for as written
     # and found on its own, but a review signature needs a tie to her
-    # (see mentionwatch.matching.context).
+    # (see mentionwatch.matching.weights).
     assert found("Dana R. again")[0].spans[0].variant == "dana r."
     assert found("Picks up everything. — Dana R., Phoenix AZ") == []
     assert (

@@ -8,7 +8,8 @@ import pytest
 
 from mentionwatch.config import ConfigError, parse_config
 from mentionwatch.matching import SubjectMatcher
-from mentionwatch.matching.scripts import phonetic_key, script_variants
+from mentionwatch.matching.scripts import script_variants
+from mentionwatch.matching.sound_keys import phonetic_key
 from mentionwatch.records import Item
 from mentionwatch.subjects import KnownTitle, SubjectSpec
 

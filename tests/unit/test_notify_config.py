@@ -70,11 +70,15 @@ def test_channel_mistakes_point_at_the_line():
         """)
     assert found == [
         (
-            "c.yaml:8: notify.recipients[0].channels[0].type: a json webhook needs 'secret_env': the environment "
+            "c.yaml:8: notify.recipients[0].channels[0].type: "
+            "a json webhook needs 'secret_env': the environment "
             "variable holding the key that signs every request (X-Mentionwatch-Signature)"
         ),
         "c.yaml:11: notify.recipients[0].channels[1].to: 'to' does not apply to a console channel",
-        "c.yaml:13: notify.recipients[0].channels[2].url: webhook url must be http:// or https:// with a host",
+        (
+            "c.yaml:13: notify.recipients[0].channels[2].url: "
+            "webhook url must be http:// or https:// with a host"
+        ),
     ]
 
 
@@ -106,7 +110,10 @@ def test_cross_field_checks_keep_their_lines():
               channels: [{type: email, to: [dana@example.org]}]
         """)
     assert email_without_smtp == [
-        "c.yaml:7: notify.recipients[0].channels[0].type: an email channel needs a 'notify.smtp' block (host, sender, ...)"
+        (
+            "c.yaml:7: notify.recipients[0].channels[0].type: "
+            "an email channel needs a 'notify.smtp' block (host, sender, ...)"
+        )
     ]
     twice = problems("""\
         notify:
@@ -121,16 +128,25 @@ def test_cross_field_checks_keep_their_lines():
               channels: [{type: console}]
         """)
     assert twice == [
-        "c.yaml:9: notify.recipients[0].channels[1].type: two channels are called 'file'; give each a distinct 'name'"
+        (
+            "c.yaml:9: notify.recipients[0].channels[1].type: "
+            "two channels are called 'file'; give each a distinct 'name'"
+        )
     ]
-    same_name = problems("""\
+    same_name = problems(
+        """\
         notify:
           recipients:
             - {name: sam, role: helper, channels: [{type: console}]}
-            - {name: sam, role: helper, channels: [{type: console}], quiet_hours: {start: "22:00", end: "22:00"}}
-        """)
+            - {name: sam, role: helper, channels: [{type: console}], """
+        """quiet_hours: {start: "22:00", end: "22:00"}}
+        """
+    )
     assert same_name == [
-        "c.yaml:6: notify.recipients[1].quiet_hours.end: quiet hours must not start and end at the same time"
+        (
+            "c.yaml:6: notify.recipients[1].quiet_hours.end: "
+            "quiet hours must not start and end at the same time"
+        )
     ]
     assert problems("""\
         notify:
@@ -152,8 +168,10 @@ def test_unknown_subjects_and_zones():
         """)
     assert found == [
         (
-            "c.yaml:7: notify.recipients[0].timezone: unknown time zone 'Chicago'; use an IANA name such as "
-            "'Europe/Berlin', 'America/Chicago' or 'UTC' (if none work, install the 'tzdata' package)"
+            "c.yaml:7: notify.recipients[0].timezone: unknown time zone 'Chicago'; "
+            "use an IANA name such as "
+            "'Europe/Berlin', 'America/Chicago' or 'UTC' "
+            "(if none work, install the 'tzdata' package)"
         )
     ]
     found = problems("""\
@@ -165,7 +183,10 @@ def test_unknown_subjects_and_zones():
               channels: [{type: console}]
         """)
     assert found == [
-        "c.yaml:7: notify.recipients[0].subjects[1]: 'Dana Reyez' is not a subject in this file; expected one of: Dana Reyes"
+        (
+            "c.yaml:7: notify.recipients[0].subjects[1]: "
+            "'Dana Reyez' is not a subject in this file; expected one of: Dana Reyes"
+        )
     ]
 
 
@@ -183,7 +204,9 @@ def test_the_example_deployment_builds_every_channel_from_the_environment(tmp_pa
         "MENTIONWATCH_CASEWORK_SECRET": "k",
     }
     notifier = Notifier.from_settings(config.notify, ["Dana Reyes"], store, env=env)
-    assert {name: [c.key for c in chans] for name, chans in notifier._channels.items()} == {
+    assert {
+        name: [c.key for c in chans] for name, chans in notifier.recipients.channels.items()
+    } == {
         "dana": ["email", "phone"],
         "sam": ["email", "casework"],
     }

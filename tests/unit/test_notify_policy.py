@@ -7,11 +7,10 @@ import pytest
 
 from mentionwatch.config import DigestSchedule, QuietHours, Recipient
 from mentionwatch.notify.alert import UnreadableAlert, from_mapping, parse_alert
-from mentionwatch.notify.policy import (
+from mentionwatch.notify.routing import (
     DIGEST,
     HELD,
     IMMEDIATE,
-    backoff,
     in_quiet_hours,
     is_immediate,
     next_digest,
@@ -19,6 +18,7 @@ from mentionwatch.notify.policy import (
     receives,
     route,
 )
+from mentionwatch.notify.sending import backoff
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 UTC = dt.UTC
@@ -146,27 +146,32 @@ def test_backoff_doubles_and_is_capped():
 
 def test_alert_reader_is_lenient_but_refuses_what_it_cannot_deliver():
     parsed = parse_alert(
-        b'{"alert_id": "al_9", "subject": "D", "label": "harassment", "severity": "high", "new_field": 1}'
+        b'{"alert_id": "al_9", "subject": "D", "label": "harassment", "severity": "high", '
+        b'"new_field": 1}'
     )
     assert parsed.kind == "mention" and parsed.count == 1 and parsed.hidden
     assert "excerpt" not in repr(
         parse_alert(
-            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "excerpt": "vile words"}'
+            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", '
+            b'"excerpt": "vile words"}'
         )
     )
     with pytest.raises(UnreadableAlert, match="schema_version 2"):
         parse_alert(
-            b'{"schema_version": 2, "alert_id": "a", "subject": "D", "label": "harassment", "severity": "high"}'
+            b'{"schema_version": 2, "alert_id": "a", "subject": "D", "label": "harassment", '
+            b'"severity": "high"}'
         )
     with pytest.raises(UnreadableAlert, match="alert_id"):
         parse_alert(b'{"subject": "D", "label": "harassment", "severity": "high"}')
     with pytest.raises(UnreadableAlert, match="harassment_type"):
         parse_alert(
-            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "harassment_type": ["x"]}'
+            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", '
+            b'"harassment_type": ["x"]}'
         )
     with pytest.raises(UnreadableAlert, match="count"):
         parse_alert(
-            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", "count": 1e400}'
+            b'{"alert_id": "a", "subject": "D", "label": "harassment", "severity": "high", '
+            b'"count": 1e400}'
         )
     with pytest.raises(UnreadableAlert, match="not UTF-8 JSON"):
         parse_alert(b"\xff\xfe")

@@ -1,4 +1,5 @@
-"""The store is the source of truth for delivery: what Pub/Sub does not bring, notify takes from the store.
+"""The store is the source of truth for delivery: what Pub/Sub does not bring, notify takes from
+the store.
 
 A real store (SQLite, and PostgreSQL when configured), fake channels and a
 manual clock: alerts are recorded and marked published exactly as the

@@ -6,13 +6,10 @@ import zoneinfo
 
 from mentionwatch.notify.alert import from_mapping
 from mentionwatch.notify.channels.webhook import payload, sign, verify
-from mentionwatch.notify.render import (
-    Queued,
-    Reader,
-    render_digest,
-    render_immediate,
-    render_operator_notice,
-)
+from mentionwatch.notify.notification import Reader
+from mentionwatch.notify.render.digest import Queued, render_digest
+from mentionwatch.notify.render.immediate import render_immediate
+from mentionwatch.notify.render.operator import render_operator_notice
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 NOW = dt.datetime(2026, 3, 3, 20, 5, tzinfo=dt.UTC)

@@ -1,4 +1,5 @@
-"""The Notifier against a real store (SQLite, and PostgreSQL when one is configured), fake channels and a manual clock (no sleeping)."""
+"""The Notifier against a real store (SQLite, and PostgreSQL when one is configured), fake
+channels and a manual clock (no sleeping)."""
 
 import datetime as dt
 import json
@@ -17,7 +18,8 @@ from mentionwatch.notify.channels import (
     TransientDeliveryError,
 )
 from mentionwatch.notify.clock import ManualClock
-from mentionwatch.notify.service import ACK, NACK, Interrupted, Notifier
+from mentionwatch.notify.sending import Interrupted
+from mentionwatch.notify.service import ACK, NACK, Notifier
 from mentionwatch.notify.store import NotifyStore
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")

@@ -1,11 +1,12 @@
-"""One malformed post is one dead letter: its page, paging and cursor go on (sources.base.convert_each)."""
+"""One malformed post is one dead letter: its page, paging and cursor go on
+(sources.base.convert_each)."""
 
 import json
 
 import pytest
 
 from mentionwatch.sources.base import Request, SourceSpec
-from mentionwatch.sources.feeds import EntryError, entry_to_item
+from mentionwatch.sources.entries import EntryError, entry_to_item
 from mentionwatch.sources.http import FetchResult
 from mentionwatch.sources.registry import get_source
 

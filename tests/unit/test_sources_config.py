@@ -46,7 +46,10 @@ def problems(sources: str) -> list[str]:
         ("hackernews:\n  - {query: x, qurey: y}", "unknown key 'qurey'; expected one of:"),
         ("hackernews:\n  - {query: x}\n  - {query: x}", "hackernews[1] repeats hackernews[0]"),
         (
-            "feeds:\n  - {url: 'https://a.example/f', name: Same}\n  - {url: 'https://b.example/f', name: Same}",
+            (
+                "feeds:\n  - {url: 'https://a.example/f', name: Same}\n"
+                "  - {url: 'https://b.example/f', name: Same}"
+            ),
             "both named 'Same'",
         ),
         ("jetstream: {url: 'https://jetstream.example/subscribe'}", "must be ws:// or wss://"),
@@ -63,7 +66,8 @@ def test_specs_are_plain_and_name_credentials_by_variable_only(tmp_path):
         subjects: [{name: Dana Reyes}]
         sources:
           reddit:
-            - {query: Dana Reyes, client_id_env: REDDIT_CLIENT_ID, client_secret_env: REDDIT_CLIENT_SECRET}
+            - {query: Dana Reyes, client_id_env: REDDIT_CLIENT_ID, """
+        """client_secret_env: REDDIT_CLIENT_SECRET}
           mastodon:
             - {instance: "https://mastodon.social/", tag: "#DanaReyes"}
           feeds:

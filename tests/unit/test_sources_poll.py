@@ -1,4 +1,5 @@
-"""The generic poll loop with a fake fetcher: paging, cursors, 304, deferral, rate limits, partial failures."""
+"""The generic poll loop with a fake fetcher: paging, cursors, 304, deferral, rate limits, partial
+failures."""
 
 import dataclasses
 import datetime as dt
@@ -8,9 +9,10 @@ import pytest
 
 from mentionwatch.sources import registry
 from mentionwatch.sources.base import Page, RateLimit, Request, Session, Source, SourceSpec
-from mentionwatch.sources.feeds import RawEntry
-from mentionwatch.sources.http import FetchError, FetchResult
-from mentionwatch.sources.poll import HostGate, PollContext, poll_source
+from mentionwatch.sources.entries import RawEntry
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http import FetchResult
+from mentionwatch.sources.poll_once import HostGate, PollContext, poll_source
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 

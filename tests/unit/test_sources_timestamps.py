@@ -2,7 +2,7 @@
 
 import pytest
 
-from mentionwatch.sources.feeds import (
+from mentionwatch.sources.entries import (
     EntryError,
     RawEntry,
     deferred_timestamp,

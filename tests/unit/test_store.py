@@ -1,4 +1,5 @@
-"""The history store's writes, on SQLite and PostgreSQL (``store`` fixture: tests/store_fixtures.py)."""
+"""The history store's writes, on SQLite and PostgreSQL (``store`` fixture:
+tests/store_fixtures.py)."""
 
 import datetime as dt
 
@@ -14,7 +15,7 @@ from mentionwatch.records import (
     Span,
 )
 from mentionwatch.store import HistoryStore, schema
-from mentionwatch.store.db import PENDING_GRACE_S
+from mentionwatch.store.alerts import PENDING_GRACE_S
 from mentionwatch.store.derive import domain_of, occurred_at
 
 
@@ -216,7 +217,8 @@ def test_a_burst_the_monitor_just_released_is_left_to_it(store):
     leader = alert("al_lead")
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     store.record_held(leader, "re_promotion|title", long_ago + dt.timedelta(seconds=3))
-    # The monitor's timer releases it now: it becomes pending with its final count and is being sent.
+    # The monitor's timer releases it now: it becomes pending with its final count and is being
+    # sent.
     assert store.record_alerts([dataclasses.replace(leader, kind="burst", count=3)]) == ["al_lead"]
     assert (
         store.pending_alerts() == []

@@ -51,7 +51,8 @@ def test_a_store_made_before_migrations_is_adopted(store_url):
         connection.execute(
             sa.text(
                 "INSERT INTO items (id, source, url, title, text, author, raw_ref, stored_at) "
-                "VALUES ('it_old', 'forum', 'https://www.old.example/p/1', '', 'Dana Reyes, you idiot', 'anon', '', :t)"
+                "VALUES ('it_old', 'forum', 'https://www.old.example/p/1', '', "
+                "'Dana Reyes, you idiot', 'anon', '', :t)"
             ),
             {"t": dt.datetime(2026, 1, 5, tzinfo=dt.UTC)},
         )
@@ -61,9 +62,12 @@ def test_a_store_made_before_migrations_is_adopted(store_url):
         ):
             connection.execute(
                 sa.text(
-                    "INSERT INTO mentions (mention_id, item_id, subject, label, harassment_type, score, scores, spans, signals, "
-                    "model_id, model_version, thresholds, source, published_at, classified_at) VALUES "
-                    "('mn_old', 'it_old', 'Dana Reyes', 'harassment', 'insult', 0.91, '{}', '[]', '[]', 'm', :v, "
+                    "INSERT INTO mentions (mention_id, item_id, subject, label, "
+                    "harassment_type, score, scores, spans, signals, "
+                    "model_id, model_version, thresholds, source, published_at, "
+                    "classified_at) VALUES "
+                    "('mn_old', 'it_old', 'Dana Reyes', 'harassment', 'insult', 0.91, "
+                    "'{}', '[]', '[]', 'm', :v, "
                     "'{\"harassment\": 0.5}', 'forum', :p, :c)"
                 ),
                 {"v": version, "p": dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), "c": when},

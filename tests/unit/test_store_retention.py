@@ -145,7 +145,10 @@ def test_a_dry_run_counts_and_deletes_nothing(store):
 def test_the_policy_comes_from_the_config(tmp_path):
     from mentionwatch.config import parse_config
 
-    text = "subjects: [{name: Dana Reyes}]\nstore:\n  url: sqlite:///x.db\n  retention: {raw_days: 3, history_days: 3650}\n"
+    text = (
+        "subjects: [{name: Dana Reyes}]\nstore:\n  url: sqlite:///x.db\n"
+        "  retention: {raw_days: 3, history_days: 3650}\n"
+    )
     config = parse_config(text, str(tmp_path / "c.yaml"))
     assert RetentionPolicy.from_config(config) == RetentionPolicy(
         raw_days=3, dead_letters_days=90, history_days=3650, seen_days=30
@@ -154,7 +157,7 @@ def test_the_policy_comes_from_the_config(tmp_path):
 
 def test_watch_applies_the_policy_and_reports_it_without_raising(tmp_path, store):
     from mentionwatch.config import parse_config
-    from mentionwatch.watch import apply_retention_quietly
+    from mentionwatch.jobs.watch import apply_retention_quietly
 
     config = parse_config("subjects: [{name: Dana Reyes}]\n", str(tmp_path / "c.yaml"))
     store.write_dead_letters(

@@ -3,7 +3,7 @@
 Davidson et al. 2017 (MIT; ../shared/data/davidson-hate-offensive): tweets
 that annotators marked "neither" hateful nor offensive. Each kept tweet
 addresses someone with an @-mention; the first one becomes ``{handle}`` so
-the trainer renders it with a generated person (classify.synth), like the
+the trainer renders it with a generated person (training.synth), like the
 written corpus. Selection is deterministic (a hash of the text), so the
 file is reproducible:
 

@@ -8,24 +8,28 @@ time: when Pub/Sub received the item).
 Timeline for one subject, with the defaults W = ``burst_window_s`` = 600 s
 (medium and low severity) and Wh = ``high_burst_window_s`` = 60 s (high):
 
-======  ==============================================  =====================================================
-t (s)   mention arrives                                  what happens
-======  ==============================================  =====================================================
-0       threat (critical)                                alert now. Critical alerts are never held or grouped.
-0       re-promotion of "Hotel Room Tape" (first)        held until t = W (stored as ``held``)
-5..300  19 more re-promotions of the same title          folded into the held alert (stored as ``grouped``)
-600     the burst window ends (event-time timer)         one alert: kind ``burst``, count 20, related URLs
-601     another re-promotion of the same title           a new burst starts, held until t = 1201
-10      insult                                           held until t = 10 + W with the other insults
-20      incitement (high)                                held until t = 20 + Wh with other incitements
-any     same item again (redelivery, two feeds)          same alert id: dropped (ids remembered 24 h)
-any     harassment count in the last ``window_s``        pile-on alert now (critical, kind ``pile_on``),
-        exceeds mean + sigmas·std of that subject's      then none for ``cooldown_s``
-        counts per window over ``baseline_days``, and
-        is at least ``min_count``
-late    an item whose event time is behind the          decided like any other; if its group's window has
-        watermark                                        already passed, the timer fires at once and it goes out
-======  ==============================================  =====================================================
+======  ========================================  ==================================================
+t (s)   mention arrives                           what happens
+======  ========================================  ==================================================
+0       threat (critical)                         alert now. Critical alerts are never held or
+                                                  grouped.
+0       re-promotion of "Hotel Room Tape"         held until t = W (stored as ``held``)
+        (first)
+5..300  19 more re-promotions of the same title   folded into the held alert (stored as ``grouped``)
+600     the burst window ends (event-time timer)  one alert: kind ``burst``, count 20, related URLs
+601     another re-promotion of the same title    a new burst starts, held until t = 1201
+10      insult                                    held until t = 10 + W with the other insults
+20      incitement (high)                         held until t = 20 + Wh with other incitements
+any     same item again (redelivery, two feeds)   same alert id: dropped (ids remembered 24 h)
+any     harassment count in the last              pile-on alert now (critical, kind ``pile_on``),
+        ``window_s`` exceeds mean + sigmas·std    then none for ``cooldown_s``
+        of that subject's counts per window
+        over ``baseline_days``, and is at least
+        ``min_count``
+late    an item whose event time is behind the    decided like any other; if its group's window has
+        watermark                                 already passed, the timer fires at once and it
+                                                  goes out
+======  ========================================  ==================================================
 
 A held alert is written to the store before anything else happens, and a
 monitor that dies before the window ends does not lose it:
@@ -41,7 +45,7 @@ import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from mentionwatch.alerts.policy import make_alert, severity_at_least
+from mentionwatch.alerts.selection import make_alert, severity_at_least
 from mentionwatch.ids import alert_id as make_alert_id
 from mentionwatch.matching.normalize import fold
 from mentionwatch.records import Alert, ClassifiedMention
@@ -53,6 +57,8 @@ _NON_WORD = re.compile(r"[^\w]+|\d+")
 
 @dataclasses.dataclass(frozen=True)
 class PileOnParams:
+    """When harassment counts as a pile-on (the config's ``alerts.pile_on``; see the timeline)."""
+
     window_s: int = 3600
     baseline_days: int = 14
     sigmas: float = 3.0
@@ -117,6 +123,8 @@ class Decision:
 
 
 class PolicyEngine:
+    """The streaming policy over one subject's ``SubjectState`` (see the module timeline)."""
+
     def __init__(self, params: PolicyParams):
         self.params = params
         self._titles = {
@@ -155,6 +163,7 @@ class PolicyEngine:
         return f"{alert.label}|{alert.harassment_type}"
 
     def window_for(self, alert: Alert) -> int:
+        """Seconds an alert is held to group others with it; 0 (never held) for critical ones."""
         if alert.severity == "critical":
             return 0
         if alert.severity == "high":
@@ -164,6 +173,7 @@ class PolicyEngine:
     # ---------------------------------------------------------------- events
 
     def decide(self, state: SubjectState, classified: ClassifiedMention, now: float) -> Decision:
+        """One mention at event time ``now``: what to emit, hold or group; updates ``state``."""
         decision = Decision()
         self._forget_old_ids(state, now)
         if classified.classification.label == "harassment":
@@ -210,6 +220,7 @@ class PolicyEngine:
 
     @staticmethod
     def next_release(state: SubjectState) -> float | None:
+        """When the earliest held burst is due; None when nothing is held."""
         return min((g.release_at for g in state.groups.values()), default=None)
 
     # ---------------------------------------------------------------- pile-ons

@@ -13,7 +13,7 @@ import json
 import time
 from typing import Any
 
-from mentionwatch.alerts.policy import mask
+from mentionwatch.alerts.masking import mask
 from mentionwatch.config import PubSubSettings
 from mentionwatch.pubsub.clients import subscriber_client
 
@@ -96,14 +96,17 @@ def format_alert(alert: dict[str, Any], *, show_text: bool = False) -> str:
     """Two lines for a person: what happened, where; the text masked unless asked."""
     kind = alert["label"] + (f"/{alert['harassment_type']}" if alert.get("harassment_type") else "")
     when = alert.get("published_at") or alert.get("created_at") or ""
-    head = f"{alert['severity'].upper():<8} {kind:<28} {alert['subject']:<18} {alert.get('source', '')}  {when}"
+    head = (
+        f"{alert['severity'].upper():<8} {kind:<28} {alert['subject']:<18} "
+        f"{alert.get('source', '')}  {when}"
+    )
     text = alert.get("excerpt", "") if show_text else mask(alert)
     link = alert.get("url") or "(no link)"
     return f"{head}\n         {text}\n         {link}"
 
 
 def masked(alert: dict[str, Any]) -> dict[str, Any]:
-    """The alert with its title and excerpt replaced by the content-warning line when it carries one."""
+    """The alert with its title and excerpt replaced by the content warning, when it carries one."""
     if not alert.get("content_warning", True):
         return alert
     return {**alert, "title": "[hidden]" if alert.get("title") else "", "excerpt": mask(alert)}

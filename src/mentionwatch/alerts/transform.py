@@ -33,6 +33,8 @@ ERRORS = "errors"
 
 
 class AlertsResult(typing.NamedTuple):
+    """What ``DecideAlerts`` produces: the alerts, and dead letters for mentions it failed on."""
+
     alerts: beam.PCollection
     errors: beam.PCollection
 
@@ -197,6 +199,7 @@ class DecideAlerts(beam.PTransform):
         self._store_url = store_url
 
     def expand(self, classified):
+        """Returns the alerts (batch: one per alert id) and the policy's dead letters."""
         if self._streaming:
             keyed = (
                 classified

@@ -1,1 +1,4 @@
-"""The mention classifier: model loading, the Beam handler, the decision."""
+"""The mention classifier at serving time: model loading, the Beam handler, the decision.
+
+Training lives in ``mentionwatch.training``.
+"""

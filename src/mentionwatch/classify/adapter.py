@@ -40,7 +40,8 @@ def merge_into(encoder, tensors: Mapping[str, np.ndarray]) -> int:
                 target = params[name]
                 if tuple(target.shape) != tuple(value.shape):
                     raise ValueError(
-                        f"adapter tensor {name!r} has shape {value.shape}, expected {tuple(target.shape)}"
+                        f"adapter tensor {name!r} has shape {value.shape}, "
+                        f"expected {tuple(target.shape)}"
                     )
                 target.copy_(torch.from_numpy(np.ascontiguousarray(value)))
                 changed += 1

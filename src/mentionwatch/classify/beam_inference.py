@@ -21,8 +21,9 @@ import sys
 
 sys.modules.setdefault("apache_beam.ml.inference.model_manager", None)
 
-from apache_beam.ml.inference import base
-from apache_beam.ml.inference.base import (
+# These imports must follow the sys.modules entry above (that is the point of this module).
+from apache_beam.ml.inference import base  # noqa: E402
+from apache_beam.ml.inference.base import (  # noqa: E402
     KeyedModelHandler,
     ModelHandler,
     PredictionResult,

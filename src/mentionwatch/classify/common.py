@@ -18,7 +18,7 @@ class ModelLoadError(RuntimeError):
 
 
 def cache_root() -> pathlib.Path:
-    """Where built models are cached: ``$MENTIONWATCH_CACHE_DIR``, else ``~/.cache/mentionwatch``."""
+    """Where built models are cached: ``$MENTIONWATCH_CACHE_DIR`` or ``~/.cache/mentionwatch``."""
     configured = os.environ.get("MENTIONWATCH_CACHE_DIR")
     return (
         pathlib.Path(configured).expanduser()

@@ -45,16 +45,20 @@ class EncoderUnavailable(RuntimeError):
 
 
 def cache_root() -> pathlib.Path:
-    """Where converted encoders live: ``$MENTIONWATCH_CACHE_DIR/encoders`` (default
-    ``~/.cache/mentionwatch/encoders``), beside the int8 fast path's cache."""
+    """Where converted encoders live, beside the int8 fast path's cache.
+
+    ``$MENTIONWATCH_CACHE_DIR/encoders``, by default ``~/.cache/mentionwatch/encoders``.
+    """
     from mentionwatch.classify.common import cache_root as mentionwatch_cache
 
     return mentionwatch_cache() / "encoders"
 
 
 def source_file() -> pathlib.Path:
-    """The packed model inside the installed package (found without importing it:
-    its engine is built for another Python)."""
+    """The packed model inside the installed package; raises ``EncoderUnavailable`` if absent.
+
+    Found without importing the package: its engine is built for another Python.
+    """
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EncoderUnavailable(
@@ -63,7 +67,8 @@ def source_file() -> pathlib.Path:
     path = pathlib.Path(next(iter(spec.submodule_search_locations))) / SOURCE
     if not path.is_file():
         raise EncoderUnavailable(
-            f"{path} is missing; reinstall with: pip install --force-reinstall '{PACKAGE}=={VERSION}'"
+            f"{path} is missing; reinstall with: "
+            f"pip install --force-reinstall '{PACKAGE}=={VERSION}'"
         )
     return path
 
@@ -242,7 +247,8 @@ def convert(source: pathlib.Path, out: pathlib.Path) -> None:
         "layer_norm_eps": model["eps"],
         "pad_token_id": model["pad"],
         "initializer_range": 0.02,
-        "_source": f"{PACKAGE}=={VERSION}:{SOURCE} (multilingual-e5-small, MIT), converted by mentionwatch.classify.e5",
+        "_source": f"{PACKAGE}=={VERSION}:{SOURCE} (multilingual-e5-small, MIT), "
+        "converted by mentionwatch.classify.e5",
     }
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n")
     _tokenizer(model).save_pretrained(str(out))
@@ -263,7 +269,8 @@ def _tokenizer(model: dict):
 
     tok = Tokenizer(
         models.Unigram(
-            [(p, float(s)) for p, s in zip(model["pieces"], model["scores"])], unk_id=model["unk"]
+            [(p, float(s)) for p, s in zip(model["pieces"], model["scores"], strict=True)],
+            unk_id=model["unk"],
         )
     )
     dropped = "".join(f"\\x{{{c:x}}}" for c, out in model["norm"].items() if not out)

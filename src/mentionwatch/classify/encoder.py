@@ -26,6 +26,7 @@ class TorchEncoder:
         self.hidden_size = encoder.config.hidden_size
 
     def pooled(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One L2-normalised mean-pooled vector per row of padded ids (mask 0 at padding)."""
         import torch
 
         with torch.inference_mode():

@@ -103,18 +103,23 @@ class OnnxEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # ONNX Runtime's pool threads spin after each run by default; on two cores
         # they would steal the CPU that tokenization and the rest of the pipeline
-        # need between forward passes (measured: 0.65× of the raw rate with spinning, 0.86× without).
+        # need between forward passes (measured: 0.65× of the raw rate with
+        # spinning, 0.86× without).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.hidden_size = hidden_size
         self.path = path
 
     def pooled(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One pooled vector per row of padded ids, as ``TorchEncoder.pooled`` (int8 graph)."""
         return self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
 
 
 def _threads() -> int:
-    """torch's default (one per core, or OMP_NUM_THREADS), without importing torch when it is not loaded."""
+    """The thread count torch would use (one per core, or OMP_NUM_THREADS).
+
+    Does not import torch when it is not loaded already.
+    """
     import sys
 
     if "torch" in sys.modules:
@@ -168,7 +173,12 @@ def _export(encoder: Any, path: pathlib.Path) -> None:
 def build_int8(
     model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer, target: pathlib.Path
 ) -> dict:
-    """Exports, fuses, quantizes and verifies; writes ``model-int8.onnx`` + ``meta.json`` into ``target``."""
+    """Exports, fuses and quantizes the encoder into ``target``, then checks it against torch.
+
+    Writes ``model-int8.onnx`` (and its fp32 intermediates) into ``target``;
+    returns what the caller stores as ``meta.json``: the file's hash, the
+    cosines to the torch reference and how often both give the same class.
+    """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
@@ -249,7 +259,8 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
     """The cached, verified int8 encoder for this model, built first if needed."""
     import importlib.util
 
-    # Looked up, not imported: onnx is needed only to build the model (importing it costs half a second).
+    # Looked up, not imported: onnx is needed only to build the model
+    # (importing it costs half a second).
     missing = [name for name in ("onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
     if missing:
         raise FastPathUnavailable(
@@ -293,7 +304,8 @@ def load_int8(model_dir: pathlib.Path, manifest, encoder_path: str, tokenizer) -
         raise FastPathUnavailable(f"cannot read {meta_path}: {exc}") from None
     if not meta.get("verified"):
         raise FastPathUnavailable(
-            f"the int8 model in {final} did not verify against torch (min cosine {meta.get('min_cosine'):.3f}, "
+            f"the int8 model in {final} did not verify against torch "
+            f"(min cosine {meta.get('min_cosine'):.3f}, "
             f"same class {meta.get('same_class'):.2f})"
         )
     path = final / "model-int8.onnx"

@@ -41,11 +41,13 @@ class IsolatingModelHandler(ModelHandler):
     """
 
     def predict(self, texts: Sequence[str], model: Any) -> tuple[list[dict], str]:
+        """Scores for each text, in order, and the model reference; raises on failure."""
         raise NotImplementedError
 
     def run_inference(
         self, batch: Sequence[str], model: Any, inference_args: dict[str, Any] | None = None
     ) -> Iterable[PredictionResult]:
+        """One result per text; a text the model fails on alone gets an ``InferenceFailure``."""
         try:
             scores, model_ref = self.predict(batch, model)
         except Exception:  # noqa: BLE001 - isolate below; each failure is reported per text
@@ -121,6 +123,7 @@ class MentionModelHandler(IsolatingModelHandler):
         )
 
     def load_model(self) -> MentionClassifier:
+        """Loads the classifier on the worker; raises ``ModelLoadError`` if it cannot."""
         return load_classifier(
             self._model_name,
             batch_size=self._batch_size,
@@ -130,11 +133,14 @@ class MentionModelHandler(IsolatingModelHandler):
         )
 
     def predict(self, texts: Sequence[str], model: MentionClassifier) -> tuple[list[dict], str]:
+        """Label and type scores per text (``labels.label_scores``) and ``model_id@version``."""
         probs = model.predict_proba(texts)
         return [label_scores(row, model.classes) for row in probs], model.model_ref
 
     def get_num_bytes(self, batch: Sequence[str]) -> int:
+        """The batch's size for Beam's metrics: UTF-8 bytes of its texts."""
         return sum(len(text.encode("utf-8")) for text in batch)
 
     def get_metrics_namespace(self) -> str:
+        """The namespace of RunInference's metrics for this handler."""
         return "mentionwatch.classify"

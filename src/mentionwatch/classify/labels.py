@@ -35,4 +35,5 @@ def label_scores(probs: Sequence[float], classes: Sequence[str] = CLASSES) -> di
 
 
 def top_type(scores: Mapping[str, float]) -> str:
+    """The harassment type with the highest ``type:`` score (the first in order on a tie)."""
     return max(HARASSMENT_TYPES, key=lambda t: scores.get(f"type:{t}", 0.0))

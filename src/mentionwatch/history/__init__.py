@@ -1,6 +1,6 @@
 """The analyst's view of the history store: filtered queries, read-only SQL, exports.
 
-``mentionwatch history`` (docs/history.md) is a thin layer over
-``query.HistoryFilter`` / ``query.select_mentions`` (one indexed query per
-filter set), ``sql.run_readonly`` and the writers in ``export``.
+``mentionwatch history`` (``cli.history``, docs/history.md) is a thin layer
+over ``query.HistoryFilter`` / ``query.select_mentions`` (one indexed query
+per filter set), ``sql.iter_readonly`` and the writers in ``export``.
 """

@@ -72,7 +72,7 @@ def write_records(
     *,
     table_columns: Sequence[str] | None = None,
 ) -> int:
-    """Writes ``records`` in ``fmt`` to ``out`` (a text stream, a path, or stdout); returns the count.
+    """Writes ``records`` in ``fmt`` to ``out`` (a stream, a path, or stdout); returns the count.
 
     Parquet needs a path.
     """

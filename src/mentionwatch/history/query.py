@@ -11,7 +11,7 @@ latest model version written; ``all_versions`` returns every version, and
 ``model_version`` picks one). Rows come newest first.
 
 Abusive text is never returned unless asked for (``show_text``): the
-``content`` column describes it the way alerts do (``alerts.policy.mask``).
+``content`` column describes it the way alerts do (``alerts.masking.mask``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mentionwatch.alerts.policy import mask
+from mentionwatch.alerts.masking import mask
 from mentionwatch.notify import delivery
 from mentionwatch.records import SEVERITIES
 from mentionwatch.store import schema
@@ -211,7 +211,7 @@ def iter_mentions(
 def _with_delivery(
     connection: sa.Connection, rows: list[tuple[sa.Row, dict[str, Any]]]
 ) -> list[dict[str, Any]]:
-    """Fills each record's ``delivery``: where its alert (or the burst it was folded into) stands."""
+    """Fills each record's ``delivery``: where its alert (or the burst it joined) stands."""
     wanted = {row.leader_id or row.alert_id for row, _ in rows if row.alert_id}
     states = (
         {a.alert_id: a.state for a in delivery.alert_deliveries(connection, alert_ids=wanted)}
@@ -225,4 +225,5 @@ def _with_delivery(
 
 
 def columns(show_text: bool = False) -> Sequence[str]:
+    """The output columns of ``iter_mentions``: title and text too only with ``show_text``."""
     return COLUMNS + (TEXT_COLUMNS if show_text else ())

@@ -39,7 +39,8 @@ def check_statement(sql: str) -> str:
     bare = _STRING_OR_COMMENT.sub(" ", statement)
     if not _ALLOWED.match(bare):
         raise ReadOnlySQLError(
-            "history sql runs read-only queries only: start with SELECT, WITH, EXPLAIN, VALUES or TABLE"
+            "history sql runs read-only queries only: start with SELECT, WITH, EXPLAIN, VALUES "
+            "or TABLE"
         )
     if ";" in bare:
         raise ReadOnlySQLError("history sql runs one statement at a time (a ';' may only end it)")

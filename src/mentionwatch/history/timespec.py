@@ -27,8 +27,8 @@ def parse_moment(value: str, *, now: dt.datetime | None = None) -> dt.datetime:
         moment = None
     if moment is None:  # an empty value too: it is not a time either
         raise ValueError(
-            f"{value!r} is not a time: use a duration before now (30d, 12h, 2w, 90m) or an ISO date "
-            "(2026-11-01, 2026-11-01T08:00:00Z)"
+            f"{value!r} is not a time: use a duration before now (30d, 12h, 2w, 90m) or an ISO "
+            "date (2026-11-01, 2026-11-01T08:00:00Z)"
         )
     return moment
 

@@ -74,6 +74,7 @@ class Term:
 
     @property
     def letters(self) -> str:
+        """The term's words run together (``danareyes``), as a handle or hashtag writes them."""
         return "".join(self.words)
 
 
@@ -165,9 +166,9 @@ def _automaton(keys: dict[str, list[int]]):
 
 
 def _letters_ok(letters: str, folded: str, at) -> bool | None:
-    """None if the folded characters at ``at`` cannot spell ``letters``; else whether leet was read."""
+    """Whether leet was read spelling ``letters`` at positions ``at``; None if they cannot."""
     leet = 0
-    for expected, position in zip(letters, at):
+    for expected, position in zip(letters, at, strict=False):
         char = folded[position]
         if char != expected:
             if expected not in LEET_READINGS.get(char, ""):
@@ -253,8 +254,10 @@ def _verify(term: Term, folded: str, keys: bytes, at: list[int]) -> Hit | None:
 
 
 def _spacing_goes_on(keys: bytes, folded: str, start: int, end: int) -> bool:
-    """Whether single spaced letters continue before or after a spaced hit: "Y a r a M"
-    is the start of "Y a r a  M a r l o w e", not "Yara M."."""
+    """Whether single spaced letters continue before or after a spaced hit.
+
+    "Y a r a M" is the start of "Y a r a  M a r l o w e", not "Yara M.".
+    """
     before = keys[max(0, start - 8) : start].rstrip()  # gaps between spaced letters are short
     after = keys[end : end + 8].lstrip()
     single_before = bool(before) and (

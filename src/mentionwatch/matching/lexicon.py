@@ -17,7 +17,7 @@ is built; ``_`` joins the words of a phrase (multi-word terms match across any
 spacing). English, Spanish, French, Portuguese and German; cue words match
 on the ASCII key text, so in Arabic or other scripts around a Latin name the
 name still matches but only Latin-script cue words count. Categories and
-their weights live in ``context``.
+their weights live in ``weights``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ porn porno pornstar porn_star adult_film adult_films adult_video adult_videos ad
 adult_content adult_star explicit uncensored onlyfans only_fans fansly download downloads watch_free
 free_video link_in_bio link_below links_below reupload reuploads re-upload re-uploads reuploaded
 reposted repost compilation compilations hd_video new_video old_video old_videos old_scenes
-her_videos her_past old_clip old_clips her_clips full_scene full_scenes full_movie uncut 1080p x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
+her_videos her_past old_clip old_clips her_clips full_scene full_scenes full_movie uncut 1080p
+x-rated nsfw camgirl cam_girl lookalike deepfake deepfakes
 ai_generated never_seen_before unreleased filtrado filtrada filtrados filtradas
 video_completo videos_completos desnuda desnudo gratis sin_censura descargar descarga
 cine_para_adultos pelicula_porno peliculas_porno contenido_para_adultos actriz_porno ex_actriz_porno
@@ -51,7 +52,8 @@ kill killed killing kills die dies dying dead death murder murdered bullet bulle
 knife stab stabbed strangle burn rape raped hurt beat_you beat_her acid bleed watch_yourself
 watch_your_back you_will_pay gets_what's_coming find_you find_her we_know_where lives_at live_at
 her_address home_address her_number phone_number her_kids her_son her_daughter her_school her_car
-her_employer her_boss her_workplace dox doxx doxxed doxxing get_her_fired fire_her flood_her report_her
+her_employer her_boss her_workplace dox doxx doxxed doxxing get_her_fired fire_her flood_her
+report_her
 mass_report everyone_go let's_get matar muerte morir muere violar donde_vive direccion
 su_casa su_numero sus_hijos tuer crever mourir balle violer ou_elle_habite adresse son_numero
 ses_enfants matar morrer morra estuprar onde_ela_mora endereco o_numero_dela os_filhos_dela
@@ -76,7 +78,8 @@ former_porn former_performer ex_performer past_career old_career left_the_indust
 acosan sin_su_consentimiento consentimiento retirada harcelement harcelee harceleurs
 sans_son_consentement consentement retrait assedio assediada sem_consentimento consentimento remocao
 belastigung belastigt ohne_zustimmung einwilligung
-reports reporting report_it report_them removed taken_down never_agreed didn't_consent did_not_consent
+reports reporting report_it report_them removed taken_down never_agreed didn't_consent
+did_not_consent
 without_permission without_her_permission non-consensual_sharing image-based_abuse
 """
 
@@ -123,7 +126,8 @@ burgemeester raadslid dokter pelajar pelajar_sekolah guru doktor peguam jururawa
 zahnarzt lehrer anwalt
 bachelier bacheliere laureat laureate graduate graduates graduada graduado formanda formando
 abiturientin absolventin valedictorian salutatorian honoree
-council_member city_councillor city_councilor courtiere courtier agente_immobiliare agente_inmobiliaria
+council_member city_councillor city_councilor courtiere courtier agente_immobiliare
+agente_inmobiliaria
 maklerin immobilienmaklerin judoka realty
 realtor realtors real_estate_agent estate_agent broker mortgage_broker nursing nursing_student
 plumber electrician hairdresser hairstylist barber florist baker barista bartender waitress cashier
@@ -136,7 +140,8 @@ maklerin immobilienmaklerin friseurin backerin kellnerin pflegeschulerin
 """
 
 HONORIFIC = """
-cllr cllr. councillor dr dr. prof prof. sen sen. rev rev. judge coach officer mayor senator councilwoman councilmember
+cllr cllr. councillor dr dr. prof prof. sen sen. rev rev. judge coach officer mayor senator
+councilwoman councilmember
 sister sr. hon. honorable dra dra. profa profa. lic lic. licenciada doctora senadora alcaldesa
 maitre la_juge sra sra. doutora vereadora frau_dr. prof.
 """
@@ -178,8 +183,10 @@ personal_best relay marco gol goles golazo torneo campeonato partido liga medall
 a_marque buts tournoi championnat finale medaille marcou gol gols torneio campeonato partida
 medalha tor tore turnier meisterschaft medaille
 points rebounds assists threes innings strikeouts rushing_yards kills blocks aces win wins won beat
-beats defeated victory opener puntos rebotes asistencias triples bloqueos saque saques remate set_point
-victoria derrota vence gano pontos rebotes assistencias bloqueios saque vitoria derrota venceu marcou
+beats defeated victory opener puntos rebotes asistencias triples bloqueos saque saques remate
+set_point
+victoria derrota vence gano pontos rebotes assistencias bloqueios saque vitoria derrota venceu
+marcou
 points rebonds passes_decisives victoire defaite s'impose buts punkte tore sieg niederlage gewinnt
 """
 

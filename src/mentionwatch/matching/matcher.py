@@ -16,8 +16,9 @@ How (each step has its own module):
    context terms, excluded phrases, known-content titles and the cue lexicon
    compiled into ``automaton.TermIndex``: one pass over the document finds
    all of them, whatever the number of subjects.
-3. ``context``: each candidate name is scored from how it was written and
-   the evidence around it; excluded phrases remove the hits they cover.
+3. ``scoring`` (the policy and its weights in ``weights``): each candidate
+   name is scored from how it was written and the evidence around it;
+   excluded phrases remove the hits they cover.
 
 The non-mention path (no name form of any subject in the item, which is
 nearly every item) costs the fold and one automaton pass; the cue lexicon is
@@ -28,19 +29,23 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from mentionwatch.matching import context as ctx
-from mentionwatch.matching.automaton import EMBEDDED, JOINED, TOGETHER, Hit, Term, TermIndex
-from mentionwatch.matching.lexicon import cue_terms
-from mentionwatch.matching.normalize import fold, key_bytes, normalize
+from mentionwatch.matching.automaton import EMBEDDED, JOINED, TOGETHER, Hit, TermIndex
+from mentionwatch.matching.evidence import (
+    Doc,
+    Evidence,
+    account_in_url,
+    document,
+    in_url,
+    in_url_host,
+)
+from mentionwatch.matching.normalize import fold
+from mentionwatch.matching.scoring import Scored, partial_could_pass, score_all
 from mentionwatch.matching.scripts import ScriptIndex
+from mentionwatch.matching.terms import as_known_content, subject_terms
 from mentionwatch.matching.variants import (
-    FULL,
-    INITIALS,
-    INVERTED,
     MISSPELLING,
     PARTIAL,
     Variant,
@@ -48,102 +53,18 @@ from mentionwatch.matching.variants import (
     split_name,
     words_of,
 )
+from mentionwatch.matching.weights import CUES, THRESHOLD
 from mentionwatch.records import Item, Mention, Span
 from mentionwatch.subjects import SubjectSpec
 
 logger = logging.getLogger(__name__)
 
-_TITLE_BODY = "\n"
-_BODY_URL = "\n\n\n"
 MAX_CANDIDATES = 32  # per subject and item
 
 
 def variants(subject: SubjectSpec) -> dict[str, str]:
     """Folded variant → how it was derived (``name``, ``alias``, ``handle``, ``initials`` ...)."""
     return {v.text: v.kind for v in generate(subject)}
-
-
-def title_phrases(subject: SubjectSpec) -> list[tuple[str, ...]]:
-    """The distinctive parts of each known title: its words without the subject's names,
-    and each part of a title cut at `` - ``, ``:``, ``|`` or brackets (``"Stage Name -
-    Velvet Nights"`` is also looked for as ``velvet nights``)."""
-    names = {
-        w
-        for v in generate(subject)
-        if v.kind in ("name", "alias", "first_name", "surname")
-        for w in v.words
-    }
-    out: list[tuple[str, ...]] = []
-    for known in subject.known_content:
-        parts = [known.title, *re.split(r"\s[-–—|]\s|:\s|[()\[\]]", known.title)]
-        for part in parts:
-            words = [w for w in words_of(part) if w not in names]
-            while words and len(words[0]) <= 3:
-                words.pop(0)
-            number = words.pop() if words and len(words[-1]) <= 1 else None
-            while words and len(words[-1]) <= 1:
-                words.pop()
-            if number is not None and len(words) == 2 and number.isdigit():
-                # "Night Shift 3": two everyday words are her title only with the number.
-                words.append(number)
-            if len(words) >= 2 and sum(len(w) for w in words) >= 8 and tuple(words) not in out:
-                out.append(tuple(words))
-    return out
-
-
-def _known_content_variant(words: tuple[str, ...]) -> Variant:
-    return Variant(
-        " ".join(words), "known_content", FULL, words, "her known content, without her name"
-    )
-
-
-def _terms(subjects: Sequence[SubjectSpec]) -> tuple[list[Term], list[Term]]:
-    """(subject terms, cue terms)."""
-    terms: list[Term] = []
-    for index, subject in enumerate(subjects):
-        for variant in generate(subject):
-            terms.append(
-                Term(
-                    "name",
-                    index,
-                    variant.words,
-                    variant.text,
-                    variant.together,
-                    comma=variant.kind == "inverted",
-                    separate=variant.strength in (INITIALS, INVERTED),
-                    payload=variant,
-                )
-            )
-        for phrase in subject.context:
-            terms.append(Term("context", index, words_of(phrase), " ".join(words_of(phrase))))
-        for phrase in subject.exclude:
-            terms.append(
-                Term("exclude", index, words_of(phrase), " ".join(words_of(phrase)), comma=True)
-            )
-        for words in title_phrases(subject):
-            terms.append(Term("title", index, words, " ".join(words)))
-    cues = [
-        Term("cue", -1, words_of(phrase), category)
-        for category, phrases in cue_terms().items()
-        if category != "function_before"  # read from the word before a name, not scanned
-        for phrase in phrases
-        if words_of(phrase)
-    ]
-    return [t for t in terms if t.words], cues
-
-
-def _document(item: Item) -> ctx.Doc:
-    title, text, url = item.title or "", item.text or "", item.url or ""
-    original = title + _TITLE_BODY + text + _BODY_URL + url
-    body = len(title) + len(_TITLE_BODY)
-    link = body + len(text) + len(_BODY_URL)
-    norm = normalize(original)
-    fields = (
-        ("title", 0, len(title)),
-        ("text", body, body + len(text)),
-        ("url", link, link + len(url)),
-    )
-    return ctx.Doc(original, norm, key_bytes(norm.text), fields)
 
 
 class SubjectMatcher:
@@ -172,15 +93,16 @@ class SubjectMatcher:
 
     @property
     def subjects(self) -> tuple[SubjectSpec, ...]:
+        """The subject specs, in the order their indices refer to."""
         return self._subjects
 
     def build(self) -> SubjectMatcher:
         """Builds the automata now (otherwise done on the first ``match``)."""
         if self._index is None:
-            terms, cues = _terms(self._subjects)
+            terms, cues = subject_terms(self._subjects)
             self._index = TermIndex(terms)
-            self._ties = TermIndex([c for c in cues if c.label in ctx.CUES])
-            self._others = TermIndex([c for c in cues if c.label not in ctx.CUES])
+            self._ties = TermIndex([c for c in cues if c.label in CUES])
+            self._others = TermIndex([c for c in cues if c.label not in CUES])
             self._scripts = ScriptIndex(self._subjects)
             self._own_words = [
                 frozenset(w for v in generate(s) for w in v.words) | frozenset(words_of(s.name))
@@ -207,34 +129,57 @@ class SubjectMatcher:
         return self
 
     def match(self, item: Item) -> list[Mention]:
-        """One ``Mention`` per subject the item refers to (see ``context`` for the policy)."""
+        """One ``Mention`` per subject the item refers to (see ``weights`` for the policy)."""
         return [mention for mention, _ in self._decide(item)]
 
-    def explain(self, item: Item) -> dict[str, list[ctx.Scored]]:
+    def explain(self, item: Item) -> dict[str, list[Scored]]:
         """Subject → every scored candidate, accepted or not, with the reasons."""
         self.build()
-        doc = _document(item)
-        out: dict[str, list[ctx.Scored]] = {}
+        doc = document(item)
+        out: dict[str, list[Scored]] = {}
         for subject, scored in self._score(doc, item.source).items():
             out[self._subjects[subject].name] = scored
         return out
 
     def _decide(self, item: Item):
         self.build()
-        doc = _document(item)
+        doc = document(item)
         for subject, scored in self._score(doc, item.source).items():
-            accepted = [s for s in scored if s.score >= ctx.THRESHOLD]
+            accepted = [s for s in scored if s.score >= THRESHOLD]
             if not accepted:
                 continue
             # Once she is mentioned, her other name forms in the item are shown too
             # unless something says they are someone or something else.
-            shown = [s for s in scored if s.score >= ctx.THRESHOLD or not s.negative]
+            shown = [s for s in scored if s.score >= THRESHOLD or not s.negative]
             spans = tuple(
                 sorted({span for s in shown for span in _spans(doc, s.hit)}, key=_span_order)
             )
             yield Mention(item, self._subjects[subject].name, spans), accepted
 
-    def _score(self, doc: ctx.Doc, source: str = "") -> dict[int, list[ctx.Scored]]:
+    def _score(self, doc: Doc, source: str = "") -> dict[int, list[Scored]]:
+        """Subject index → its scored candidates, for every subject with a candidate."""
+        by_subject = self._found(doc)
+        named = {s: _candidates(found) for s, found in by_subject.items() if found.get("name")}
+        named = {s: c for s, c in named.items() if c}
+        if not named:
+            return {}
+        strong = {s for s, c in named.items() if any(h.term.payload.strength != PARTIAL for h in c)}
+        cues = _Cues(doc, self._ties, self._others)
+        out: dict[int, list[Scored]] = {}
+        for subject, candidates in named.items():
+            evidence = self._evidence(
+                subject, candidates, by_subject[subject], doc, source, strong, cues
+            )
+            if evidence is not None:
+                out[subject] = score_all(evidence, doc, self._own_words[subject])
+        return out
+
+    def _found(self, doc: Doc) -> dict[int, dict[str, list[Hit]]]:
+        """Subject index → term kind → hits (names, context, exclude, title) in the document.
+
+        A known title found with no full form of her name is added as a name
+        hit: her known content names her even without her name.
+        """
         by_subject: dict[int, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
         for hit in self._index.scan(doc.norm.text, doc.keys):
             if hit.term.kind == "name" and not _written_as_name(doc, hit):
@@ -249,83 +194,88 @@ class SubjectMatcher:
             ):
                 # Her known content names her even without her name ("the girl from <title>").
                 found["name"] = found.get("name", []) + [
-                    Hit(
-                        Term(
-                            "name",
-                            h.term.subject,
-                            h.term.words,
-                            h.term.label,
-                            payload=_known_content_variant(h.term.words),
-                        ),
-                        h.start,
-                        h.end,
-                        h.form,
-                        h.leet,
-                    )
-                    for h in found["title"]
+                    as_known_content(h) for h in found["title"]
                 ]
-        named = {s: _candidates(found) for s, found in by_subject.items() if found.get("name")}
-        named = {s: c for s, c in named.items() if c}
-        if not named:
-            return {}
-        strong = {s for s, c in named.items() if any(h.term.payload.strength != PARTIAL for h in c)}
-        cues: dict[str, list] = {}
+        return by_subject
 
-        def scan(which: str) -> list:
-            if which not in cues:
-                found_cues = list(
-                    (self._ties if which == "ties" else self._others).scan(doc.norm.text, doc.keys)
-                )
-                firsts = doc.words_at([c.start for c in found_cues])
-                afters = doc.words_at([c.end for c in found_cues])
-                cues[which] = list(zip(found_cues, firsts, afters))
-            return cues[which]
-
-        out: dict[int, list[ctx.Scored]] = {}
-        for subject, candidates in named.items():
-            found = by_subject[subject]
-            others_named = bool(strong - {subject})
-            about = bool(source) and source in self._subjects[subject].about_sources
-            # A context term in a URL's host names the platform ("TikTok" on tiktok.example), not her.
-            found["context"] = [h for h in found.get("context", []) if not ctx.in_url_host(doc, h)]
-            if about:
-                # On her own page the URL names the page, not the post's subject.
-                candidates = [h for h in candidates if not ctx.account_in_url(doc, h)]
-                found["context"] = [h for h in found.get("context", []) if not ctx.in_url(doc, h)]
-                if not candidates:
-                    continue
-            if (
-                not found.get("context")
-                and not found.get("title")
-                and subject not in strong
-                and not about
+    def _evidence(
+        self,
+        subject: int,
+        candidates: list[Hit],
+        found: dict[str, list[Hit]],
+        doc: Doc,
+        source: str,
+        strong: set[int],
+        cues: _Cues,
+    ) -> Evidence | None:
+        """The evidence to score one subject's candidates on, or None when none can pass."""
+        others_named = bool(strong - {subject})
+        about = bool(source) and source in self._subjects[subject].about_sources
+        # A context term in a URL's host names the platform ("TikTok" on tiktok.example),
+        # not her.
+        found["context"] = [h for h in found.get("context", []) if not in_url_host(doc, h)]
+        if about:
+            # On her own page the URL names the page, not the post's subject.
+            candidates = [h for h in candidates if not account_in_url(doc, h)]
+            found["context"] = [h for h in found.get("context", []) if not in_url(doc, h)]
+            if not candidates:
+                return None
+        if (
+            not found.get("context")
+            and not found.get("title")
+            and subject not in strong
+            and not about
+        ):
+            # Parts of the name alone, no context term: first names cannot pass,
+            # surnames only with cue words near them (checked before anything else).
+            candidates = [h for h in candidates if h.term.payload.kind != "first_name"]
+            if not any(
+                partial_could_pass(h, candidates, cues.scan("ties"), doc, others_named)
+                for h in candidates
             ):
-                # Parts of the name alone, no context term: first names cannot pass,
-                # surnames only with cue words near them (checked before anything else).
-                candidates = [h for h in candidates if h.term.payload.kind != "first_name"]
-                if not any(
-                    ctx.partial_could_pass(h, candidates, scan("ties"), doc, others_named)
-                    for h in candidates
-                ):
-                    continue
-            evidence = ctx.Evidence(
-                candidates,
-                found.get("context", []),
-                found.get("title", []),
-                scan("ties") + scan("others"),
-                others_named,
-                self._tracked_words,
-                about=about,
-                own_context=self._context_words[subject],
-                own_titles=self._title_words[subject],
-            )
-            out[subject] = ctx.score_all(evidence, doc, self._own_words[subject])
-        return out
+                return None
+        return Evidence(
+            candidates,
+            found.get("context", []),
+            found.get("title", []),
+            cues.scan("ties") + cues.scan("others"),
+            others_named,
+            self._tracked_words,
+            about=about,
+            own_context=self._context_words[subject],
+            own_titles=self._title_words[subject],
+        )
+
+
+class _Cues:
+    """The cue hits of one document, with the word index at each one's start and end.
+
+    Each automaton (``ties``: cues of her world; ``others``: of another
+    identity) is run on first use only: most items never need it.
+    """
+
+    def __init__(self, doc: Doc, ties: TermIndex, others: TermIndex):
+        self._doc = doc
+        self._indexes = {"ties": ties, "others": others}
+        self._found: dict[str, list[tuple[Hit, int, int]]] = {}
+
+    def scan(self, which: str) -> list[tuple[Hit, int, int]]:
+        """The ``ties`` or ``others`` cues, each as ``(hit, first word, word after)``."""
+        if which not in self._found:
+            doc = self._doc
+            hits = list(self._indexes[which].scan(doc.norm.text, doc.keys))
+            firsts = doc.words_at([c.start for c in hits])
+            afters = doc.words_at([c.end for c in hits])
+            self._found[which] = list(zip(hits, firsts, afters, strict=True))
+        return self._found[which]
 
 
 def _candidates(found: dict[str, list[Hit]]) -> list[Hit]:
-    """Name hits not covered by an excluded phrase, the longest form where forms overlap,
-    full forms first, at most ``MAX_CANDIDATES``."""
+    """The name hits to score, in text order.
+
+    Those not covered by an excluded phrase, the longest form where forms
+    overlap, full forms first, at most ``MAX_CANDIDATES``.
+    """
     excluded = sorted((e.start, e.end) for e in found.get("exclude", []))
     hits = [h for h in found["name"] if not _overlaps(h, excluded)]
     hits.sort(key=lambda h: (h.term.payload.strength == PARTIAL, -(h.end - h.start), h.start))
@@ -344,7 +294,7 @@ def _overlaps(hit: Hit, spans: list[tuple[int, int]]) -> bool:
     return any(start < hit.end and hit.start < end for start, end in spans[max(0, at - 8) : at])
 
 
-def _written_as_name(doc: ctx.Doc, hit: Hit) -> bool:
+def _written_as_name(doc: Doc, hit: Hit) -> bool:
     """Whether a name hit is written as her name, not as part of something else.
 
     * A misspelled name written as one word is a brand (``Danareyas``), not her.
@@ -356,10 +306,13 @@ def _written_as_name(doc: ctx.Doc, hit: Hit) -> bool:
     return hit.form != EMBEDDED or _embedded_ok(doc, hit)
 
 
-def _embedded_ok(doc: ctx.Doc, hit: Hit) -> bool:
-    """A name written together inside a longer token counts in handles, hashtags, URLs and domains
-    (``@DanaReyesXXX``, ``watchdanareyes.example``) or at a change of case (``DanaReyesLeak``),
-    not inside an ordinary word (``Danareyesville``)."""
+def _embedded_ok(doc: Doc, hit: Hit) -> bool:
+    """Whether a name written together inside a longer token counts.
+
+    It does in handles, hashtags, URLs and domains (``@DanaReyesXXX``,
+    ``watchdanareyes.example``) or at a change of case (``DanaReyesLeak``),
+    not inside an ordinary word (``Danareyesville``).
+    """
     start, end = doc.original_span(hit.start, hit.end)
     if doc.field_at(start)[0] == "url":
         return True
@@ -384,7 +337,7 @@ def _span_order(span: Span):
     return ({"title": 0, "text": 1, "url": 2}[span.field], span.start, span.end)
 
 
-def _spans(doc: ctx.Doc, hit: Hit) -> list[Span]:
+def _spans(doc: Doc, hit: Hit) -> list[Span]:
     """The hit as spans of the original fields (two when it runs from the title into the body)."""
     start, end = doc.original_span(hit.start, hit.end)
     variant: Variant = hit.term.payload

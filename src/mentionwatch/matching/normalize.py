@@ -46,6 +46,7 @@ _UPPER_LOOKALIKE = dict(
     zip(
         "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϜАВЕЅІЈКМНОРСТУХӀԚԜ",
         "ABEZHIKMNOPTYXFABESIJKMHOPCTYXIQW",
+        strict=True,
     )
 )
 _LOWER_LOOKALIKE = dict(
@@ -53,6 +54,7 @@ _LOWER_LOOKALIKE = dict(
         # Cyrillic, Greek, Latin letters with strokes / dotless, small capitals, IPA.
         "аеорсухіїјѕԁһԛԝӏвкмнтпɡαεικνορτυχωγηβςıłøđħŧƀɨȼɇɍɏƶʉɑɩȷꞵᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",
         "aeopcyxiijsdhqwlbkmhtngaeikvoptuxwynbcilodhtbiceryzuaijbabcdefghijklmnoprstuvwyz",
+        strict=True,
     )
 )
 _LETTER_EXPANSIONS = {"æ": "ae", "œ": "oe", "ß": "ss", "ẞ": "ss", "ĳ": "ij", "þ": "th"}
@@ -180,8 +182,11 @@ class NormalizedText:
         return original if stretch else original + (index - folded)
 
     def from_original(self, index: int) -> int:
-        """Folded offset of original character ``index`` (the first folded character of
-        an expanded one; where the original character vanished, the next one's)."""
+        """Folded offset of original character ``index``.
+
+        For an expanded character, its first folded character; where the original
+        character vanished, the next one's.
+        """
         if not self.breaks:
             return index
         originals = [b[1] for b in self.breaks]
@@ -245,7 +250,7 @@ def fold(text: str) -> str:
     return normalize(text).text
 
 
-# --------------------------------------------------------------------------- keys (leet, separators)
+# ---------------------------------------------------------------------- keys (leet, separators)
 
 # Applied to ASCII: letters stay (``l`` joins ``i``: "1" may stand for either),
 # leet digits become the letters they stand for, everything else is a separator.

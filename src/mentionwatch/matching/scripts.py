@@ -13,7 +13,7 @@ name where it is written in another script, in two ways:
   of two or more words) is compared with the item's words in other scripts
   in a romanised space. ``anyascii`` romanises each word the way its tables
   read that script; both sides are then reduced to a *sound key*
-  (``phonetic_key``): consonant classes in order, vowels and semivowels
+  (``sound_keys.phonetic_key``): consonant classes in order, vowels and semivowels
   dropped, voiced and voiceless pairs merged (``b/p``, ``d/t``, ``g/k``),
   ``l/r`` merged. Scripts that write no short vowels (Arabic, Hebrew) and
   scripts that add vowels (Japanese, Korean) meet in that key:
@@ -34,7 +34,6 @@ Items with no letter of another script skip all of this (one regex search).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import re
 import unicodedata
@@ -43,11 +42,19 @@ from collections.abc import Iterator, Sequence
 from anyascii import anyascii
 
 from mentionwatch.matching.automaton import PLAIN, Hit, Term
+from mentionwatch.matching.sound_keys import (
+    MIN_KEY,
+    MIN_KEY_FUZZY,
+    MIN_KEY_READING,
+    READINGS,
+    deletions,
+    keys_close,
+    phonetic_key,
+    syllables,
+)
 from mentionwatch.matching.variants import FULL, Variant, generate
 from mentionwatch.subjects import SubjectSpec
 
-MIN_KEY = 3  # consonants over the whole name
-MIN_KEY_FUZZY = 6  # ... to allow one consonant more or less (then the match is "approximate")
 MIN_KEY_UNSPACED = 5  # Chinese and Japanese runs: no word boundaries to lean on
 APPROXIMATE = "approximate"  # the Hit.form of a match one consonant away
 
@@ -76,96 +83,6 @@ _UNSPACED = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff]")
 # Marks dropped on both sides before comparing configured forms.
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u0591-\u05c7\u200b-\u200f\u2060\ufeff]")
 
-# Sound classes: every romanised letter maps to a class or to nothing.
-# A nasal before a stop is dropped on every side: Greek writes "d" and "nd" as "ντ" and
-# "b" as "μπ" ("Οντούγια" Oduya, "Σάντρα" Sandra).
-# "dzh", "dz" and "dj" are the j of "Rojina" and the dze of "Lordkipanidze" as Russian,
-# Greek ("τζ"), Arabic and Hebrew write them.
-_DIGRAPHS = (
-    ("dzh", "j"),
-    ("dj", "j"),
-    ("nt", "t"),
-    ("nd", "d"),
-    ("mp", "p"),
-    ("mb", "b"),
-    ("ng", "n"),
-    ("ch", "j"),
-    ("sh", "s"),
-    ("zh", "j"),
-    ("ph", "p"),
-    ("th", "t"),
-    ("kh", "k"),
-    ("gh", "k"),
-    ("dh", "t"),
-    ("ts", "s"),
-    ("tz", "s"),
-    ("dz", "j"),
-    ("ck", "k"),
-)
-
-# How other scripts hear some Latin spellings: Spanish "j" is an h (Хавьера, ハビエラ,
-# 하비에라), a final Vietnamese "ch" a k or t (Куать), a "w" after a vowel a v (Тиав).
-# A name's full form is also looked for under these readings, when its key stays long.
-_READINGS = (
-    (re.compile(r"j"), "h"),
-    (re.compile(r"ch$"), "t"),
-    (re.compile(r"ch$"), "k"),
-    (re.compile(r"(?<=[aeiou])w"), "v"),
-)
-MIN_KEY_READING = 4  # consonants over the whole name, for a key read these ways
-_CLASS = str.maketrans(
-    {
-        **dict.fromkeys("aeiouyhw'", ""),
-        **dict.fromkeys("bpfv", "p"),  # Arabic, Greek and Hebrew write "v" as f, β, ב
-        **dict.fromkeys("cgkq", "k"),
-        **dict.fromkeys("dt", "t"),
-        **dict.fromkeys("szx", "s"),  # pinyin "x" is a hissing sound
-        "j": "j",
-        "l": "r",
-        "r": "r",
-        "m": "m",
-        "n": "n",
-    }
-)
-
-
-# Greek spells foreign sounds with pairs that anyascii reads letter by letter.
-_GREEK_START = (("γκ", "g"),)  # at the start of a word
-_GREEK = (
-    ("γγ", "ng"),
-    ("τσ", "ts"),
-    ("τζ", "dz"),
-    ("για", "ya"),
-    ("γιο", "yo"),
-    ("γιου", "you"),
-)  # dz reads j
-
-
-_ACCENTS = re.compile("[\u0300-\u036f]")
-# Hebrew writes vowels with vav: "וו" is v, a vav inside a word is o or u.
-_HEBREW_VAV = re.compile("(?<=[\u05d0-\u05ea])\u05d5(?!\u05d5)")
-
-
-@functools.lru_cache(maxsize=65536)
-def phonetic_key(word: str) -> str:
-    """The sound key of one romanised (or Latin) word: ``"Reyes"`` → ``"rs"``."""
-    # Accents off (Latin, Greek, Cyrillic), but not the marks kana and Indic letters need.
-    word = unicodedata.normalize(
-        "NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", word.lower()))
-    )
-    word = word.replace("х", "h")  # Russian "х" stands for a Latin "h" ("Шах", Shah)
-    for pair, sound in _GREEK_START:
-        if word.startswith(pair):
-            word = sound + word[len(pair) :]
-    for pair, sound in _GREEK:
-        word = word.replace(pair, sound)
-    word = _HEBREW_VAV.sub("o", word.replace("\u05d5\u05d5", "v"))
-    text = re.sub(r"[^a-z]", "", anyascii(word).lower())
-    for pair, sound in _DIGRAPHS:
-        text = text.replace(pair, sound + "h")  # "h" is dropped below
-    keyed = text.translate(_CLASS)
-    return re.sub(r"(.)\1+", r"\1", keyed)  # doubled consonants are one
-
 
 def fold_script(text: str) -> str:
     """Light folding for configured forms in other scripts: NFKC, case, vowel marks."""
@@ -173,6 +90,7 @@ def fold_script(text: str) -> str:
 
 
 def has_other_script(text: str) -> bool:
+    """Whether the text has a letter of a script other than Latin (one regex search)."""
     return _HAS_OTHER.search(text) is not None
 
 
@@ -226,7 +144,7 @@ def script_variants(subject: SubjectSpec) -> list[Variant]:
                     )
                 )
             applicable = [
-                (p, sound) for p, sound in _READINGS if any(p.search(w) for w in variant.words)
+                (p, sound) for p, sound in READINGS if any(p.search(w) for w in variant.words)
             ]
             for count in range(1, len(applicable) + 1):
                 for readings in itertools.combinations(applicable, count):
@@ -244,7 +162,8 @@ def script_variants(subject: SubjectSpec) -> list[Variant]:
                             _variant(
                                 f"~{read}",
                                 "transliteration",
-                                f"'{variant.text}' written in another script, read with {how} (sound key {read})",
+                                f"'{variant.text}' written in another script, read with {how}"
+                                f" (sound key {read})",
                             )
                         )
     return out
@@ -268,7 +187,7 @@ class ScriptIndex:
                 key = variant.text[1:]
                 form = _Form(index, term, key)
                 # Spaced scripts: word by word ("tn|rs"); Chinese and Japanese: joined ("tnrs").
-                for probe in _deletions(key) | {key.replace("|", "")}:
+                for probe in deletions(key) | {key.replace("|", "")}:
                     self._keys.setdefault(probe, []).append(form)
                 first = key.split("|")[0]
                 self._firsts |= {first} | (
@@ -341,8 +260,11 @@ class ScriptIndex:
                         )
 
     def _unspaced(self, start: int, run: str):
-        """Chinese and Japanese: the name may start and end at any character; a
-        transliteration writes about one character per syllable of the name."""
+        """Hits in a run of Chinese or Japanese characters starting at ``start``.
+
+        The name may start and end at any character; a transliteration writes
+        about one character per syllable of the name.
+        """
         dots = [m.start() for m in _DOT_SPLIT.finditer(run)]
         for at in dots:
             # "拉尼娅·萨博": the first name ends at the dot, the surname starts after it.
@@ -358,7 +280,7 @@ class ScriptIndex:
                         names = form.term.payload.derived.split("'")[1].split()
                         if len(names) == 2 and all(
                             syllables(n) - 1 <= size <= 2 * syllables(n) + 1
-                            for n, size in zip(names, (a, b))
+                            for n, size in zip(names, (a, b), strict=True)
                         ):
                             yield (
                                 form.subject,
@@ -382,9 +304,9 @@ class ScriptIndex:
 
     def _lookup(self, key: str) -> list[tuple[_Form, bool]]:
         found: list[tuple[_Form, bool]] = []
-        for probe in _deletions(key):
+        for probe in deletions(key):
             for form in self._keys.get(probe, ()):
-                if all(f is not form for f, _ in found) and _close(form.key, key):
+                if all(f is not form for f, _ in found) and keys_close(form.key, key):
                     found.append((form, form.key == key))
         return found
 
@@ -392,26 +314,21 @@ class ScriptIndex:
 # Hebrew and Arabic write no short vowels, and the romanisation of Indic scripts drops
 # the inherent vowel ("राजरत्नम" reads "rajrtnm"): their lengths say little.
 _ABJAD = re.compile("[\u0590-\u06ff\u0750-\u077f\u0900-\u0dff]")
-
-
 _HANGUL = re.compile("[\uac00-\ud7af]")
-_VOWEL_GROUPS = re.compile("[aeiouy]+")
-
-
-def syllables(latin_word: str) -> int:
-    """Vowel groups of a Latin word: about the syllables a transliteration writes."""
-    return max(1, len(_VOWEL_GROUPS.findall(latin_word)))
 
 
 def _lengths_fit(form: _Form, words: list[tuple[int, int, str, str]]) -> bool:
-    """Each word shaped like the name's word, not only sharing its consonants: about as
-    many letters, starting with a vowel where the name does (alphabets that write
-    vowels), as many syllable blocks as the name has syllables (Hangul); abjads
-    (Arabic, Hebrew) write no short vowels and are exempt."""
+    """Whether each word is shaped like the name's word, not only sharing its consonants.
+
+    About as many letters, starting with a vowel where the name does
+    (alphabets that write vowels), as many syllable blocks as the name has
+    syllables (Hangul); abjads (Arabic, Hebrew) write no short vowels and are
+    exempt.
+    """
     latin = form.term.payload.derived.split("'")[1].split()
     if len(latin) != len(words):
         return False
-    for name_word, (_, _, _, word) in zip(latin, words):
+    for name_word, (_, _, _, word) in zip(latin, words, strict=True):
         if _ABJAD.search(word):
             # No shape to check: the sound key alone must be long enough to be specific.
             if len(form.key.replace("|", "")) < MIN_KEY + 1:
@@ -433,44 +350,6 @@ def _lengths_fit(form: _Form, words: list[tuple[int, int, str, str]]) -> bool:
     return True
 
 
-def _deletions(key: str) -> set[str]:
-    """The key, and with one consonant left out where the key is long enough to allow it."""
-    out = {key}
-    if len(key.replace("|", "")) >= MIN_KEY_FUZZY:
-        out |= {key[:i] + key[i + 1 :] for i in range(len(key)) if key[i] != "|"}
-    return {k for k in out if "||" not in k and not k.startswith("|") and not k.endswith("|")}
-
-
-def _close(a: str, b: str) -> bool:
-    """Word by word, at most one consonant inserted, deleted or changed over the whole
-    name, and only in keys long enough; never a word left with no consonant."""
-    if a == b:
-        return True
-    if a.count("|") != b.count("|"):
-        return False
-    if (
-        min(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY - 1
-        or max(len(a), len(b)) - a.count("|") < MIN_KEY_FUZZY
-    ):
-        return False
-    edits = 0
-    for x, y in zip(a.split("|"), b.split("|")):
-        if not x or not y or x[0] != y[0]:
-            return False  # never a word with no consonant, nor one that starts differently
-        if x == y:
-            continue
-        if abs(len(x) - len(y)) > 1:
-            return False
-        if len(x) == len(y):
-            edits += sum(p != q for p, q in zip(x, y))
-        else:
-            short, long = (x, y) if len(x) < len(y) else (y, x)
-            if not any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
-                return False
-            edits += 1
-    return edits <= 1
-
-
 def _gap_breaks(text: str, end: int, start: int) -> bool:
     """Whether what stands between two words stops a name (a sentence break, a line)."""
     gap = text[end:start]
@@ -478,10 +357,13 @@ def _gap_breaks(text: str, end: int, start: int) -> bool:
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
-    """A configured script form starts a word (Chinese and Japanese write no spaces;
-    Arabic and Hebrew fuse one-letter particles before a word). It may go on: Korean,
-    Indic, Turkic and Arabic writing attach case endings and particles to a name
-    (``송하은이``, ``નિરાલી શાહનો``), unless the form is one short word."""
+    """Whether a configured script form found at ``[start, end)`` stands as a word.
+
+    It must start a word (Chinese and Japanese write no spaces; Arabic and
+    Hebrew fuse one-letter particles before a word). It may go on: Korean,
+    Indic, Turkic and Arabic writing attach case endings and particles to a
+    name (``송하은이``, ``નિરાલી શાહનો``), unless the form is one short word.
+    """
     if _UNSPACED.search(text[start : start + 1]):
         return True
     before = text[start - 1 : start]

@@ -17,6 +17,8 @@ COUNTS = "counts"
 
 
 class MatchResult(typing.NamedTuple):
+    """What ``MatchSubjects`` produces."""
+
     mentions: beam.PCollection
     errors: beam.PCollection
     # (item id, number of subjects it mentions) for every item matched, zero
@@ -50,6 +52,7 @@ class MatchSubjects(beam.PTransform):
         self._subjects = tuple(subjects)
 
     def expand(self, items):
+        """Returns the mentions, the dead letters and the per-item subject counts."""
         # The counts output is declared with its type, so Beam knows the tag (and says nothing).
         out = items | "Match" >> beam.ParDo(_MatchFn(self._subjects)).with_output_types(
             typing.Any, **{COUNTS: tuple[str, int]}

@@ -23,7 +23,7 @@ exactly what is matched and why:
   and ``Daniel`` are other names than ``Javiera`` and ``Daniela``.
 * ``surname`` / ``first_name``: one part alone. These are *partial* forms:
   the matcher accepts them only with supporting context (see
-  ``mentionwatch.matching.context``).
+  ``mentionwatch.matching.weights``).
 
 Every form is folded (see ``normalize``): accents, case and look-alike
 letters do not create extra variants.
@@ -180,81 +180,105 @@ def _edits(word: str) -> list[tuple[str, str]]:
     return [(w, why) for w, why in out if w != word and len(w) >= 3 and w not in _COMMON_WORDS]
 
 
-def generate(subject: SubjectSpec) -> list[Variant]:
-    """Every name form of ``subject``, most specific first, one per folded text."""
-    found: dict[str, Variant] = {}
+class _Forms:
+    """Name forms collected in order; the first form of each folded text wins."""
 
-    def add(text: str, kind: str, strength: str, words: tuple[str, ...], derived: str) -> None:
+    def __init__(self) -> None:
+        self.found: dict[str, Variant] = {}
+
+    def add(
+        self, text: str, kind: str, strength: str, words: tuple[str, ...], derived: str
+    ) -> None:
         if not words or len("".join(words)) < 2:
             return
-        found.setdefault(text, Variant(text, kind, strength, words, derived))
+        self.found.setdefault(text, Variant(text, kind, strength, words, derived))
 
+
+def generate(subject: SubjectSpec) -> list[Variant]:
+    """Every name form of ``subject``, most specific first, one per folded text."""
+    forms = _Forms()
     given, surname = split_name(subject.name)
-    full = given + surname
+    _configured(subject, given + surname, forms)
+    if given and surname:
+        _derived(given, surname, forms)
+        _alias_first_names(subject, given[0], forms)
+    return _without_redundant_misspellings(forms.found)
+
+
+def _configured(subject: SubjectSpec, full: tuple[str, ...], forms: _Forms) -> None:
+    """The forms the operator wrote: the name, aliases, handles and hashtags."""
     # A one-word canonical name (a stage name) is what the operator tracks: full.
-    add(" ".join(full), "name", FULL, full, "configured name")
+    forms.add(" ".join(full), "name", FULL, full, "configured name")
     for alias in subject.aliases:
         words = words_of(alias)
         if len(words) >= 2 and any(len(w) == 1 for w in words):
             strength = INITIALS
         else:
             strength = FULL if len(words) >= 2 else PARTIAL
-        add(" ".join(fold(alias).split()), "alias", strength, words, "configured alias")
+        forms.add(" ".join(fold(alias).split()), "alias", strength, words, "configured alias")
     for handle in subject.handles:
         words = _handle_words(handle)
-        add("@" + "".join(words), "handle", FULL, words, f"configured handle {handle}")
+        forms.add("@" + "".join(words), "handle", FULL, words, f"configured handle {handle}")
     for tag in subject.hashtags:
         words = _camel_words(tag.lstrip("#"))
-        add("#" + "".join(words), "hashtag", FULL, words, f"configured hashtag {tag}")
-    if given and surname:
-        first, last = given[0], " ".join(surname)
-        add(
-            f"{first[0]}. {last}",
-            "initials",
-            INITIALS,
-            (first[0],) + surname,
-            "first initial + surname",
-        )
-        add(
-            f"{first} {surname[0][0]}.",
-            "initials",
-            INITIALS,
-            (first, surname[0][0]),
-            "first name + surname initial",
-        )
-        add(f"{last}, {' '.join(given)}", "inverted", INVERTED, surname + given, "surname first")
-        if len("".join(full)) >= 9:
-            for index, word in enumerate(full):
-                if len(word) < 4:
-                    continue
-                for spelled, why in _edits(word):
-                    if index < len(given) and word[:-1] == spelled and word[-1] in "aeo":
-                        continue  # "Javier" is not a misspelt "Javiera": another given name
-                    words = full[:index] + (spelled,) + full[index + 1 :]
-                    add(" ".join(words), "misspelling", MISSPELLING, words, f"{why} in '{word}'")
-        if len(surname) == 1 and len(surname[0]) >= 3:
-            add(last, "surname", PARTIAL, surname, "surname alone")
-        if len(first) >= 3:
-            add(first, "first_name", PARTIAL, (first,), "first name alone")
-        for alias in subject.aliases:
-            words = words_of(alias)
-            if len(words) >= 2 and words[0] in _TITLES and len(words[1]) >= 3:
-                words = words[1:]  # "Coach Essie": Essie is what people call her
-            if (
-                len(words) >= 2
-                and len(words[0]) >= 3
-                and words[0] != first
-                and words[0] not in _TITLES
-            ):
-                add(words[0], "first_name", PARTIAL, (words[0],), f"first word of alias '{alias}'")
-            elif (
-                len(words) == 1
-                and len(words[0]) >= 3
-                and words[0] != first
-                and len(words_of(alias)) == 2
-            ):
-                add(words[0], "first_name", PARTIAL, (words[0],), f"name in alias '{alias}'")
-    # A misspelling that equals a configured form of the same subject is that form.
+        forms.add("#" + "".join(words), "hashtag", FULL, words, f"configured hashtag {tag}")
+
+
+def _derived(given: tuple[str, ...], surname: tuple[str, ...], forms: _Forms) -> None:
+    """Forms generated from a name with a surname: initials, inverted, misspelt, parts."""
+    full = given + surname
+    first, last = given[0], " ".join(surname)
+    forms.add(
+        f"{first[0]}. {last}",
+        "initials",
+        INITIALS,
+        (first[0],) + surname,
+        "first initial + surname",
+    )
+    forms.add(
+        f"{first} {surname[0][0]}.",
+        "initials",
+        INITIALS,
+        (first, surname[0][0]),
+        "first name + surname initial",
+    )
+    forms.add(f"{last}, {' '.join(given)}", "inverted", INVERTED, surname + given, "surname first")
+    if len("".join(full)) >= 9:
+        for index, word in enumerate(full):
+            if len(word) < 4:
+                continue
+            for spelled, why in _edits(word):
+                if index < len(given) and word[:-1] == spelled and word[-1] in "aeo":
+                    continue  # "Javier" is not a misspelt "Javiera": another given name
+                words = full[:index] + (spelled,) + full[index + 1 :]
+                forms.add(" ".join(words), "misspelling", MISSPELLING, words, f"{why} in '{word}'")
+    if len(surname) == 1 and len(surname[0]) >= 3:
+        forms.add(last, "surname", PARTIAL, surname, "surname alone")
+    if len(first) >= 3:
+        forms.add(first, "first_name", PARTIAL, (first,), "first name alone")
+
+
+def _alias_first_names(subject: SubjectSpec, first: str, forms: _Forms) -> None:
+    """The name people call her by in an alias (``Coach Essie``, ``Essie M.``), alone."""
+    for alias in subject.aliases:
+        words = words_of(alias)
+        if len(words) >= 2 and words[0] in _TITLES and len(words[1]) >= 3:
+            words = words[1:]  # "Coach Essie": Essie is what people call her
+        if len(words) >= 2 and len(words[0]) >= 3 and words[0] != first and words[0] not in _TITLES:
+            forms.add(
+                words[0], "first_name", PARTIAL, (words[0],), f"first word of alias '{alias}'"
+            )
+        elif (
+            len(words) == 1
+            and len(words[0]) >= 3
+            and words[0] != first
+            and len(words_of(alias)) == 2
+        ):
+            forms.add(words[0], "first_name", PARTIAL, (words[0],), f"name in alias '{alias}'")
+
+
+def _without_redundant_misspellings(found: dict[str, Variant]) -> list[Variant]:
+    """The forms, less a misspelling that equals a configured form (it is that form)."""
     keys: dict[str, Variant] = {}
     for variant in found.values():
         previous = keys.get(variant.key + "/" + str(len(variant.words)))

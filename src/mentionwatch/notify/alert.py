@@ -27,11 +27,11 @@ from mentionwatch.timeutil import parse_time
 
 
 class UnreadableAlert(ValueError):
-    """The message is not an alert this version can deliver; the text says why (never the content)."""
+    """The message is not an alert this version can deliver; the text says why, not the content."""
 
 
 def _time_or_none(value: object) -> dt.datetime | None:
-    """A time from the message, or None when it is missing or not a time (alerts come from outside)."""
+    """A time from the message, or None when missing or not a time (alerts come from outside)."""
     try:
         return parse_time(value) if isinstance(value, str) else None
     except ValueError:
@@ -83,7 +83,8 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
     version = data.get("schema_version", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise UnreadableAlert(
-            f"schema_version {version!r} is newer than this notify understands ({SCHEMA_VERSION}); upgrade mentionwatch"
+            f"schema_version {version!r} is newer than this notify understands "
+            f"({SCHEMA_VERSION}); upgrade mentionwatch"
         )
     missing = [
         key

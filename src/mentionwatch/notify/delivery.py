@@ -78,6 +78,7 @@ class AlertDelivery:
 
     @property
     def first_sent_at(self) -> dt.datetime | None:
+        """When the first message about it was sent to anyone; None before that."""
         times = [d.at for d in self.deliveries if d.status == "sent" and d.at is not None]
         return min(times) if times else None
 
@@ -202,7 +203,7 @@ def state_counts(connection: sa.Connection, *, since: dt.datetime | None = None)
 def unreceived(
     connection: sa.Connection, *, published_before: dt.datetime, published_since: dt.datetime
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Published alerts the delivery side has not taken in: (alert id, stored body), oldest first."""
+    """Published alerts the delivery side has not taken in: (alert id, body), oldest first."""
     alerts, received = schema.alerts, schema.notify_received
     rows = connection.execute(
         sa.select(alerts.c.alert_id, alerts.c.body)
@@ -221,8 +222,11 @@ def unreceived(
 def overdue(
     connection: sa.Connection, *, published_before: dt.datetime, published_since: dt.datetime
 ) -> list[AlertDelivery]:
-    """Alerts published in the window, ``published_before`` or earlier, that nobody has been told
-    about (and not waiting in a digest), and that the operator has not been told about yet."""
+    """Alerts published in the window, ``published_before`` or earlier, that reached nobody.
+
+    Alerts waiting in a digest do not count, nor those the operator has
+    already been told about.
+    """
     alerts, received = schema.alerts, schema.notify_received
     ids = (
         connection.execute(

@@ -63,7 +63,8 @@ class NotifyStore(HistoryStore):
             "noticed_at": None,
         }
         with self.transaction() as connection:
-            connection.execute(  # a row written by an overdue notice only says the operator was told
+            # A row written by an overdue notice only says the operator was told.
+            connection.execute(
                 table.update()
                 .where(table.c.alert_id == alert_id, table.c.via == delivery.NOT_RECEIVED)
                 .values(via=via, outcome=outcome, received_at=parse_time(now))
@@ -105,7 +106,7 @@ class NotifyStore(HistoryStore):
             }
             for a in alert_ids
         ]
-        self._upsert(table, rows, ["alert_id"])  # alerts never taken in get a row that says so
+        self.upsert(table, rows, ["alert_id"])  # alerts never taken in get a row that says so
         with self.transaction() as connection:
             connection.execute(
                 table.update()
@@ -116,6 +117,7 @@ class NotifyStore(HistoryStore):
     # ------------------------------------------------------------------ deliveries
 
     def delivery_status(self, ref: str, recipient: str, channel: str) -> str | None:
+        """``sent`` or ``dead`` once the channel is settled for ``ref``; None before."""
         table = schema.notify_deliveries
         with self.transaction() as connection:
             return connection.execute(
@@ -137,6 +139,7 @@ class NotifyStore(HistoryStore):
         error: str | None = None,
         now: dt.datetime,
     ) -> None:
+        """Records (or updates) how one channel's delivery of ``ref`` went."""
         row = {
             "ref": ref,
             "recipient": recipient,
@@ -148,7 +151,7 @@ class NotifyStore(HistoryStore):
             "last_error": error[:2000] if error else None,
             "updated_at": parse_time(now),
         }
-        self._upsert(
+        self.upsert(
             schema.notify_deliveries,
             [row],
             ["ref", "recipient", "channel"],
@@ -156,6 +159,7 @@ class NotifyStore(HistoryStore):
         )
 
     def deliveries(self, **where: Any) -> list[dict[str, Any]]:
+        """The ``notify_deliveries`` rows whose columns equal ``where``, oldest update first."""
         table = schema.notify_deliveries
         statement = sa.select(table).order_by(table.c.updated_at)
         for column, value in where.items():
@@ -174,7 +178,7 @@ class NotifyStore(HistoryStore):
         due_at: dt.datetime,
         now: dt.datetime,
     ) -> None:
-        """Queues ``alert`` for ``recipient``'s digest; a second call for the same pair changes nothing."""
+        """Queues ``alert`` for ``recipient``'s digest; queueing the same pair again is a no-op."""
         row = {
             "alert_id": alert.alert_id,
             "recipient": recipient,
@@ -189,7 +193,7 @@ class NotifyStore(HistoryStore):
             "digest_id": None,
             "sent_at": None,
         }
-        self._upsert(schema.notify_digest_queue, [row], ["alert_id", "recipient"])
+        self.upsert(schema.notify_digest_queue, [row], ["alert_id", "recipient"])
 
     def due_recipients(self, now: dt.datetime | None) -> list[str]:
         """Recipients with a queued entry due by ``now`` (every recipient with one, if None)."""
@@ -246,6 +250,7 @@ class NotifyStore(HistoryStore):
         return found
 
     def finish_digest(self, digest: str, now: dt.datetime) -> None:
+        """Marks every entry of ``digest`` sent at ``now``."""
         table = schema.notify_digest_queue
         with self.transaction() as connection:
             connection.execute(
@@ -255,6 +260,7 @@ class NotifyStore(HistoryStore):
             )
 
     def queue(self, **where: Any) -> list[dict[str, Any]]:
+        """The ``notify_digest_queue`` rows whose columns equal ``where``, oldest first."""
         table = schema.notify_digest_queue
         statement = sa.select(table).order_by(table.c.queued_at, table.c.alert_id)
         for column, value in where.items():
@@ -263,6 +269,7 @@ class NotifyStore(HistoryStore):
             return [dict(row) for row in connection.execute(statement).mappings()]
 
     def last_digest_at(self, recipient: str) -> dt.datetime | None:
+        """When ``recipient``'s last digest was sent; None if none was."""
         table = schema.notify_digest_queue
         with self.transaction() as connection:
             value = connection.execute(
@@ -296,7 +303,7 @@ class NotifyStore(HistoryStore):
             "time": parse_time(now),
             "resolved_at": None,
         }
-        self._upsert(
+        self.upsert(
             schema.notify_dead_letters,
             [row],
             ["ref", "recipient", "channel"],
@@ -315,6 +322,7 @@ class NotifyStore(HistoryStore):
             )
 
     def dead_letters(self, *, unresolved_only: bool = True) -> list[dict[str, Any]]:
+        """The notification dead letters (only open ones by default), oldest first."""
         table = schema.notify_dead_letters
         statement = sa.select(table).order_by(table.c.id)
         if unresolved_only:
@@ -323,6 +331,7 @@ class NotifyStore(HistoryStore):
             return [dict(row) for row in connection.execute(statement).mappings()]
 
     def resolve_dead_letter(self, letter_id: int, now: dt.datetime) -> None:
+        """Marks a dead letter delivered at last (it stays, resolved, for the record)."""
         table = schema.notify_dead_letters
         with self.transaction() as connection:
             connection.execute(
@@ -332,6 +341,7 @@ class NotifyStore(HistoryStore):
     def note_dead_letter_attempt(
         self, letter_id: int, error: str, attempts: int, now: dt.datetime
     ) -> None:
+        """Records a failed redelivery: the new error, and ``attempts`` more attempts."""
         table = schema.notify_dead_letters
         with self.transaction() as connection:
             connection.execute(

@@ -1,6 +1,6 @@
-"""``mentionwatch notify``'s run loops: the alerts subscription in, ``Notifier.handle`` per message.
+"""The alerts subscription in, ``Notifier.handle`` per message: the two ways to read it.
 
-Two modes, one rule: a message is acknowledged only when ``Notifier.handle``
+One rule for both: a message is acknowledged only when ``Notifier.handle``
 answers ``ACK`` (every immediate delivery done or dead-lettered, digest
 entries durably queued); otherwise it goes back to Pub/Sub.
 
@@ -16,12 +16,13 @@ entries durably queued); otherwise it goes back to Pub/Sub.
 * **once** (``--once``, ``AlertDrain``): drains the subscription with
   synchronous pulls of up to ``max_messages`` (handled in parallel, their ack
   deadlines extended while they run), stops after ``idle`` seconds without a
-  message (or ``wait`` seconds if none came at all), then flushes due digests
-  (every queued one with ``flush_all``). For cron, the demo and tests. A
-  drain uses plain pulls because only they can tell "the subscription is
-  empty"; they also pick up at once messages a stopped service handed back
-  (Google's emulator redelivers those to a new streaming pull only after
-  their ack deadline).
+  message (or ``wait`` seconds if none came at all). For cron, the demo and
+  tests. A drain uses plain pulls because only they can tell "the
+  subscription is empty"; they also pick up at once messages a stopped
+  service handed back (Google's emulator redelivers those to a new streaming
+  pull only after their ack deadline).
+
+``notify.run.run_notify`` picks one and runs it.
 """
 
 from __future__ import annotations
@@ -29,16 +30,12 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
-import pathlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
+from collections.abc import Sequence
 
-from mentionwatch.config import LoadedConfig
-from mentionwatch.notify.clock import Clock
-from mentionwatch.notify.service import ACK, NACK, Interrupted, Notifier, NotifyReport
-from mentionwatch.notify.store import NotifyStore
+from mentionwatch.notify.sending import Interrupted
+from mentionwatch.notify.service import ACK, NACK, Notifier
 from mentionwatch.pubsub.admin import PubSubUnavailable
 from mentionwatch.pubsub.clients import subscriber_client
 from mentionwatch.store.engine import StoreUnavailable
@@ -48,10 +45,6 @@ _log = logging.getLogger(__name__)
 LEASE_S = 60  # ack deadline a drain keeps extending for messages it is still handling
 MAX_BUG_RETRIES = 5
 NACK_DELAY_S = 2.0  # pause before handing back a message that could not be handled now
-
-
-class NotifyConfigMissing(ValueError):
-    """The config has no ``notify`` or ``pubsub`` block."""
 
 
 def check_subscription(subscriber, path: str, host: str | None, timeout: float = 10.0) -> None:
@@ -74,7 +67,7 @@ def check_subscription(subscriber, path: str, host: str | None, timeout: float =
 
 
 class _Handler:
-    """``Notifier.handle`` with a guard: a message that crashes it is retried, then kept as a dead letter."""
+    """``Notifier.handle`` guarded: a message that crashes it is retried, then dead-lettered."""
 
     def __init__(self, notifier: Notifier):
         self.notifier = notifier
@@ -91,7 +84,7 @@ class _Handler:
         if count < MAX_BUG_RETRIES:
             return NACK
         try:
-            self.notifier.dead_letter(
+            self.notifier.courier.dead_letter(
                 ref=f"message:{message_id}",
                 recipient="",
                 channel="",
@@ -122,7 +115,8 @@ def _hand_back(subscriber, subscription: str, ack_ids: Sequence[str]) -> None:
         _log.info("handed %d unfinished message(s) back to Pub/Sub", len(ack_ids))
     except Exception as exc:  # noqa: BLE001 - they come back anyway when their ack deadline passes
         _log.warning(
-            "could not hand %d message(s) back to Pub/Sub (%s); they return after their ack deadline",
+            "could not hand %d message(s) back to Pub/Sub (%s); "
+            "they return after their ack deadline",
             len(ack_ids),
             exc,
         )
@@ -157,7 +151,8 @@ class AlertStream:
             with self._lock:
                 self._handed_back.append(message.ack_id)  # handed back once the stream is closed
         else:
-            # Not now (the store is down, or a bug): wait a little so a redelivery is not a tight loop.
+            # Not now (the store is down, or a bug): wait a little, so a redelivery is not a
+            # tight loop.
             self.notifier.stop.wait(self.nack_delay)
             message.nack()
 
@@ -189,6 +184,11 @@ class AlertStream:
             future.result(timeout=60)  # blocks until the stream and the callbacks are done
 
     def run(self, stop: threading.Event) -> None:
+        """Listens until ``stop`` is set, flushing digests and reconciling on their intervals.
+
+        Raises:
+          PubSubUnavailable: the subscription cannot be read.
+        """
         subscriber = subscriber_client(self.host)
         try:
             check_subscription(subscriber, self.subscription, self.host)
@@ -210,11 +210,12 @@ class AlertStream:
                         self._flush()
                         next_flush = time.monotonic() + delivery.flush_interval_s
                     if time.monotonic() >= next_reconcile:
-                        missed = reconcile(self.notifier)
+                        missed = reconcile_or_log(self.notifier)
                         next_reconcile = time.monotonic() + delivery.reconcile_interval_s
                         if missed and not stop.is_set():
-                            # Pub/Sub held back alerts the store says were published: a stalled stream
-                            # (the emulator can keep sending to a dead one). Open a fresh one.
+                            # Pub/Sub held back alerts the store says were published: a
+                            # stalled stream (the emulator can keep sending to a dead one).
+                            # Open a fresh one.
                             _log.warning(
                                 "the streaming pull missed %d alert(s); reconnecting", missed
                             )
@@ -230,8 +231,11 @@ class AlertStream:
             subscriber.close()
 
 
-def reconcile(notifier: Notifier) -> int:
-    """``Notifier.reconcile``; a store outage or a stop is logged, never raised (the next round retries)."""
+def reconcile_or_log(notifier: Notifier) -> int:
+    """``Notifier.reconcile``; a store outage or a stop is logged, never raised (0 is returned).
+
+    The next round tries again.
+    """
     try:
         return notifier.reconcile()
     except StoreUnavailable as exc:
@@ -266,6 +270,14 @@ class AlertDrain:
         return list(response.received_messages)
 
     def run(self, stop: threading.Event, *, wait: float, idle: float) -> None:
+        """Pulls and handles until ``stop``, or the subscription stays empty.
+
+        It waits up to ``wait`` seconds for a first message, then ``idle``
+        seconds after each batch.
+
+        Raises:
+          PubSubUnavailable: the subscription cannot be read.
+        """
         subscriber = subscriber_client(self.host)
         pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.max_messages, thread_name_prefix="notify"
@@ -273,7 +285,7 @@ class AlertDrain:
         try:
             check_subscription(subscriber, self.subscription, self.host)
             _log.info("draining %s (at most %d in flight)", self.subscription, self.max_messages)
-            reconcile(self.notifier)  # what a previous notify (or Pub/Sub) left behind
+            reconcile_or_log(self.notifier)  # what a previous notify (or Pub/Sub) left behind
             quiet_since, patience = time.monotonic(), wait
             while not stop.is_set():
                 received = self._pull(subscriber, timeout=max(1.0, min(5.0, patience)))
@@ -317,87 +329,3 @@ class AlertDrain:
                 NACK_DELAY_S
             )  # the store is down: do not pull them straight back
         _hand_back(subscriber, self.subscription, refused)
-
-
-def run_notify(
-    loaded: LoadedConfig,
-    host: str | None,
-    *,
-    once: bool = False,
-    flush_all: bool = False,
-    retry_dead_letters: bool = False,
-    stop: threading.Event | None = None,
-    clock: Clock | None = None,
-    env: Mapping[str, str] | None = None,
-    base_dir: pathlib.Path | None = None,
-    console: TextIO | None = None,
-    wait: float = 10.0,
-    idle: float = 2.0,
-    keep_received: bool = False,
-    on_delivered: Callable[[str], None] | None = None,
-) -> NotifyReport:
-    """Runs ``mentionwatch notify`` for ``loaded``; returns what it did.
-
-    Args:
-      once: drain and return instead of running until ``stop`` is set.
-      flush_all: with ``once``, send every queued digest at the end, due or not.
-      retry_dead_letters: first try every open notification dead letter again.
-      clock, env, base_dir, console: the edges, injectable for tests and the
-        demo (time; where secrets come from; what relative file-channel
-        directories resolve against; where the console channel writes).
-      wait, idle: with ``once``, how long to wait for the first message, and
-        how long the subscription must stay empty before the drain ends.
-      keep_received: keep every received alert body in the report.
-      on_delivered: called with one masked line per settled delivery.
-
-    Raises:
-      NotifyConfigMissing: no ``notify`` or ``pubsub`` block.
-      ChannelSetupError: a channel's secret is not in the environment.
-      PubSubUnavailable: the subscription cannot be read.
-      StoreUnavailable: the store cannot be opened.
-    """
-    config = loaded.config
-    if config.notify is None:
-        raise NotifyConfigMissing(
-            f"{loaded.path}: has no 'notify' block; add one (see docs/alerts.md)"
-        )
-    if config.pubsub is None:
-        raise NotifyConfigMissing(
-            f"{loaded.path}: has no 'pubsub' block; notify reads alerts from Pub/Sub"
-        )
-    settings = config.notify
-    stop = stop or threading.Event()
-    store = NotifyStore(config.store.url)
-    try:
-        notifier = Notifier.from_settings(
-            settings,
-            [s.name for s in config.subjects],
-            store,
-            env=env,
-            base_dir=base_dir or loaded.base_dir,
-            console=console,
-            clock=clock,
-            stop=stop,
-            keep_received=keep_received,
-            on_delivered=on_delivered,
-        )
-        try:
-            if retry_dead_letters:
-                notifier.retry_dead_letters()
-            notifier.flush_digests()  # finish what a previous run left, send what fell due while it was down
-            path = config.pubsub.subscription_path(config.pubsub.subscriptions.alerts)
-            limit = settings.delivery.max_messages
-            if once:
-                AlertDrain(notifier, path, host, max_messages=limit).run(stop, wait=wait, idle=idle)
-                if not stop.is_set():
-                    reconcile(notifier)
-                    notifier.flush_digests(force=flush_all)
-            else:
-                AlertStream(notifier, path, host, max_messages=limit).run(stop)
-        except Interrupted:
-            pass  # a stop while a digest or a dead letter waited to retry: the store keeps it for the next run
-        finally:
-            notifier.close()
-    finally:
-        store.close()
-    return notifier.report

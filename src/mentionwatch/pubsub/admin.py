@@ -46,7 +46,8 @@ def ensure_resources(
     from google.api_core import exceptions, retry
 
     created: list[str] = []
-    # A total deadline per call: the clients' default retry would keep an unreachable host busy for minutes.
+    # A total deadline per call: the clients' default retry would keep an
+    # unreachable host busy for minutes.
     bounded = {"timeout": timeout, "retry": retry.Retry(deadline=timeout)}
     publisher = publisher_client(host)
     subscriber = subscriber_client(host)
@@ -95,7 +96,8 @@ def check_reachable(settings: PubSubSettings, host: str | None, timeout: float =
         )
     except exceptions.NotFound:
         raise PubSubUnavailable(
-            f"topic {topic} does not exist on {_where(host)}; create it with: mentionwatch pubsub up CONFIG"
+            f"topic {topic} does not exist on {_where(host)}; "
+            "create it with: mentionwatch pubsub up CONFIG"
         ) from None
     except (exceptions.GoogleAPICallError, exceptions.RetryError) as exc:
         hint = (

@@ -13,6 +13,7 @@ from typing import Any
 
 
 def publisher_client(emulator_host: str | None, **kwargs: Any):
+    """A ``PublisherClient`` for the emulator at ``emulator_host``, or for Google Cloud if None."""
     from google.cloud import pubsub_v1
 
     if not emulator_host:
@@ -25,6 +26,7 @@ def publisher_client(emulator_host: str | None, **kwargs: Any):
 
 
 def subscriber_client(emulator_host: str | None):
+    """A ``SubscriberClient`` for the emulator at ``emulator_host``, or for Google Cloud if None."""
     from google.cloud import pubsub_v1
 
     if not emulator_host:

@@ -23,6 +23,8 @@ import tempfile
 import time
 from typing import Self
 
+from mentionwatch.processes import stop_process_group
+
 _log = logging.getLogger(__name__)
 
 
@@ -31,6 +33,7 @@ class EmulatorError(RuntimeError):
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -99,6 +102,7 @@ class PubSubEmulator:
 
     @property
     def endpoint(self) -> str:
+        """``HOST:PORT`` for clients (``emulator_host`` everywhere else)."""
         return f"{self.host}:{self.port}"
 
     def _check_port_free(self) -> None:
@@ -108,11 +112,19 @@ class PubSubEmulator:
                 sock.bind((self.host, self.port))
             except OSError:
                 raise EmulatorError(
-                    f"port {self.port} on {self.host} is already in use (another emulator or watch still running?"
-                    f" see: ss -ltnp 'sport = :{self.port}'); stop it, or set pubsub.emulator_host to a free port"
+                    f"port {self.port} on {self.host} is already in use "
+                    "(another emulator or watch still running?"
+                    f" see: ss -ltnp 'sport = :{self.port}'); stop it, "
+                    "or set pubsub.emulator_host to a free port"
                 ) from None
 
     def start(self) -> PubSubEmulator:
+        """Starts the emulator and waits until it accepts connections; returns self.
+
+        Raises:
+          EmulatorError: the port is taken, no launcher is installed, or the
+            emulator exited or did not start in time (with its log's tail).
+        """
         self._check_port_free()
         command = find_launcher()
         if command[-1] == "start":  # the gcloud wrapper takes one flag
@@ -166,18 +178,11 @@ class PubSubEmulator:
             return "(no emulator log)"
 
     def stop(self) -> None:
+        """Stops the emulator (SIGTERM, then SIGKILL after 10 s) and removes its log."""
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_process_group(process, signal.SIGTERM, timeout=10)
         if self._log_file is not None:
             self._log_file.close()
             with contextlib.suppress(OSError):
@@ -186,6 +191,7 @@ class PubSubEmulator:
 
     @property
     def running(self) -> bool:
+        """Whether the emulator process is alive."""
         return self._process is not None and self._process.poll() is None
 
     def __enter__(self) -> Self:

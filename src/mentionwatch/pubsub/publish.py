@@ -36,17 +36,23 @@ ERRORS = "errors"
 
 
 class PublishResult(typing.NamedTuple):
+    """What ``PublishAlerts`` produces: alerts published, dead letters for those kept pending."""
+
     published: beam.PCollection
     errors: beam.PCollection
 
 
 def encode(alert: Alert) -> bytes:
+    """An alert's message body: its JSON, keys sorted, UTF-8."""
     return json.dumps(alert.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def publish_notice(client, topic: str, body: bytes, what: str, **attributes: str) -> bool:
-    """Publishes one operator notice (source health, items given up) and waits for Pub/Sub's answer;
-    a refusal is logged, never raised (the caller has logged the notice itself)."""
+    """Publishes one operator notice (source health, items given up) and waits for the answer.
+
+    Returns whether Pub/Sub accepted it; a refusal is logged, never raised
+    (the caller has logged the notice itself).
+    """
     try:
         client.publish(topic, body, **attributes).result(timeout=30)
     except Exception as exc:  # noqa: BLE001 - the client raises many types; all mean "not published"
@@ -89,6 +95,7 @@ class AlertPublisher:
         return sent, failed
 
     def close(self) -> None:
+        """Stops the client (sends what is still batched)."""
         self._client.stop()
 
 
@@ -162,6 +169,7 @@ class PublishAlerts(beam.PTransform):
         self._max_batch = max_batch
 
     def expand(self, alerts):
+        """Returns the alerts published (or recorded locally) and the dead letters."""
         batches = alerts | "Batch" >> beam.BatchElements(
             min_batch_size=1, max_batch_size=self._max_batch
         )

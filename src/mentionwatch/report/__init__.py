@@ -1,4 +1,4 @@
-"""The analyst report (``mentionwatch report``): queries, pile-on episodes, charts, one HTML page."""
+"""The analyst report (``mentionwatch report``): queries, pile-on episodes, charts, one page."""
 
 from mentionwatch.report.build import PileOnSettings, Report, build_report, write_report
 

@@ -25,6 +25,8 @@ from mentionwatch.store.db import HistoryStore
 
 @dataclasses.dataclass(frozen=True)
 class PileOnSettings:
+    """What counts as a pile-on: window length, baseline days, sigmas, minimum count."""
+
     window_s: int = 3600
     baseline_days: int = 14
     sigmas: float = 3.0
@@ -32,11 +34,14 @@ class PileOnSettings:
 
     @classmethod
     def from_config(cls, block) -> PileOnSettings:
+        """The settings of a config's ``alerts.pile_on`` block."""
         return cls(block.window_s, block.baseline_days, block.sigmas, block.min_count)
 
 
 @dataclasses.dataclass(frozen=True)
 class Report:
+    """Everything one report shows, queried once; rendered by ``html.render``."""
+
     window: queries.Window
     generated_at: dt.datetime
     totals: dict[str, int]
@@ -141,6 +146,7 @@ def build_report(
     subjects: Sequence[str] = (),
     pile_on: PileOnSettings | None = None,
 ) -> Report:
+    """Queries the history store for the period and builds the report with its charts."""
     pile_on = pile_on or PileOnSettings()
     window = queries.Window(since, until, tuple(subjects))
     timings: dict[str, float] = {}

@@ -39,6 +39,8 @@ DPI = 110
 
 @dataclasses.dataclass(frozen=True)
 class Chart:
+    """One chart as PNG bytes, with its legend series and a text description."""
+
     name: str  # file stem, e.g. "volume"
     title: str
     png: bytes
@@ -106,10 +108,10 @@ def volume_chart(days: Sequence[str], counts: Mapping[str, Sequence[int]]) -> Ch
         "volume",
         "Mention volume per day, by label",
         _png(figure),
-        tuple(LABEL_NAMES[l] for l in labels),
-        tuple(LABEL_COLORS[l] for l in labels),
-        f"Stacked bar chart of mentions per day from {days[0] if days else '?'} to {days[-1] if days else '?'}; "
-        f"{total} mentions in all.",
+        tuple(LABEL_NAMES[label] for label in labels),
+        tuple(LABEL_COLORS[label] for label in labels),
+        f"Stacked bar chart of mentions per day from {days[0] if days else '?'}"
+        f" to {days[-1] if days else '?'}; {total} mentions in all.",
     )
 
 
@@ -143,7 +145,10 @@ def types_chart(counts: Mapping[str, int], types: Sequence[str]) -> Chart:
 
 
 def _plain(text: str) -> str:
-    """Text from the history shown as written: matplotlib reads ``$…$`` as math (and fails on a lone ``$``)."""
+    """Text from the history, escaped to be shown as written.
+
+    matplotlib reads ``$…$`` as math (and fails on a lone ``$``).
+    """
     return text.replace("$", r"\$")
 
 

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 
 @dataclasses.dataclass(frozen=True)
 class Episode:
+    """A run of elevated windows of one subject: when, its peak and total harassment."""
+
     subject: str
     start: dt.datetime
     end: dt.datetime  # exclusive
@@ -31,6 +33,8 @@ class Episode:
 
 @dataclasses.dataclass(frozen=True)
 class ElevatedWindow:
+    """One window whose harassment count exceeded its threshold."""
+
     bucket: int
     count: int
     threshold: float
@@ -45,7 +49,7 @@ def elevated_windows(
     sigmas: float,
     min_count: int,
 ) -> list[ElevatedWindow]:
-    """Windows in ``[first, last)`` whose count beats their own baseline (see the module docstring)."""
+    """Windows in ``[first, last)`` whose count beats their own baseline (see the module doc)."""
     baseline_windows = max(1, baseline_windows)
     total = total_sq = 0.0
     for index in range(first - baseline_windows, first):
@@ -76,7 +80,10 @@ def find_episodes(
     sigmas: float,
     min_count: int,
 ) -> list[Episode]:
-    """Episodes per subject from ``(subject, window index, count)`` rows (``queries.harassment_windows``)."""
+    """Episodes per subject from ``(subject, window index, count)`` rows.
+
+    The rows are those of ``queries.harassment_windows``.
+    """
     by_subject: dict[str, dict[int, int]] = {}
     for subject, bucket, count in rows:
         by_subject.setdefault(subject, {})[bucket] = count

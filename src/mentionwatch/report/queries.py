@@ -58,6 +58,7 @@ def _in_window(window: Window, *, since: dt.datetime | None = None) -> list[sa.C
 
 
 def volume_by_day_statement(dialect: str, window: Window) -> sa.Select:
+    """SELECT of (day, label, mentions) in the window, by day and label."""
     m = schema.mentions
     day = day_bucket(dialect, m.c.occurred_at).label("day")
     return (
@@ -75,6 +76,7 @@ def volume_by_day(connection: sa.Connection, window: Window) -> list[tuple[str, 
 
 
 def top_repromoters_statement(window: Window, by: str, limit: int = 10) -> sa.Select:
+    """SELECT of the top re-promoting sources, domains or authors (``by``)."""
     m = schema.mentions
     column = {"source": m.c.source, "domain": m.c.domain, "author": m.c.author}[by]
     return (
@@ -103,6 +105,7 @@ def top_repromoters(
 
 
 def harassment_by_type_statement(window: Window) -> sa.Select:
+    """SELECT of harassing mentions per harassment type in the window."""
     m = schema.mentions
     return (
         sa.select(m.c.harassment_type, sa.func.count().label("n"))
@@ -112,6 +115,7 @@ def harassment_by_type_statement(window: Window) -> sa.Select:
 
 
 def harassment_by_type(connection: sa.Connection, window: Window) -> dict[str, int]:
+    """Harassment type (``unspecified`` when none) → harassing mentions."""
     statement = harassment_by_type_statement(window)
     return {(r.harassment_type or "unspecified"): int(r.n) for r in connection.execute(statement)}
 
@@ -119,6 +123,7 @@ def harassment_by_type(connection: sa.Connection, window: Window) -> dict[str, i
 def harassment_windows_statement(
     dialect: str, window: Window, *, window_s: int, baseline_days: int
 ) -> sa.Select:
+    """SELECT of (subject, window index, harassment) from the baseline start."""
     m = schema.mentions
     bucket = epoch_bucket(dialect, m.c.occurred_at, window_s).label("bucket")
     return (
@@ -135,7 +140,7 @@ def harassment_windows_statement(
 def harassment_windows(
     connection: sa.Connection, window: Window, *, window_s: int, baseline_days: int
 ) -> list[tuple[str, int, int]]:
-    """(subject, window index, harassment mentions) from ``baseline_days`` before the period to its end."""
+    """(subject, window index, harassment) rows, ``baseline_days`` before the period to its end."""
     statement = harassment_windows_statement(
         connection.dialect.name, window, window_s=window_s, baseline_days=baseline_days
     )
@@ -143,6 +148,7 @@ def harassment_windows(
 
 
 def pile_on_alerts_statement(window: Window) -> sa.Select:
+    """SELECT of the pile-on alerts created in the window."""
     a = schema.alerts
     statement = (
         sa.select(a.c.alert_id, a.c.subject, a.c.count, a.c.created_at, a.c.status)
@@ -170,6 +176,7 @@ def pile_on_alerts(connection: sa.Connection, window: Window) -> list[dict[str, 
 
 
 def alert_counts_statement(window: Window) -> sa.Select:
+    """SELECT of alerts created in the window, counted by status."""
     a = schema.alerts
     statement = (
         sa.select(a.c.status, sa.func.count().label("n"))
@@ -221,6 +228,7 @@ def source_health(connection: sa.Connection, window: Window) -> list[dict[str, A
 
 
 def dead_letters_statement(window: Window) -> sa.Select:
+    """SELECT of the window's dead letters by stage and reference (top 50)."""
     letters = schema.dead_letters
     return (
         sa.select(
@@ -237,7 +245,10 @@ def dead_letters_statement(window: Window) -> sa.Select:
 
 
 def dead_letters_by_stage(connection: sa.Connection, window: Window) -> list[dict[str, Any]]:
-    """Dead letters in the period by stage and reference (feeds the scan reads have no feed_state row)."""
+    """Dead letters in the period by stage and reference.
+
+    Feeds the scan reads have no feed_state row: their failures are only here.
+    """
     statement = dead_letters_statement(window)
     return [
         {"stage": r.stage, "ref": r.ref, "count": int(r.n), "last": parse_time(r.last)}
@@ -246,6 +257,7 @@ def dead_letters_by_stage(connection: sa.Connection, window: Window) -> list[dic
 
 
 def top_severity_statement(window: Window, limit: int = 25) -> sa.Select:
+    """SELECT of the highest-severity harassing or re-promoting mentions."""
     m, items, alerts = schema.mentions, schema.items, schema.alerts
     rank = sa.case(SEVERITY_RANK, value=m.c.severity, else_=0)
     own_alert = sa.and_(
@@ -315,7 +327,10 @@ def top_severity(
 def report_statements(
     dialect: str, window: Window, *, window_s: int = 3600, baseline_days: int = 14
 ) -> dict[str, sa.Select]:
-    """Every mentions/alerts query of the report by name (the benchmark and the index tests explain these)."""
+    """Every mentions/alerts query of the report by name.
+
+    The benchmark and the index tests explain these.
+    """
     return {
         "volume per day by label": volume_by_day_statement(dialect, window),
         "harassment by type": harassment_by_type_statement(window),
@@ -333,7 +348,10 @@ def report_statements(
 
 
 def alert_delivery(connection: sa.Connection, window: Window) -> list[Any]:
-    """Every alert made in the period with where it stands on its way to people (``notify.delivery``)."""
+    """Every alert made in the period, with where it stands on its way to people.
+
+    The states are those of ``notify.delivery``.
+    """
     from mentionwatch.notify import delivery
 
     alerts = delivery.alert_deliveries(

@@ -12,7 +12,7 @@ platform pages, the request for the next page:
                                   │
                                   └── next ──► Request ... (up to max_pages)
 
-The generic poll loop (``mentionwatch.sources.poll``) drives it: politeness,
+The generic poll loop (``mentionwatch.sources.poll_once``) drives it: politeness,
 credentials, rate limits, Retry-After, the page bound and the cursor are
 handled there once, so a source module only knows its platform's URLs and
 JSON. Adding a source is one module with a ``Source`` subclass, registered in
@@ -31,7 +31,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from mentionwatch.sources.feeds import EntryError, RawEntry, parse_iso_timestamp
+from mentionwatch.sources.entries import EntryError, RawEntry, parse_iso_timestamp
 from mentionwatch.sources.http import FetchResult
 
 
@@ -67,6 +67,7 @@ class SourceSpec:
     alert_after_failures: int = 3
 
     def option(self, key: str, default: Any = None) -> Any:
+        """The source option ``key`` (from its config block), or ``default``."""
         return dict(self.options).get(key, default)
 
 
@@ -119,6 +120,7 @@ class RateLimit:
     reset_s: float | None
 
     def exhausted(self, reserve: float) -> bool:
+        """Whether the platform reports ``reserve`` requests left or fewer."""
         return self.remaining is not None and self.remaining <= reserve
 
 
@@ -139,7 +141,7 @@ class Source:
         """Entries and the next request from one response.
 
         Raises:
-          PageError (or feeds.FeedError): the body is not a page of this
+          PageError (or entries.FeedError): the body is not a page of this
             platform; the poll fails and becomes one dead letter.
         """
         raise NotImplementedError
@@ -165,10 +167,12 @@ class BearerTokenAuth:
     """
 
     def has_credentials(self, spec: SourceSpec, environ: Mapping[str, str]) -> bool:
+        """Whether the variable named by ``access_token_env`` holds a token."""
         name = spec.option("access_token_env")
         return bool(name and environ.get(name))
 
     def credentials(self, spec: SourceSpec, session: Session) -> dict[str, str]:
+        """``Authorization: Bearer <token>``, or no headers without a token."""
         if not self.has_credentials(spec, session.environ):
             return {}
         return {"Authorization": f"Bearer {session.environ[spec.option('access_token_env')]}"}
@@ -188,7 +192,7 @@ class Session:
         self.tokens: dict[tuple[str, ...], tuple[str, float]] = {}
 
 
-# --------------------------------------------------------------------------- helpers for source modules
+# ------------------------------------------------------------------ helpers for source modules
 
 # What converting one post raises when the post is not what the platform documents.
 POST_ERRORS = (PageError, EntryError, KeyError, TypeError, ValueError, AttributeError)
@@ -214,7 +218,10 @@ def convert_each(
         try:
             entry = convert(post)
         except POST_ERRORS as exc:
-            error = f"{spec.kind} post {index} of the page could not be read: {type(exc).__name__}: {exc}"
+            error = (
+                f"{spec.kind} post {index} of the page could not be read: "
+                f"{type(exc).__name__}: {exc}"
+            )
             entry = RawEntry(
                 source=spec.name,
                 feed_url=spec.url,

@@ -33,7 +33,6 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import (
     BearerTokenAuth,
     Page,
@@ -48,6 +47,7 @@ from mentionwatch.sources.base import (
     with_query,
     with_text,
 )
+from mentionwatch.sources.entries import RawEntry, deferred_timestamp
 from mentionwatch.sources.http import FetchResult
 
 WEB = "https://bsky.app"
@@ -163,7 +163,7 @@ def post_url(uri: str, handle: str | None) -> str:
 
 def post_view_to_entry(
     post: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
-) -> feeds.RawEntry:
+) -> RawEntry:
     """An ``app.bsky.feed.defs#postView`` → entry."""
     uri = post.get("uri")
     record = post.get("record")
@@ -172,7 +172,7 @@ def post_view_to_entry(
     author = post.get("author") if isinstance(post.get("author"), Mapping) else {}
     handle = author.get("handle") if isinstance(author.get("handle"), str) else None
     langs = record.get("langs")
-    return feeds.RawEntry(
+    return RawEntry(
         source=spec.name,
         feed_url=spec.url,
         guid=f"bluesky:{uri}",
@@ -180,7 +180,7 @@ def post_view_to_entry(
         title="",
         body=post_text(record, post.get("embed")),
         author=handle or str(author.get("did") or ""),
-        published_at=feeds.deferred_timestamp(record.get("createdAt")),
+        published_at=deferred_timestamp(record.get("createdAt")),
         language=langs[0]
         if isinstance(langs, list) and langs and isinstance(langs[0], str)
         else None,
@@ -191,6 +191,7 @@ def post_view_to_entry(
 
 
 def source_url(options: Mapping[str, Any]) -> str:
+    """The first-page URL: ``searchPosts`` for a search, else the actor's ``getAuthorFeed``."""
     base = options["base_url"].rstrip("/")
     limit = options.get("limit", 50)
     if options.get("search"):
@@ -209,18 +210,22 @@ def source_url(options: Mapping[str, Any]) -> str:
 
 
 class BlueskySource(BearerTokenAuth, Source):
+    """Bluesky posts by search or by author, through the public AppView XRPC API."""
+
     kind = "bluesky"
     sort_key = "indexedAt"
 
     def first_request(
         self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
     ) -> Request:
+        """The source URL; a search reads back only to the cursor (``since``)."""
         url = spec.url
         if cursor and spec.option("search"):
             url = with_query(url, since=cursor)
         return Request(url, headers=(("Accept", "application/json"),))
 
     def rate_limit(self, headers: Mapping[str, str]) -> RateLimit | None:
+        """The ``ratelimit-remaining`` / ``ratelimit-reset`` headers, if sent."""
         remaining, reset = headers.get("ratelimit-remaining"), headers.get("ratelimit-reset")
         if remaining is None:
             return None
@@ -232,6 +237,7 @@ class BlueskySource(BearerTokenAuth, Source):
         return RateLimit(left, wait)
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
+        """The posts of a ``searchPosts`` or ``getAuthorFeed`` answer, and the next page."""
         document = load_json(result)
         if not isinstance(document, Mapping):
             raise PageError("bluesky response is not a JSON object")

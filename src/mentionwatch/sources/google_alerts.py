@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import urllib.parse
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import SourceSpec
-from mentionwatch.sources.rss import FeedSource
+from mentionwatch.sources.entries import RawEntry
+from mentionwatch.sources.feed import FeedSource
 
 
 def unwrap_redirect(link: str) -> str:
@@ -39,7 +39,10 @@ def unwrap_redirect(link: str) -> str:
 
 
 class GoogleAlertsSource(FeedSource):
+    """A Google Alerts feed, whose links are Google redirects."""
+
     kind = "google_alerts"
 
-    def adapt(self, spec: SourceSpec, entry: feeds.RawEntry) -> feeds.RawEntry:
+    def adapt(self, spec: SourceSpec, entry: RawEntry) -> RawEntry:
+        """The entry with its link unwrapped to the page it points to."""
         return dataclasses.replace(entry, link=unwrap_redirect(entry.link))

@@ -22,7 +22,6 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import (
     Page,
     PageError,
@@ -35,7 +34,13 @@ from mentionwatch.sources.base import (
     with_query,
     with_text,
 )
-from mentionwatch.sources.feeds import EntryError, parse_iso_timestamp
+from mentionwatch.sources.entries import (
+    EntryError,
+    RawEntry,
+    deferred_timestamp,
+    epoch_timestamp,
+    parse_iso_timestamp,
+)
 from mentionwatch.sources.http import FetchResult
 from mentionwatch.timeutil import parse_time
 
@@ -43,6 +48,7 @@ WEB = "https://news.ycombinator.com/item?id="
 
 
 def source_url(options: Mapping[str, Any]) -> str:
+    """The Algolia ``search_by_date`` URL for the source's query and tags."""
     base = options["base_url"].rstrip("/")
     return with_query(
         f"{base}/search_by_date",
@@ -54,7 +60,12 @@ def source_url(options: Mapping[str, Any]) -> str:
 
 def hit_to_entry(
     hit: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
-) -> feeds.RawEntry:
+) -> RawEntry:
+    """One Algolia hit (a story or a comment) as a ``RawEntry``.
+
+    Raises:
+      PageError: the hit has no ``objectID``.
+    """
     object_id = hit.get("objectID")
     if not isinstance(object_id, (str, int)) or not str(object_id).strip():
         raise PageError("hacker news hit without an objectID")
@@ -67,10 +78,10 @@ def hit_to_entry(
         if isinstance(hit.get("url"), str) and hit["url"].startswith(("http://", "https://")):
             body += f"<p>{html.escape(hit['url'])}</p>"
     if hit.get("created_at_i") is not None:
-        published = feeds.epoch_timestamp(hit.get("created_at_i"))
+        published = epoch_timestamp(hit.get("created_at_i"))
     else:
-        published = feeds.deferred_timestamp(hit.get("created_at"))
-    return feeds.RawEntry(
+        published = deferred_timestamp(hit.get("created_at"))
+    return RawEntry(
         source=spec.name,
         feed_url=spec.url,
         guid=f"hackernews:{object_id}",
@@ -87,12 +98,15 @@ def hit_to_entry(
 
 
 class HackerNewsSource(Source):
+    """Hacker News stories and comments through the Algolia search API."""
+
     kind = "hackernews"
     sort_key = "created_at_i"
 
     def first_request(
         self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
     ) -> Request:
+        """The search URL, filtered to posts since the cursor when there is one."""
         url = spec.url
         if cursor:
             try:
@@ -103,6 +117,7 @@ class HackerNewsSource(Source):
         return Request(url, headers=(("Accept", "application/json"),), authenticated=False)
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
+        """The hits of one Algolia answer, and the request for the next page."""
         document = load_json(result)
         if not isinstance(document, Mapping) or not isinstance(document.get("hits"), list):
             raise PageError("algolia response has no 'hits' list")

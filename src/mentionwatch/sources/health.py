@@ -193,12 +193,16 @@ def _age(iso: str | None, now: dt.datetime) -> str:
 
 def format_status(rows: list[dict[str, Any]], now: dt.datetime) -> list[str]:
     """The status table as text lines (no post text, no credentials)."""
-    header = f"{'source':<36} {'kind':<13} {'state':<9} {'last success':<13} {'fails':>5} {'items/day':>9} {'last item':<13}"
+    header = (
+        f"{'source':<36} {'kind':<13} {'state':<9} {'last success':<13} {'fails':>5} "
+        f"{'items/day':>9} {'last item':<13}"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
-            f"{r['name'][:36]:<36} {r['kind']:<13} {r['state']:<9} {_age(r['last_success_at'], now):<13} "
-            f"{r['consecutive_failures']:>5} {r['items_per_day']:>9.1f} {_age(r['last_item_at'], now):<13}"
+            f"{r['name'][:36]:<36} {r['kind']:<13} {r['state']:<9} "
+            f"{_age(r['last_success_at'], now):<13} {r['consecutive_failures']:>5} "
+            f"{r['items_per_day']:>9.1f} {_age(r['last_item_at'], now):<13}"
         )
         if r["state"] != OK:
             lines.append(f"    {r['reason']}")

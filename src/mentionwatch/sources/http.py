@@ -27,14 +27,11 @@ block):
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import email.utils
 import http.client
-import ipaddress
 import pathlib
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -44,36 +41,8 @@ from collections.abc import Mapping, Sequence
 
 from mentionwatch.ids import sha256_hex
 from mentionwatch.records import utc_now
-
-
-class FetchError(Exception):
-    """A URL could not be fetched.
-
-    Attributes:
-      url: the URL.
-      status: the HTTP status, when the server answered.
-      transient: True when a later retry may succeed (timeouts, 429, 5xx).
-      retry_after: seconds the server asked us to wait, if it said.
-      headers: the error response's headers (lower-cased), when there was one;
-        APIs put rate-limit state there.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        retry_after: float | None = None,
-        headers: Mapping[str, str] | None = None,
-    ):
-        super().__init__(f"{url}: {message}")
-        self.url = url
-        self.status = status
-        self.transient = transient
-        self.retry_after = retry_after
-        self.headers = dict(headers or {})
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http_guard import GuardedRedirects, Watchdog
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,14 +68,17 @@ class FetchResult:
 
     @property
     def sha256(self) -> str:
+        """Hex SHA-256 of the body as received: its identity in the evidence store."""
         return sha256_hex(self.body)
 
     @property
     def etag(self) -> str | None:
+        """The ``ETag`` validator for the next conditional GET, if the server sent one."""
         return self.headers.get("etag")
 
     @property
     def last_modified(self) -> str | None:
+        """The ``Last-Modified`` validator for the next conditional GET, if sent."""
         return self.headers.get("last-modified")
 
 
@@ -156,6 +128,7 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> FetchPolicy:
+        """The policy of a config's ``fetch:`` block."""
         return cls(
             settings.timeout_s,
             settings.deadline_s,
@@ -167,41 +140,6 @@ class FetchPolicy:
     def kwargs(self) -> dict:
         """The keyword arguments of ``fetch`` this policy sets."""
         return dataclasses.asdict(self)
-
-
-_BLOCKED_EXTRA = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd00:ec2::/32"))
-
-
-def address_allowed(address: str, allowed_networks: Sequence[str] = ()) -> bool:
-    """Whether a redirect may lead to ``address`` (an IP): public unicast, or in an allowed network."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback
-    if any(ip in ipaddress.ip_network(n, strict=False) for n in allowed_networks):
-        return True
-    return ip.is_global and not ip.is_multicast and not any(ip in n for n in _BLOCKED_EXTRA)
-
-
-def check_redirect(url: str, allowed_networks: Sequence[str] = ()) -> None:
-    """Raises ``FetchError`` unless a redirect to ``url`` may be followed (scheme and every address)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(url, f"redirect to a {parts.scheme or 'relative'} URL refused")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError) as exc:
-        raise FetchError(
-            url, f"redirect target cannot be resolved: {exc}", transient=True
-        ) from None
-    for info in infos:
-        address = info[4][0]
-        if not address_allowed(address, allowed_networks):
-            raise FetchError(
-                url,
-                f"redirect to a non-public address refused ({parts.hostname} is {address}; "
-                "fetch.allow_networks lists networks a redirect may reach)",
-            )
 
 
 def fetch(
@@ -220,7 +158,14 @@ def fetch(
     """Fetches ``url`` (http, https or absolute file URL) within the bounds described above.
 
     Args:
-      timeout, deadline, max_bytes, user_agent, allowed_networks: see ``FetchPolicy``.
+      url: the URL to fetch.
+      timeout: see ``FetchPolicy``.
+      deadline: see ``FetchPolicy``; None for no deadline.
+      max_bytes: see ``FetchPolicy``.
+      user_agent: see ``FetchPolicy``.
+      allowed_networks: see ``FetchPolicy``.
+      etag: the stored ``ETag``, sent as ``If-None-Match``.
+      last_modified: the stored ``Last-Modified``, sent as ``If-Modified-Since``.
       headers: extra request headers (``Authorization`` for API tokens,
         ``Accept``); they override the defaults. Their values are never put
         into errors or logs.
@@ -235,24 +180,11 @@ def fetch(
         return _fetch_file(url, max_bytes)
     if scheme not in ("http", "https"):
         raise FetchError(url, f"unsupported URL scheme {scheme!r}")
-
-    request_headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
-    request_headers["Accept"] = (
-        "application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, "
-        "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
-    )
-    if etag:
-        request_headers["If-None-Match"] = etag
-    if last_modified:
-        request_headers["If-Modified-Since"] = last_modified
-    request_headers.update(headers or {})
-    request = urllib.request.Request(
-        url, data=data, headers=request_headers, method="POST" if data is not None else "GET"
-    )
+    request = _request(url, user_agent, etag, last_modified, headers, data)
     fetched_at = utc_now()
     started = time.monotonic()
-    redirects = _GuardedRedirects(allowed_networks)
-    watchdog = _Watchdog(deadline)
+    redirects = GuardedRedirects(allowed_networks)
+    watchdog = Watchdog(deadline)
     try:
         opener = urllib.request.build_opener(redirects, *watchdog.handlers())
         with watchdog, opener.open(request, timeout=timeout) as response:
@@ -265,41 +197,81 @@ def fetch(
         response_headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
         if exc.code == 304:
             return FetchResult(url, 304, response_headers, b"", fetched_at, not_modified=True)
-        transient = exc.code == 429 or exc.code >= 500
-        raise FetchError(
-            url,
-            f"HTTP {exc.code} {exc.reason}",
-            status=exc.code,
-            transient=transient,
-            retry_after=parse_retry_after(response_headers.get("retry-after")),
-            headers=response_headers,
-        ) from None
+        raise _status_error(url, exc, response_headers) from None
     except TimeoutError:
         raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        if watchdog.fired:  # the deadline closed the connection, whatever it was waiting for
-            raise FetchError(
-                url,
-                f"response not complete within the fetch deadline ({deadline:g} s)",
-                transient=True,
-            ) from None
-        if isinstance(exc, urllib.error.URLError):
-            if isinstance(exc.reason, (socket.timeout, TimeoutError)):
-                raise FetchError(url, f"timed out after {timeout:g} s", transient=True) from None
-            raise FetchError(url, f"cannot connect: {exc.reason}", transient=True) from None
-        if isinstance(
-            exc, http.client.HTTPException
-        ):  # body shorter than Content-Length, bad status line
-            raise FetchError(
-                url, f"connection failed: {type(exc).__name__}", transient=True
-            ) from None
-        raise FetchError(
-            url, f"connection failed: {exc}", transient=True
-        ) from None  # reset mid-body, ...
+        raise _connection_error(url, exc, watchdog.fired, timeout, deadline) from None
+    _check_whole(url, raw, status, response_headers, max_bytes)
+    body = _decode_content(url, raw, response_headers.get("content-encoding", ""), max_bytes)
+    return FetchResult(
+        url, status, response_headers, body, fetched_at, redirects=tuple(redirects.chain)
+    )
 
+
+def _request(
+    url: str,
+    user_agent: str,
+    etag: str | None,
+    last_modified: str | None,
+    headers: Mapping[str, str] | None,
+    data: bytes | None,
+) -> urllib.request.Request:
+    """The GET (or, with ``data``, POST) request: conditional when validators are given."""
+    request_headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
+    request_headers["Accept"] = (
+        "application/atom+xml, application/rss+xml, application/feed+json, "
+        "application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+    )
+    if etag:
+        request_headers["If-None-Match"] = etag
+    if last_modified:
+        request_headers["If-Modified-Since"] = last_modified
+    request_headers.update(headers or {})
+    return urllib.request.Request(
+        url, data=data, headers=request_headers, method="POST" if data is not None else "GET"
+    )
+
+
+def _status_error(url: str, exc: urllib.error.HTTPError, headers: Mapping[str, str]) -> FetchError:
+    """The error for an HTTP error status: transient for 429 and 5xx, with Retry-After."""
+    return FetchError(
+        url,
+        f"HTTP {exc.code} {exc.reason}",
+        status=exc.code,
+        transient=exc.code == 429 or exc.code >= 500,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+        headers=headers,
+    )
+
+
+def _connection_error(
+    url: str, exc: Exception, deadline_passed: bool, timeout: float, deadline: float | None
+) -> FetchError:
+    """The (transient) error for a connection that failed, timed out or was cut off."""
+    if deadline_passed:  # the deadline closed the connection, whatever it was waiting for
+        return FetchError(
+            url,
+            f"response not complete within the fetch deadline ({deadline:g} s)",
+            transient=True,
+        )
+    if isinstance(exc, urllib.error.URLError):
+        if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+            return FetchError(url, f"timed out after {timeout:g} s", transient=True)
+        return FetchError(url, f"cannot connect: {exc.reason}", transient=True)
+    if isinstance(exc, http.client.HTTPException):
+        # A body shorter than Content-Length, a bad status line.
+        return FetchError(url, f"connection failed: {type(exc).__name__}", transient=True)
+    return FetchError(url, f"connection failed: {exc}", transient=True)  # reset mid-body, ...
+
+
+def _check_whole(
+    url: str, raw: bytes, status: int, headers: Mapping[str, str], max_bytes: int
+) -> None:
+    """Raises ``FetchError`` for a body over ``max_bytes`` or shorter than its Content-Length."""
     if len(raw) > max_bytes:
         raise FetchError(url, f"response larger than {max_bytes} bytes", status=status)
-    declared = response_headers.get("content-length", "")
+    declared = headers.get("content-length", "")
     if declared.isdigit() and len(raw) < int(declared):
         # The connection closed early: a cut body is not a page (a retry may get it whole).
         raise FetchError(
@@ -308,20 +280,18 @@ def fetch(
             status=status,
             transient=True,
         )
-    body = _decode_content(url, raw, response_headers.get("content-encoding", ""), max_bytes)
-    return FetchResult(
-        url, status, response_headers, body, fetched_at, redirects=tuple(redirects.chain)
-    )
 
 
 _CHUNK = 64 * 1024
 
 
 def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> bytes:
-    """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` (monotonic) has passed.
+    """At most ``max_bytes + 1`` bytes, given up (transient) once ``deadline`` has passed.
 
-    A body that ends after the deadline is given up too: the fetch's watchdog shuts the connection at
-    the deadline, and a body without a length then simply stops, which must not pass for a whole page.
+    ``deadline`` is a ``time.monotonic`` value. A body that ends after the
+    deadline is given up too: the fetch's watchdog shuts the connection at the
+    deadline, and a body without a length then simply stops, which must not
+    pass for a whole page.
     """
     read = getattr(response, "read1", response.read)
     parts, size = [], 0
@@ -338,123 +308,6 @@ def read_bounded(url: str, response, max_bytes: int, deadline: float | None) -> 
         parts.append(chunk)
         size += len(chunk)
     return b"".join(parts)
-
-
-class _Watchdog:
-    """Closes the connections of one fetch when its deadline passes, whatever they are waiting for
-    (a server that sends its headers a byte at a time is cut off too); a context manager."""
-
-    def __init__(self, deadline: float | None):
-        self.deadline = deadline
-        self.fired = False
-        self._connections: list[http.client.HTTPConnection] = []
-        self._timer: threading.Timer | None = None
-
-    def _connection(self, cls, req):
-        allowed = getattr(req, _CHECK_PEER, None)
-        if allowed is not None and (req.has_proxy() or getattr(req, "_tunnel_host", None)):
-            allowed = None  # through a proxy the peer is the proxy, which resolves the name itself
-
-        def make(host, **kwargs):
-            connection = cls(host, **kwargs)
-            if allowed is not None:
-                connection._create_connection = _peer_checked(req.full_url, allowed)
-            self._connections.append(connection)
-            return connection
-
-        return make
-
-    def handlers(self) -> list[urllib.request.BaseHandler]:
-        watchdog = self
-
-        class Http(urllib.request.HTTPHandler):
-            def http_open(self, req):
-                return self.do_open(watchdog._connection(http.client.HTTPConnection, req), req)
-
-        class Https(urllib.request.HTTPSHandler):
-            def https_open(self, req):
-                return self.do_open(
-                    watchdog._connection(http.client.HTTPSConnection, req),
-                    req,
-                    context=self._context,
-                )
-
-        return [Http(), Https()]
-
-    def _fire(self) -> None:
-        self.fired = True
-        for connection in self._connections:
-            if connection.sock is not None:
-                with contextlib.suppress(OSError):
-                    connection.sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Watchdog:  # noqa: PYI034 - a private helper, never subclassed
-        if self.deadline is not None:
-            self._timer = threading.Timer(self.deadline, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
-
-_CHECK_PEER = "_mentionwatch_allowed_networks"
-
-
-def _peer_checked(url: str, allowed_networks: Sequence[str]):
-    """``socket.create_connection`` that refuses a connected address ``address_allowed`` refuses.
-
-    ``check_redirect`` resolves the target before urllib connects, and a name
-    can answer differently the second time (DNS rebinding); checking the
-    address actually connected to, before a byte is sent (before TLS too),
-    closes that gap.
-    """
-
-    def create_connection(address, *args, **kwargs):
-        sock = socket.create_connection(address, *args, **kwargs)
-        peer = sock.getpeername()[0]
-        if not address_allowed(peer, allowed_networks):
-            sock.close()
-            raise FetchError(
-                url,
-                f"redirect to a non-public address refused ({address[0]} connected to {peer}; "
-                "fetch.allow_networks lists networks a redirect may reach)",
-            )
-        return sock
-
-    return create_connection
-
-
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects only to public addresses (``check_redirect``), never carrying credentials
-    to another origin, and keeps the chain.
-
-    urllib copies every request header to the redirect target; a 301 from an
-    API to another host (or from https to http) must not receive our token.
-    """
-
-    def __init__(self, allowed_networks: Sequence[str] = ()):
-        super().__init__()
-        self.allowed_networks = tuple(allowed_networks)
-        self.chain: list[str] = []
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        newurl = urllib.parse.urljoin(req.full_url, newurl)
-        check_redirect(newurl, self.allowed_networks)
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None:
-            setattr(
-                new, _CHECK_PEER, self.allowed_networks
-            )  # checked again once connected (DNS rebinding)
-            self.chain.append(new.full_url)
-            old_origin = urllib.parse.urlsplit(req.full_url)[:2]
-            if urllib.parse.urlsplit(new.full_url)[:2] != old_origin:
-                for name in ("Authorization", "Cookie"):
-                    new.remove_header(name)
-                    new.unredirected_hdrs.pop(name, None)
-        return new
 
 
 def _decode_content(url: str, raw: bytes, encoding: str, max_bytes: int) -> bytes:

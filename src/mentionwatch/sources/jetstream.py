@@ -44,9 +44,9 @@ from typing import Any
 
 from mentionwatch.ids import sha256_hex
 from mentionwatch.records import DeadLetter, Item, utc_now
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import POST_ERRORS, SourceSpec
 from mentionwatch.sources.bluesky import post_text, post_url
+from mentionwatch.sources.entries import EntryError, RawEntry, deferred_timestamp, entry_to_item
 
 _log = logging.getLogger(__name__)
 
@@ -102,8 +102,8 @@ def parse_event(frame: str | bytes) -> JetstreamEvent:
 
 def event_to_entry(
     event: JetstreamEvent, spec: SourceSpec, raw_ref: str, fetched_at: str
-) -> feeds.RawEntry | None:
-    """A created/updated post → entry (the same identity as the API source); anything else → None."""
+) -> RawEntry | None:
+    """A created/updated post → entry (the same identity as the API source); else None."""
     if (
         event.kind != "commit"
         or event.collection != POST
@@ -114,7 +114,7 @@ def event_to_entry(
         raise ValueError(f"post commit from {event.did} without a record or rkey")
     uri = f"at://{event.did}/{POST}/{event.rkey}"
     langs = event.record.get("langs")
-    return feeds.RawEntry(
+    return RawEntry(
         source=spec.name,
         feed_url=spec.url,
         guid=f"bluesky:{uri}",
@@ -122,7 +122,7 @@ def event_to_entry(
         title="",
         body=post_text(event.record),
         author=event.did,
-        published_at=feeds.deferred_timestamp(event.record.get("createdAt")),
+        published_at=deferred_timestamp(event.record.get("createdAt")),
         language=langs[0]
         if isinstance(langs, list) and langs and isinstance(langs[0], str)
         else None,
@@ -147,6 +147,8 @@ def subscribe_url(base: str, *, collections, dids, cursor: int | None) -> str:
 
 @dataclasses.dataclass
 class JetstreamReport:
+    """Counts of one ``sources jetstream`` run, and where its cursor stands."""
+
     connections: int = 0
     events: int = 0
     posts: int = 0
@@ -156,9 +158,11 @@ class JetstreamReport:
     cursor: int | None = None
 
     def line(self) -> str:
+        """The counts as one line for the command's output."""
         return (
-            f"connections {self.connections}, events {self.events}, posts {self.posts}, new items {self.new_items}, "
-            f"published {self.published}, dead letters {self.dead_letters}, cursor {self.cursor}"
+            f"connections {self.connections}, events {self.events}, posts {self.posts}, "
+            f"new items {self.new_items}, published {self.published}, "
+            f"dead letters {self.dead_letters}, cursor {self.cursor}"
         )
 
 
@@ -204,6 +208,7 @@ class JetstreamProducer:
         self.report.cursor = int(stored) if isinstance(stored, str) and stored.isdigit() else None
 
     def url(self) -> str:
+        """The subscribe URL for the configured collections and DIDs, from the cursor."""
         return subscribe_url(
             self.spec.url, collections=self._collections, dids=self._dids, cursor=self.report.cursor
         )
@@ -230,7 +235,7 @@ class JetstreamProducer:
         return max_events is not None and self.report.events >= max_events
 
     def _read(self, connection, stop: threading.Event, max_events: int | None) -> None:
-        pending: list[feeds.RawEntry] = []
+        pending: list[RawEntry] = []
         letters: list[DeadLetter] = []
         cursor: int | None = None
         deadline = self._clock() + self._batch_wait_s
@@ -280,13 +285,13 @@ class JetstreamProducer:
         return event.cursor if cursor is None or (event.cursor or 0) > cursor else cursor
 
     def _flush(
-        self, entries: list[feeds.RawEntry], letters: list[DeadLetter], cursor: int | None
+        self, entries: list[RawEntry], letters: list[DeadLetter], cursor: int | None
     ) -> None:
         items: list[Item] = []
         for entry in entries:
             try:
-                items.append(feeds.entry_to_item(entry))
-            except feeds.EntryError as exc:
+                items.append(entry_to_item(entry))
+            except EntryError as exc:
                 letters.append(
                     DeadLetter(stage="Jetstream", ref=f"{entry.guid}", error=f"EntryError: {exc}")
                 )
@@ -361,7 +366,7 @@ def run_jetstream(
     connect=None,
 ) -> JetstreamReport:
     """``mentionwatch sources jetstream``: stream until ``stop``; items go to the items topic."""
-    from mentionwatch.ingest import encode_items
+    from mentionwatch.messages import encode_items
     from mentionwatch.pubsub.clients import publisher_client
     from mentionwatch.store import HistoryStore
 

@@ -30,7 +30,6 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import (
     BearerTokenAuth,
     Page,
@@ -47,6 +46,7 @@ from mentionwatch.sources.base import (
     with_query,
     with_text,
 )
+from mentionwatch.sources.entries import RawEntry, deferred_timestamp
 from mentionwatch.sources.http import FetchResult
 from mentionwatch.timeutil import parse_time
 
@@ -83,7 +83,7 @@ def _statuses_url(options: Mapping[str, Any], account_id: str) -> str:
 
 def status_to_entry(
     status: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
-) -> feeds.RawEntry:
+) -> RawEntry:
     """One status (a boost becomes the boosted status) → entry."""
     post = status.get("reblog") if isinstance(status.get("reblog"), Mapping) else status
     uri = post.get("uri") or post.get("url")
@@ -97,7 +97,7 @@ def status_to_entry(
     for media in post.get("media_attachments") or ():
         if isinstance(media, Mapping) and media.get("description"):
             body += f"<p>{_escape(str(media['description']))}</p>"
-    return feeds.RawEntry(
+    return RawEntry(
         source=spec.name,
         feed_url=spec.url,
         guid=f"mastodon:{uri}",
@@ -105,7 +105,7 @@ def status_to_entry(
         title=str(post.get("spoiler_text") or ""),
         body=body,
         author=acct,
-        published_at=feeds.deferred_timestamp(post.get("created_at")),
+        published_at=deferred_timestamp(post.get("created_at")),
         language=post.get("language") if isinstance(post.get("language"), str) else None,
         raw_ref=raw_ref,
         fetched_at=fetched_at,
@@ -120,15 +120,19 @@ def _escape(text: str) -> str:
 
 
 class MastodonSource(BearerTokenAuth, Source):
+    """Mastodon statuses of a hashtag or an account, through the instance's API."""
+
     kind = "mastodon"
     sort_key = "created_at (status ids are time-ordered)"
 
     def first_request(
         self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
     ) -> Request:
+        """The source URL (a tag timeline, or the account lookup first)."""
         return Request(spec.url, headers=(("Accept", "application/json"),))
 
     def rate_limit(self, headers: Mapping[str, str]) -> RateLimit | None:
+        """The ``x-ratelimit-remaining`` / ``x-ratelimit-reset`` headers, if sent."""
         remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
         if remaining is None:
             return None
@@ -148,6 +152,7 @@ class MastodonSource(BearerTokenAuth, Source):
         return RateLimit(left, wait)
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
+        """The statuses of one answer (or the account lookup's next request)."""
         document = load_json(result)
         path = urllib.parse.urlsplit(request.url).path
         if path.endswith("/api/v1/accounts/lookup"):

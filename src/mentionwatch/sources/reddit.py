@@ -39,7 +39,6 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import (
     Page,
     PageError,
@@ -54,6 +53,7 @@ from mentionwatch.sources.base import (
     with_query,
     with_text,
 )
+from mentionwatch.sources.entries import RawEntry, epoch_timestamp, parse_feed
 from mentionwatch.sources.http import FetchResult
 
 _log = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ def _url(spec: SourceSpec, *, oauth: bool, after: str | None = None) -> str:
     path, params = _path(spec)
     if spec.option("format", "json") == "rss":
         # Reddit's own feed links have this shape: /r/sub/new/.rss, /search.rss
-        url = f"{spec.option('base_url').rstrip('/')}{path}{'/.rss' if path.startswith('/r/') and not path.endswith('/search') else '.rss'}"
+        suffix = "/.rss" if path.startswith("/r/") and not path.endswith("/search") else ".rss"
+        url = f"{spec.option('base_url').rstrip('/')}{path}{suffix}"
         return with_query(url, **params)
     if oauth:
         url = spec.option("oauth_base_url").rstrip("/") + path
@@ -120,7 +121,7 @@ def _text_of(data: Mapping[str, Any], html_key: str, plain_key: str) -> str:
 
 def thing_to_entry(
     thing: Mapping[str, Any], spec: SourceSpec, raw_ref: str, fetched_at: str
-) -> feeds.RawEntry | None:
+) -> RawEntry | None:
     """One listing child (``t3`` post or ``t1`` comment) → entry; other kinds → None."""
     kind, data = thing.get("kind"), thing.get("data")
     if kind not in ("t1", "t3") or not isinstance(data, Mapping):
@@ -138,18 +139,20 @@ def thing_to_entry(
             and isinstance(target, str)
             and target.startswith(("http://", "https://"))
         ):
-            body += f"<p>{html.escape(target)}</p>"  # the linked page (a re-upload, a tube site) matters
+            # The linked page (a re-upload, a tube site) matters.
+            body += f"<p>{html.escape(target)}</p>"
     else:
         title = ""
         body = _text_of(data, "body_html", "body")
         if not permalink and data.get("link_id") and data.get("subreddit"):
-            permalink = f"/r/{data['subreddit']}/comments/{str(data['link_id']).removeprefix('t3_')}/_/{data.get('id')}/"
+            post = str(data["link_id"]).removeprefix("t3_")
+            permalink = f"/r/{data['subreddit']}/comments/{post}/_/{data.get('id')}/"
     link = (
         WEB + permalink
         if isinstance(permalink, str) and permalink.startswith("/")
         else str(permalink or "")
     )
-    return feeds.RawEntry(
+    return RawEntry(
         source=spec.name,
         feed_url=spec.url,
         guid=f"reddit:{fullname}",
@@ -157,7 +160,7 @@ def thing_to_entry(
         title=title,
         body=body,
         author=str(data.get("author") or ""),
-        published_at=feeds.epoch_timestamp(data.get("created_utc")),
+        published_at=epoch_timestamp(data.get("created_utc")),
         language=None,
         raw_ref=raw_ref,
         fetched_at=fetched_at,
@@ -165,7 +168,7 @@ def thing_to_entry(
     )
 
 
-def fullname_from_feed_entry(entry: feeds.RawEntry) -> str | None:
+def fullname_from_feed_entry(entry: RawEntry) -> str | None:
     """``t3_…``/``t1_…`` from a Reddit Atom entry (its id, or else its permalink)."""
     if _FULLNAME.match(entry.guid):
         return entry.guid
@@ -175,7 +178,7 @@ def fullname_from_feed_entry(entry: feeds.RawEntry) -> str | None:
     return f"t1_{match['comment']}" if match["comment"] else f"t3_{match['link']}"
 
 
-def feed_entry_to_reddit(entry: feeds.RawEntry, spec: SourceSpec) -> feeds.RawEntry:
+def feed_entry_to_reddit(entry: RawEntry, spec: SourceSpec) -> RawEntry:
     """A Reddit Atom entry with the same identity as its JSON form."""
     fullname = fullname_from_feed_entry(entry)
     author = entry.author.removeprefix("/u/")
@@ -187,21 +190,26 @@ def feed_entry_to_reddit(entry: feeds.RawEntry, spec: SourceSpec) -> feeds.RawEn
 
 
 class RedditSource(Source):
+    """Reddit searches and listings: the JSON API (OAuth when configured) or the RSS feed."""
+
     kind = "reddit"
     sort_key = "created_utc"
 
     def has_credentials(self, spec: SourceSpec, environ: Mapping[str, str]) -> bool:
+        """Whether both the client id and the secret variables are set."""
         id_env, secret_env = spec.option("client_id_env"), spec.option("client_secret_env")
         return bool(id_env and secret_env and environ.get(id_env) and environ.get(secret_env))
 
     def first_request(
         self, spec: SourceSpec, cursor: str | None, *, authenticated: bool
     ) -> Request:
+        """The listing URL: RSS (conditional), or JSON on the OAuth host when signed in."""
         if spec.option("format", "json") == "rss":
             return Request(_url(spec, oauth=False), conditional=True, authenticated=False)
         return Request(_url(spec, oauth=authenticated), headers=(("Accept", "application/json"),))
 
     def credentials(self, spec: SourceSpec, session: Session) -> dict[str, str]:
+        """A cached bearer token from the token endpoint (none for RSS or without credentials)."""
         if spec.option("format", "json") == "rss" or not self.has_credentials(
             spec, session.environ
         ):
@@ -232,16 +240,16 @@ class RedditSource(Source):
         return {"Authorization": f"bearer {cached[0]}"}
 
     def rate_limit(self, headers: Mapping[str, str]) -> RateLimit | None:
+        """The ``x-ratelimit-remaining`` / ``x-ratelimit-reset`` headers, if sent."""
         remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
         if remaining is None and reset is None:
             return None
         return RateLimit(_number(remaining), _number(reset))
 
     def parse_page(self, spec: SourceSpec, request: Request, result: FetchResult) -> Page:
+        """The posts and comments of one listing (or RSS feed), and the next page."""
         if spec.option("format", "json") == "rss":
-            entries = tuple(
-                feed_entry_to_reddit(e, spec) for e in feeds.parse_feed(result, spec.name)
-            )
+            entries = tuple(feed_entry_to_reddit(e, spec) for e in parse_feed(result, spec.name))
             oldest, newest = time_range(e.published_at for e in entries)
             return Page(entries, None, newest, oldest)
         document = load_json(result)

@@ -8,7 +8,7 @@ flows on. ``ReadItemsFile`` reads ``--input`` JSON lines the same way.
 ``ReadFeeds`` reads every source kind (``SourceSpec.kind``) but, being the
 one-shot batch ``scan``, only each source's newest page, with no cursor:
 paging, cursors, rate-limit deferral and health belong to the ingest job
-(``mentionwatch.sources.polling``), which keeps state between runs.
+(``mentionwatch.sources.ingest_stages``), which keeps state between runs.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from apache_beam.metrics import Metrics
 
 from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.records import Item
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import FeedSpec, Request, Session, SourceSpec
+from mentionwatch.sources.entries import EntryError, RawEntry, entry_to_item, item_from_input
 from mentionwatch.sources.http import FetchPolicy, FetchResult, fetch
 from mentionwatch.sources.registry import get_source
 
 
 class SourceResult(typing.NamedTuple):
+    """Items read, and the dead letters of every step that read them."""
+
     items: beam.PCollection
     errors: beam.PCollection
 
@@ -78,13 +80,15 @@ class _FetchFn(beam.DoFn):
         yield spec, result, request
 
 
-def _parse(fetched: tuple[SourceSpec, FetchResult, Request]) -> list[feeds.RawEntry]:
+def _parse(fetched: tuple[SourceSpec, FetchResult, Request]) -> list[RawEntry]:
     spec, result, request = fetched
     return list(get_source(spec.kind).parse_page(spec, request, result).entries)
 
 
 class FetchFeeds(beam.PTransform):
-    """SourceSpec → (SourceSpec, FetchResult, Request) for its newest page; unreachable ones go to ``errors``.
+    """SourceSpec → (SourceSpec, FetchResult, Request) for its newest page.
+
+    Unreachable sources go to ``errors``.
 
     With ``evidence_store`` (a history store URL) every body fetched is kept as
     evidence (``mentionwatch.store.evidence``) before it is parsed.
@@ -95,6 +99,7 @@ class FetchFeeds(beam.PTransform):
         self._fn = _FetchFn(policy, evidence_store)
 
     def expand(self, specs):
+        """Fetches each spec's newest page; failures go to ``errors``."""
         fetched, failed = specs | "Fetch" >> beam.ParDo(self._fn).with_exception_handling()
         return SourceResult(
             fetched, failed | "FetchErrors" >> ToDeadLetters("FetchFeeds", lambda s: s.url)
@@ -102,9 +107,10 @@ class FetchFeeds(beam.PTransform):
 
 
 class ParseEntries(beam.PTransform):
-    """(SourceSpec, FetchResult, Request) → RawEntry; bodies that are not pages of the source go to ``errors``."""
+    """(SourceSpec, FetchResult, Request) → RawEntry; bodies that are no page go to ``errors``."""
 
     def expand(self, fetched):
+        """Parses each fetched page into entries; bad bodies go to ``errors``."""
         entries, failed = fetched | "Parse" >> beam.FlatMap(_parse).with_exception_handling()
         return SourceResult(
             entries, failed | "ParseErrors" >> ToDeadLetters("ParseEntries", lambda f: f[0].url)
@@ -115,9 +121,8 @@ class NormalizeItems(beam.PTransform):
     """RawEntry → Item; entries without text or with malformed dates go to ``errors``."""
 
     def expand(self, entries):
-        items, failed = (
-            entries | "Normalize" >> beam.Map(feeds.entry_to_item).with_exception_handling()
-        )
+        """Turns each entry into an ``Item``; bad entries go to ``errors``."""
+        items, failed = entries | "Normalize" >> beam.Map(entry_to_item).with_exception_handling()
         return SourceResult(items, failed | "NormalizeErrors" >> ToDeadLetters("NormalizeItems"))
 
 
@@ -136,6 +141,7 @@ class ReadFeeds(beam.PTransform):
         self._fetch = FetchFeeds(policy=policy, evidence_store=evidence_store)
 
     def expand(self, pbegin):
+        """Fetches, parses and normalises every spec's newest page."""
         specs = pbegin | "FeedSpecs" >> beam.Create(self._specs)
         # Spread the feeds over workers before the slow network step.
         fetched = specs | "Reshuffle" >> beam.Reshuffle() | "FetchFeeds" >> self._fetch
@@ -155,8 +161,8 @@ def _parse_input_line(numbered: tuple[int, str], path: str) -> Item:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise feeds.EntryError(f"{ref}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    return feeds.item_from_input(record, ref)
+        raise EntryError(f"{ref}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    return item_from_input(record, ref)
 
 
 class ReadItemsFile(beam.PTransform):
@@ -173,6 +179,7 @@ class ReadItemsFile(beam.PTransform):
         self._path = path
 
     def expand(self, pbegin):
+        """Reads the file's non-blank lines into items; bad lines go to ``errors``."""
         path = self._path
         with open(path, encoding="utf-8") as handle:
             lines = [(n, line) for n, line in enumerate(handle, start=1) if line.strip()]

@@ -18,14 +18,14 @@ import dataclasses
 import re
 import urllib.parse
 
-from mentionwatch.sources import feeds
 from mentionwatch.sources.base import SourceSpec
-from mentionwatch.sources.rss import FeedSource
+from mentionwatch.sources.entries import RawEntry
+from mentionwatch.sources.feed import FeedSource
 
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
 
 
-def video_id(entry: feeds.RawEntry) -> str | None:
+def video_id(entry: RawEntry) -> str | None:
     """The video id from ``yt:video:ID`` or from the ``watch?v=`` link."""
     if entry.guid.startswith("yt:video:"):
         candidate = entry.guid.removeprefix("yt:video:")
@@ -37,10 +37,13 @@ def video_id(entry: feeds.RawEntry) -> str | None:
 
 
 class YouTubeSource(FeedSource):
+    """A YouTube channel or playlist feed (Atom)."""
+
     kind = "youtube"
     sort_key = "published"
 
-    def adapt(self, spec: SourceSpec, entry: feeds.RawEntry) -> feeds.RawEntry:
+    def adapt(self, spec: SourceSpec, entry: RawEntry) -> RawEntry:
+        """A video entry identified by its video id, with the canonical watch link."""
         vid = video_id(entry)
         if vid is None:
             return entry  # not a video entry: identified like any feed entry
@@ -53,5 +56,6 @@ class YouTubeSource(FeedSource):
 
 
 def feed_url(base_url: str, *, channel_id: str | None, playlist_id: str | None) -> str:
+    """The Atom feed URL of a channel (or, without one, a playlist)."""
     param = ("channel_id", channel_id) if channel_id else ("playlist_id", playlist_id)
     return f"{base_url.rstrip('/')}/feeds/videos.xml?{urllib.parse.urlencode([param])}"

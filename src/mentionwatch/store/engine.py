@@ -1,9 +1,9 @@
-"""Connecting to the history store: the engine each backend needs, and the errors of an unusable store.
+"""Connecting to the history store: each backend's engine, and the errors of an unusable store.
 
 ``make_engine(url)`` gives SQLite a busy timeout and the WAL journal (several
 worker processes write at once) and PostgreSQL a pre-ping pool. Both
-``store.db`` and ``store.migrate`` build on this module, which imports
-neither.
+``store.base`` (under every part of ``HistoryStore``) and ``store.migrate``
+build on this module, which imports neither.
 """
 
 from __future__ import annotations

@@ -54,12 +54,13 @@ def find_bin_dir() -> pathlib.Path:
     if candidates:
         return pathlib.Path(candidates[0]).parent
     raise LocalPostgresError(
-        "PostgreSQL server binaries not found (no pg_ctl/initdb on PATH or in /usr/lib/postgresql/*/bin); "
-        "install them with: apt-get install -y postgresql"
+        "PostgreSQL server binaries not found (no pg_ctl/initdb on PATH or in "
+        "/usr/lib/postgresql/*/bin); install them with: apt-get install -y postgresql"
     )
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -100,10 +101,12 @@ class LocalPostgres:
 
     @property
     def data_dir(self) -> pathlib.Path:
+        """The cluster's data folder (``data`` under its base folder, once there is one)."""
         assert self.base is not None
         return self.base / "data"
 
     def url(self, database: str = DATABASE) -> str:
+        """The SQLAlchemy URL of ``database`` on this cluster, as its superuser."""
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *command: str) -> subprocess.CompletedProcess:
@@ -111,9 +114,8 @@ class LocalPostgres:
             command = ("runuser", "-u", self._user, "--", *command)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise LocalPostgresError(
-                f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-            )
+            output = result.stderr.strip() or result.stdout.strip()
+            raise LocalPostgresError(f"{' '.join(command)} failed ({result.returncode}): {output}")
         return result
 
     def start(self) -> str:
@@ -170,6 +172,7 @@ class LocalPostgres:
         )
 
     def create_database(self, name: str) -> str:
+        """Creates database ``name`` (retrying while the server starts, 30 s); returns its URL."""
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -181,6 +184,7 @@ class LocalPostgres:
                     raise
 
     def stop(self) -> None:
+        """Stops the cluster (when running) and deletes its folder."""
         if self.base is None:
             return
         if (self.data_dir / "postmaster.pid").exists():
@@ -199,6 +203,7 @@ class LocalPostgres:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``start`` or ``stop`` a cluster from the shell; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m mentionwatch.store.localpg", description=__doc__.split("\n\n")[0]
     )

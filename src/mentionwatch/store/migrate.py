@@ -59,10 +59,12 @@ def _script() -> ScriptDirectory:
 
 
 def head_revision() -> str:
+    """The newest revision among the packaged migrations (what the code needs)."""
     return _script().get_current_head()
 
 
 def known_revisions() -> frozenset[str]:
+    """Every revision of the packaged migrations."""
     return frozenset(rev.revision for rev in _script().walk_revisions())
 
 
@@ -111,15 +113,16 @@ def _locked(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def current_revision(connection: sa.Connection) -> str | None:
+    """The store's schema revision; None when it has none (empty, or made before migrations)."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def _check_known(revision: str | None, where: str) -> None:
     if revision is not None and revision not in known_revisions():
         raise StoreSchemaError(
-            f"the history store {where} is at schema revision {revision!r}, which this mentionwatch does not know "
-            f"(it was written by a newer version; this one's head is {head_revision()!r}). Upgrade mentionwatch; "
-            "nothing was changed."
+            f"the history store {where} is at schema revision {revision!r}, which this "
+            "mentionwatch does not know (it was written by a newer version; this one's head is "
+            f"{head_revision()!r}). Upgrade mentionwatch; nothing was changed."
         )
 
 

@@ -1,19 +1,22 @@
 """Retention: how long each kind of stored data is kept, and the purge that applies it.
 
-==========================  =====================================  ==========================
-data                        kept                                   setting
-==========================  =====================================  ==========================
-raw bodies + fetch records  while a stored item refers to them;    ``store.retention.raw_days``
-                            otherwise ``raw_days`` after the last  (7)
+==========================  ==============================  =====================================
+data                        kept                            setting
+==========================  ==============================  =====================================
+raw bodies + fetch records  while a stored item refers      ``store.retention.raw_days`` (7)
+                            to them; otherwise
+                            ``raw_days`` after the last
                             fetch
-mentions, their items,      ``history_days`` (by when the mention  ``store.retention.history_days``
-alerts, and the evidence    happened / the alert was made), or     (unset: kept)
-they refer to               until deleted by hand
-dead letters                ``dead_letters_days``                  ``store.retention.dead_letters_days`` (90)
-items seen by ingest        ``seen_retention_days`` after first    ``ingest.seen_retention_days`` (30)
-(outbox), once processed    seen
-feed state / source health  always (one row per feed)              —
-==========================  =====================================  ==========================
+mentions, their items,      ``history_days`` (by when the   ``store.retention.history_days``
+alerts, and the evidence    mention happened / the alert    (unset: kept)
+they refer to               was made), or until deleted
+                            by hand
+dead letters                ``dead_letters_days``           ``store.retention.dead_letters_days``
+                                                            (90)
+items seen by ingest        ``seen_retention_days`` after   ``ingest.seen_retention_days`` (30)
+(outbox), once processed    first seen
+feed state / source health  always (one row per feed)       —
+==========================  ==============================  =====================================
 
 Raw bodies are the bulk of the store (a feed is fetched whole, every time it
 changes), and most of them mention nobody; they go quickly. A body that a
@@ -30,11 +33,14 @@ import datetime as dt
 import sqlalchemy as sa
 
 from mentionwatch.store import schema
-from mentionwatch.store.db import HistoryStore, StoreUnavailable
+from mentionwatch.store.db import HistoryStore
+from mentionwatch.store.engine import StoreUnavailable
 
 
 @dataclasses.dataclass(frozen=True)
 class RetentionPolicy:
+    """How many days each kind of data is kept (None: kept until deleted by hand)."""
+
     raw_days: int = 7
     dead_letters_days: int = 90
     history_days: int | None = None

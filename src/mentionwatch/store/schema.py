@@ -191,7 +191,8 @@ fetches = sa.Table(
     sa.Column("first_fetched_at", Timestamp, nullable=False),
     sa.Column("last_fetched_at", Timestamp, nullable=False),
     sa.Column("fetch_count", sa.Integer, nullable=False, default=1),
-    # Where the body really came from when the URL redirected (every hop, in order); null when it did not.
+    # Where the body really came from when the URL redirected (every hop, in order);
+    # null when it did not.
     sa.Column("final_url", sa.Text),
     sa.Column("redirects", sa.JSON),
 )

@@ -21,6 +21,8 @@ ERRORS = "errors"
 
 
 class WriteResult(typing.NamedTuple):
+    """``WriteMentionHistory``'s outputs: the mentions once stored, and rows the store refused."""
+
     written: beam.PCollection
     errors: beam.PCollection
 
@@ -67,6 +69,7 @@ class WriteMentionHistory(beam.PTransform):
         self._max_batch = max_batch
 
     def expand(self, classified):
+        """Batches, writes and returns a ``WriteResult`` (refused rows as dead letters)."""
         batches = classified | "Batch" >> beam.BatchElements(
             min_batch_size=1, max_batch_size=self._max_batch
         )
@@ -103,6 +106,7 @@ class WriteDeadLetters(beam.PTransform):
         self._max_batch = max_batch
 
     def expand(self, letters):
+        """Batches and writes the dead letters; returns them once stored."""
         batches = letters | "Batch" >> beam.BatchElements(
             min_batch_size=1, max_batch_size=self._max_batch
         )

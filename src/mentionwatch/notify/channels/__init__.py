@@ -1,4 +1,7 @@
-"""Notification channels behind one interface (``base.Channel``), and the factory that builds them from the config."""
+"""Notification channels behind one interface (``base.Channel``), and the factory for them.
+
+``build_channel`` makes the channel a config entry describes.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +50,10 @@ def build_channel(
     """The channel ``spec`` describes, with its secrets read from ``env`` now.
 
     Args:
+      spec: the channel's config entry.
+      smtp: the config's ``notify.smtp`` block (email channels need it).
       where: the channel's place in the config, for error messages.
+      env: where secrets are read from (default: the process environment).
       base_dir: relative ``file`` directories resolve against it (default: the working directory).
       console: the stream the console channel writes to (default: stdout).
 

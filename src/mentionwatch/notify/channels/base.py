@@ -17,10 +17,12 @@ from __future__ import annotations
 import abc
 import dataclasses
 
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 
 
 class DeliveryError(Exception):
+    """Delivery failed; ``transient`` says whether a retry may help, ``retry_after`` when."""
+
     transient = True
 
     def __init__(self, message: str, *, retry_after: float | None = None):
@@ -39,12 +41,18 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class ChannelSetupError(RuntimeError):
-    """A channel cannot be built (a missing environment variable, a bad path); the message says what to set."""
+    """A channel cannot be built (a missing environment variable, a bad path).
+
+    The message says what to set.
+    """
 
 
 @dataclasses.dataclass(frozen=True)
 class DeliveryReceipt:
-    """Proof of delivery: which channel, and what the other side said (message id, HTTP status, file)."""
+    """Proof of delivery: which channel, and what the other side said.
+
+    ``detail`` is the message id, the HTTP status or the file written.
+    """
 
     channel: str
     detail: str = ""
@@ -62,7 +70,7 @@ class Channel(abc.ABC):
     def send(self, notification: Notification) -> DeliveryReceipt:
         """Delivers ``notification`` or raises a ``DeliveryError``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most channels hold nothing between sends
         """Releases anything held between sends."""
 
     def __repr__(self) -> str:

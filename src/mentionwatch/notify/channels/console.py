@@ -11,13 +11,15 @@ import threading
 from typing import TextIO
 
 from mentionwatch.notify.channels.base import Channel, DeliveryReceipt, TransientDeliveryError
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 
 _LOCK = threading.Lock()
 _RULE = "\u2500"
 
 
 class ConsoleChannel(Channel):
+    """Prints each notification, headed by a rule naming recipient, kind and severity."""
+
     type = "console"
 
     def __init__(self, key: str = "console", stream: TextIO | None = None):
@@ -25,8 +27,12 @@ class ConsoleChannel(Channel):
         self._stream = stream
 
     def send(self, notification: Notification) -> DeliveryReceipt:
+        """Prints ``notification``; ``TransientDeliveryError`` when the stream cannot be written."""
         stream = self._stream or sys.stdout
-        bar = f"{_RULE * 2} to {notification.recipient} \u00b7 {notification.kind} \u00b7 {notification.severity} "
+        bar = (
+            f"{_RULE * 2} to {notification.recipient} \u00b7 {notification.kind} "
+            f"\u00b7 {notification.severity} "
+        )
         rule = _RULE * max(4, 72 - len(bar))
         block = f"{bar}{rule}\n{notification.title}\n\n{notification.text.rstrip()}\n\n"
         try:

@@ -20,7 +20,7 @@ from mentionwatch.notify.channels.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 
 _PERMANENT = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR}
 
@@ -35,6 +35,8 @@ def _name(part: str) -> str:
 
 
 class FileChannel(Channel):
+    """Writes each notification to its own text file under ``directory`` (see the module)."""
+
     type = "file"
 
     def __init__(self, key: str, directory: pathlib.Path):
@@ -42,8 +44,11 @@ class FileChannel(Channel):
         self.directory = directory
 
     def path_for(self, notification: Notification) -> pathlib.Path:
-        """``<directory>/<recipient>/<kind>-<id>.txt``; every part made a plain file name, so an id
-        from a hostile publisher (``x/../../etc``) can never leave the directory."""
+        """``<directory>/<recipient>/<kind>-<id>.txt``, every part made a plain file name.
+
+        An id from a hostile publisher (``x/../../etc``) can never leave the
+        directory: ``PermanentDeliveryError`` if a path would.
+        """
         path = (
             self.directory
             / _name(notification.recipient)
@@ -54,6 +59,7 @@ class FileChannel(Channel):
         return path
 
     def send(self, notification: Notification) -> DeliveryReceipt:
+        """Writes the file atomically; permission errors are permanent, other I/O transient."""
         path = self.path_for(notification)
         content = f"{notification.title}\n\n{notification.text.rstrip()}\n"
         try:

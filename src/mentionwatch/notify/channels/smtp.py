@@ -29,10 +29,12 @@ from mentionwatch.notify.channels.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from mentionwatch.notify.render import Notification
+from mentionwatch.notify.notification import Notification
 
 
 class SmtpChannel(Channel):
+    """Sends each notification as one email to ``to`` through the configured SMTP server."""
+
     type = "email"
 
     def __init__(
@@ -59,6 +61,7 @@ class SmtpChannel(Channel):
         return context
 
     def message(self, notification: Notification) -> EmailMessage:
+        """The email for ``notification``, with a stable ``Message-ID`` (see the module)."""
         msg = EmailMessage()
         msg["Subject"] = notification.title
         msg["From"] = self.server.sender
@@ -91,6 +94,7 @@ class SmtpChannel(Channel):
         return client
 
     def send(self, notification: Notification) -> DeliveryReceipt:
+        """Sends over one fresh connection; SMTP replies sorted into transient or permanent."""
         msg = self.message(notification)
         where = f"{self.server.host}:{self.server.effective_port}"
         try:
@@ -117,12 +121,14 @@ class SmtpChannel(Channel):
             raise error(f"{where} replied {exc.smtp_code} ({type(exc).__name__})") from None
         except ssl.SSLCertVerificationError as exc:
             raise PermanentDeliveryError(
-                f"{where}: TLS certificate not trusted ({exc.verify_message}); set notify.smtp.ca_file"
+                f"{where}: TLS certificate not trusted ({exc.verify_message}); "
+                "set notify.smtp.ca_file"
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientDeliveryError(f"{where}: {type(exc).__name__}: {exc}") from None
         if refused:
-            # Accepted for some addresses only: the rest are reported, the message counts as delivered.
+            # Accepted for some addresses only: the rest are reported, the message counts as
+            # delivered.
             return DeliveryReceipt(
                 self.key, f"{msg['Message-ID']} (refused: {', '.join(sorted(refused))})"
             )

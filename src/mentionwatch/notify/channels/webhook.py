@@ -36,8 +36,9 @@ from mentionwatch.notify.channels.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from mentionwatch.notify.render import Notification
-from mentionwatch.sources.http import FetchError, read_bounded
+from mentionwatch.notify.notification import Notification
+from mentionwatch.sources.fetch_error import FetchError
+from mentionwatch.sources.http import read_bounded
 
 SIGNATURE_HEADER = "X-Mentionwatch-Signature"
 TIMESTAMP_HEADER = "X-Mentionwatch-Timestamp"
@@ -112,6 +113,8 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class WebhookChannel(Channel):
+    """POSTs each notification to ``url`` in format ``fmt``, signed when a secret is set."""
+
     type = "webhook"
 
     def __init__(
@@ -132,6 +135,7 @@ class WebhookChannel(Channel):
         self._clock = clock
 
     def request(self, notification: Notification) -> urllib.request.Request:
+        """The POST for ``notification``, with its delivery id, timestamp and signature headers."""
         timestamp = int(self._clock())
         body = json.dumps(
             payload(notification, self.fmt, timestamp), ensure_ascii=False, sort_keys=True
@@ -147,6 +151,7 @@ class WebhookChannel(Channel):
         return urllib.request.Request(self.url, data=body, headers=headers, method="POST")
 
     def send(self, notification: Notification) -> DeliveryReceipt:
+        """POSTs once; the HTTP status says delivered, transient or permanent (see the module)."""
         request = self.request(notification)
         parts = urlparse(
             self.url
@@ -154,7 +159,8 @@ class WebhookChannel(Channel):
         host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
         try:
             with _OPENER.open(request, timeout=self._timeout) as response:
-                # The answer is read within timeout_s in all: a receiver that drips it cannot hold notify.
+                # The answer is read within timeout_s in all: a receiver that drips it cannot
+                # hold notify.
                 read_bounded(host, response, 65536, time.monotonic() + self._timeout)
                 status = response.status
         except FetchError as exc:

@@ -100,7 +100,7 @@ def upgrade() -> None:
 
 def _fill_mentions(connection: sa.Connection) -> None:
     """Derives the new columns for mentions stored before this revision."""
-    from mentionwatch.alerts.policy import severity
+    from mentionwatch.alerts.selection import severity
     from mentionwatch.store.derive import domain_of, occurred_at
 
     meta = sa.MetaData()

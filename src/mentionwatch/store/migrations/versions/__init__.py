@@ -1,0 +1,1 @@
+"""Alembic revisions of the history store's schema, oldest first."""

@@ -1,0 +1,210 @@
+"""The monitor: a streaming job from the items topic to stored mentions and alerts.
+
+::
+
+    ReadFromPubSub(items) ─► DecodeItems ─► SkipProcessed ─► MatchAndClassify ─► DecideAndPublish
+                                                                │      (streaming)
+                                             RecordExpected ◄───┘ counts
+    every stage's errors ─► WriteDeadLetters
+
+``MatchAndClassify`` and ``DecideAndPublish`` are the composites the batch
+scan uses (``jobs.stages``). ``DecideAlerts`` inside runs in its streaming
+mode (bursts, cooldown, pile-ons; see ``alerts.engine``), decides each
+mention once it is stored and records each decision in the store before it
+acts on it.
+
+Delivery: any producer can publish items to the topic (docs/event-driven.md).
+On Dataflow, ``ReadFromPubSub`` deduplicates on the ``item_id`` attribute and
+acknowledges after its checkpoint. The Python DirectRunner acknowledges on
+pull and ignores ``id_label``, so the embedded mode adds its own guarantee:
+ingest keeps every item in the store's outbox until the monitor confirms it
+(``RecordExpected`` + ``DecideAlerts`` mark each item once all its mentions
+are decided) and redelivers what is not confirmed; ``SkipProcessed`` drops
+items already done, and content-derived ids make any repeat harmless.
+
+Step names are what Dataflow's ``--update`` matches a running job's state
+by: the labels here (``ReadItems``, ``Monitor``, ``DecodeItems``,
+``SkipProcessed``, ``RecordExpected``, ``WriteDeadLetters`` …) must stay. A
+monitor started before the two composites existed is updated with
+``--transform_name_mapping`` set to ``UPDATE_NAME_MAPPING`` (JSON).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Sequence
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from mentionwatch.config import LoadedConfig
+from mentionwatch.deadletter import ToDeadLetters
+from mentionwatch.jobs.stages import DecideAndPublish, MatchAndClassify
+from mentionwatch.messages import decode_items
+from mentionwatch.records import Item
+from mentionwatch.store import HistoryStore
+from mentionwatch.store.transform import WriteDeadLetters
+from mentionwatch.timeutil import iso_z, utc_now_iso
+
+# The monitor's step names before ``MatchAndClassify`` and ``DecideAndPublish``
+# wrapped its middle (old prefix → new prefix), for the first ``--update``.
+UPDATE_NAME_MAPPING = {
+    f"Monitor/{stage}": f"Monitor/{composite}/{stage}"
+    for composite, stages in (
+        ("MatchAndClassify", ("MatchSubjects", "ClassifyMentions")),
+        ("DecideAndPublish", ("WriteMentionHistory", "DecideAlerts", "PublishAlerts")),
+    )
+    for stage in stages
+}
+
+
+class MonitorOutputs(typing.NamedTuple):
+    """The monitor's PCollections, for tests."""
+
+    items: beam.PCollection
+    classified: beam.PCollection
+    alerts: beam.PCollection
+    published: beam.PCollection
+    dead_letters: beam.PCollection
+
+
+def _decode(message) -> list[Item]:
+    """Items of one Pub/Sub message, stamped with when the monitor read them.
+
+    ``fetched_at`` defaults to the publish time for producers that do not set
+    it; ``observed_at`` (now) is the alert policy's clock.
+    """
+    data = getattr(message, "data", message)
+    items = decode_items(data)
+    publish_time = getattr(message, "publish_time", None)
+    published = iso_z(publish_time)
+    observed = utc_now_iso("microseconds")
+    return [
+        dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed)
+        for i in items
+    ]
+
+
+class _BundleStoreFn(beam.DoFn):
+    """Base for small store writes done once per bundle (buffered in ``process``)."""
+
+    MAX = 500
+
+    def __init__(self, store_url: str):
+        self._store_url = store_url
+
+    def setup(self):
+        self._store = HistoryStore(self._store_url)
+
+    def teardown(self):
+        self._store.close()
+
+
+class _SkipProcessedFn(_BundleStoreFn):
+    def __init__(self, store_url: str):
+        super().__init__(store_url)
+        self._skipped = Metrics.counter("mentionwatch.monitor", "items_already_processed")
+
+    def process(self, batch: Sequence[Item]):
+        done = self._store.processed_item_ids([i.id for i in batch])
+        self._skipped.inc(len(done))
+        for item in batch:
+            if item.id not in done:
+                yield item
+
+
+class _RecordExpectedFn(_BundleStoreFn):
+    def process(self, batch: Sequence[tuple[str, int]]):
+        self._store.set_mentions_expected(dict(batch))
+        return ()
+
+
+class MonitorItems(beam.PTransform):
+    """The monitor's graph after the source, so tests can feed it any messages."""
+
+    def __init__(self, loaded: LoadedConfig, *, emulator_host: str | None, model_handler=None):
+        super().__init__()
+        self._loaded = loaded
+        self._emulator_host = emulator_host
+        self._handler = model_handler
+
+    def expand(self, messages):
+        """Wires the monitor's graph from the messages on; returns its named outputs."""
+        # Labels are step names: Dataflow's --update matches them (module docstring).
+        store = self._loaded.config.store.url
+        decoded, undecodable = (
+            messages | "DecodeItems" >> beam.FlatMap(_decode).with_exception_handling()
+        )
+        fresh = (
+            decoded
+            | "BatchItems" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
+            | "SkipProcessed" >> beam.ParDo(_SkipProcessedFn(store))
+        )
+        classified = fresh | "MatchAndClassify" >> MatchAndClassify.from_config(
+            self._loaded, model_handler=self._handler
+        )
+        (
+            classified.counts
+            | "BatchCounts" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
+            | "RecordExpected" >> beam.ParDo(_RecordExpectedFn(store))
+        )
+        decided = classified.classified | "DecideAndPublish" >> DecideAndPublish.from_config(
+            self._loaded, emulator_host=self._emulator_host, streaming=True
+        )
+        dead_letters = (
+            undecodable
+            | "DecodeErrors"
+            >> ToDeadLetters("DecodeItems", lambda f: getattr(f, "message_id", None) or "message"),
+            classified.errors,
+            decided.errors,
+        ) | "AllErrors" >> beam.Flatten()
+        dead_letters | "WriteDeadLetters" >> WriteDeadLetters(store)
+        return MonitorOutputs(
+            fresh, classified.classified, decided.alerts, decided.published, dead_letters
+        )
+
+
+def build_pipeline(
+    p: beam.Pipeline, loaded: LoadedConfig, *, emulator_host: str | None, dedupe_attribute: bool
+) -> MonitorOutputs:
+    """Wires the streaming monitor reading the config's items subscription.
+
+    Args:
+      p: the pipeline (streaming).
+      loaded: the validated config; it must have a ``pubsub`` block.
+      emulator_host: the Pub/Sub emulator's ``HOST:PORT`` when using it.
+      dedupe_attribute: pass ``id_label="item_id"`` to ``ReadFromPubSub``
+        (supported by Dataflow; the Python DirectRunner rejects it).
+
+    Raises:
+      ValueError: the config has no ``pubsub`` block.
+    """
+    settings = loaded.config.pubsub
+    if settings is None:
+        raise ValueError("the monitor reads the items topic: the config needs a 'pubsub' block")
+    messages = p | "ReadItems" >> beam.io.ReadFromPubSub(
+        subscription=settings.subscription_path(settings.subscriptions.items),
+        with_attributes=True,
+        id_label="item_id" if dedupe_attribute else None,
+    )
+    return messages | "Monitor" >> MonitorItems(loaded, emulator_host=emulator_host)
+
+
+def run_monitor(loaded: LoadedConfig, *, emulator_host: str | None, beam_args: Sequence[str] = ()):
+    """Starts the streaming monitor and returns its PipelineResult (runs until cancelled)."""
+    import os
+
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    options = PipelineOptions(list(beam_args))
+    options.view_as(StandardOptions).streaming = True
+    runner = options.view_as(StandardOptions).runner or "DirectRunner"
+    direct = "direct" in str(runner).lower()
+    if emulator_host and direct:
+        # The DirectRunner's Pub/Sub reader builds its own client from the
+        # environment; this process exists to run the monitor, so set it here.
+        os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host
+    p = beam.Pipeline(options=options)
+    build_pipeline(p, loaded, emulator_host=emulator_host, dedupe_attribute=not direct)
+    return p.run()
