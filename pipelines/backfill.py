@@ -19,12 +19,16 @@ graph itself is built by ``mentionwatch.jobs.backfill.build_pipeline``.
 import sys
 
 from mentionwatch.cli import main
+from mentionwatch.jobs.launch import LaunchError, config_argument
 
 
 def run(argv=None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    # Dataflow flex templates pass parameters as --name=value; accept --config=PATH too.
-    args = [a.removeprefix("--config=") for a in args]
+    """``mentionwatch backfill CONFIG …``, with ``--config PATH`` (flex templates) accepted."""
+    try:
+        args = config_argument(sys.argv[1:] if argv is None else argv)
+    except LaunchError as exc:
+        print(f"mentionwatch backfill: {exc}", file=sys.stderr)
+        return 2
     return main(["backfill", *args])
 
 

@@ -7,17 +7,27 @@ an outbox in the history store so an item is never lost between here and
 the monitor. The graph is built by ``mentionwatch.jobs.ingest.build_pipeline``.
 
     python pipelines/ingest.py configs/demo.yaml
+    python pipelines/ingest.py --config configs/gcp.yaml --runner DataflowRunner \
+        --project P --region R --temp_location gs://BUCKET/tmp [--dry_run]
+
+On a remote runner (Dataflow, a flex-template launch from Cloud Scheduler)
+the script only builds and submits the job and exits
+(``mentionwatch.jobs.launch``); locally it is ``mentionwatch ingest CONFIG``.
 """
 
 import sys
 
 from mentionwatch.cli import main
+from mentionwatch.jobs.launch import LaunchError, config_argument
 
 
 def run(argv=None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    # Dataflow flex templates pass parameters as --name=value; accept --config=PATH too.
-    args = [a.removeprefix("--config=") for a in args]
+    """``mentionwatch ingest CONFIG …``, with ``--config PATH`` (flex templates) accepted."""
+    try:
+        args = config_argument(sys.argv[1:] if argv is None else argv)
+    except LaunchError as exc:
+        print(f"mentionwatch ingest: {exc}", file=sys.stderr)
+        return 2
     return main(["ingest", *args])
 
 

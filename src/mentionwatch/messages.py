@@ -3,9 +3,19 @@
 Ingest writes it, the monitor reads it, and any other producer (the Jetstream
 source, a script) may publish it too. A message body is JSON: either
 ``{"schema_version": 1, "items": [...]}`` with up to
-``ingest.items_per_message`` items, or one item object. Its attributes are
-``item_id`` (the item's id, or a hash of a batch's ids, for deduplication)
-and ``count``.
+``ingest.items_per_message`` items, or one item object. Its attributes:
+
+* ``item_id``: the message's identity, for deduplication (the monitor reads
+  with ``ReadFromPubSub(id_label="item_id")`` on Dataflow): the item's id, or
+  ``batch-`` and a hash of a batch's item ids. Ingest stores it with each
+  item in its outbox, and a redelivery re-sends the same items under the
+  same ``item_id`` (``jobs.outbox``), so Dataflow drops a copy of a message it
+  already has.
+* ``published_at``: when the producer published the message, RFC 3339 UTC
+  with milliseconds (``2026-12-03T10:15:02.123Z``): the monitor's event time
+  (``ReadFromPubSub(timestamp_attribute="published_at")``) and the alert
+  policy's clock. Without it, Pub/Sub's publish time is used.
+* ``count``: how many items the body holds.
 """
 
 from __future__ import annotations
@@ -16,24 +26,46 @@ from collections.abc import Sequence
 
 from mentionwatch.records import Item
 from mentionwatch.sources import entries
+from mentionwatch.timeutil import utc_now_iso
 
 ITEM_SCHEMA_VERSION = 1
+ID_ATTRIBUTE = "item_id"
+TIMESTAMP_ATTRIBUTE = "published_at"
 
 
-def encode_items(items: Sequence[Item]) -> tuple[bytes, dict[str, str]]:
-    """One items message: the JSON body and its attributes (see docs/event-driven.md)."""
+def message_key(items: Sequence[Item]) -> str:
+    """The ``item_id`` attribute of a message holding ``items`` (content-derived, stable)."""
+    if len(items) == 1:
+        return items[0].id
+    digest = hashlib.sha256("\n".join(sorted(i.id for i in items)).encode()).hexdigest()
+    return "batch-" + digest[:24]
+
+
+def encode_items(
+    items: Sequence[Item], *, key: str | None = None, published_at: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """One items message: the JSON body and its attributes (see the module docstring).
+
+    Args:
+      items: the items, at least one.
+      key: the ``item_id`` attribute; default ``message_key(items)``. A
+        redelivery passes the key of the first send.
+      published_at: the ``published_at`` attribute; default now.
+
+    Raises:
+      ValueError: no items.
+    """
+    if not items:
+        raise ValueError("an items message needs at least one item")
     body = json.dumps(
         {"schema_version": ITEM_SCHEMA_VERSION, "items": [i.to_json() for i in items]},
         ensure_ascii=False,
     )
-    if len(items) == 1:
-        message_key = items[0].id
-    else:
-        message_key = (
-            "batch-"
-            + hashlib.sha256("\n".join(sorted(i.id for i in items)).encode()).hexdigest()[:24]
-        )
-    return body.encode("utf-8"), {"item_id": message_key, "count": str(len(items))}
+    return body.encode("utf-8"), {
+        ID_ATTRIBUTE: key or message_key(items),
+        TIMESTAMP_ATTRIBUTE: published_at or utc_now_iso("milliseconds"),
+        "count": str(len(items)),
+    }
 
 
 def decode_items(data: bytes) -> list[Item]:

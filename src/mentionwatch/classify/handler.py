@@ -85,6 +85,10 @@ class MentionModelHandler(IsolatingModelHandler):
         forward-pass ceiling of about 160/s (``benchmarks/classifier_speed.py``).
         A bundle's last batch is flushed whatever its size, so a stream never
         waits for 1,024 mentions.
+      max_batch_duration_s: batch across bundles, holding a batch for at most
+        this long (Beam's stateful ``BatchElements``, ``max_batch_duration_secs``):
+        on streaming Dataflow a bundle holds a few elements, so per-bundle
+        batches would be tiny. ``None`` (the default) batches per bundle.
       large_model: share one copy of the model between worker processes.
     """
 
@@ -98,11 +102,13 @@ class MentionModelHandler(IsolatingModelHandler):
         runtime: str = "auto",
         min_batch_size: int = 1024,
         max_batch_size: int = 1024,
+        max_batch_duration_s: float | None = None,
         large_model: bool = False,
     ):
         super().__init__(
             min_batch_size=min(min_batch_size, max_batch_size),
             max_batch_size=max_batch_size,
+            max_batch_duration_secs=max_batch_duration_s,
             large_model=large_model,
         )
         self._model_name = model_name
@@ -112,14 +118,22 @@ class MentionModelHandler(IsolatingModelHandler):
         self._runtime = runtime
 
     @classmethod
-    def from_settings(cls, model) -> MentionModelHandler:
-        """The handler for a config's ``model`` block (``config.ModelSettings``)."""
+    def from_settings(cls, model, *, across_bundles: bool = False) -> MentionModelHandler:
+        """The handler for a config's ``model`` block (``config.ModelSettings``).
+
+        ``across_bundles`` (the streaming monitor on a remote runner) batches
+        across bundles for up to ``model.max_batch_duration_s``. The Python
+        DirectRunner fires the stateful batcher's processing-time timer only
+        when later elements arrive, which would hold a lone threat back, so
+        local streaming and every batch job keep per-bundle batches.
+        """
         return cls(
             model.name,
             batch_size=model.batch_size,
             batch_tokens=model.batch_tokens,
             max_length=model.max_length,
             runtime=model.runtime,
+            max_batch_duration_s=model.max_batch_duration_s if across_bundles else None,
         )
 
     def load_model(self) -> MentionClassifier:

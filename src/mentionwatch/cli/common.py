@@ -19,6 +19,7 @@ from mentionwatch.config import LoadedConfig
 
 if TYPE_CHECKING:
     from mentionwatch.store import HistoryStore
+    from mentionwatch.store.engine import StoreTarget
 
 
 def pubsub_host(loaded: LoadedConfig) -> str | None:
@@ -37,30 +38,51 @@ def require_pubsub(loaded: LoadedConfig):
     return loaded.config.pubsub
 
 
-def store_url(args: argparse.Namespace, config: str | None) -> tuple[str, LoadedConfig | None]:
-    """The store URL from ``--store`` or the config, and the loaded config when one was given.
+def store_url(
+    args: argparse.Namespace, config: str | None
+) -> tuple[StoreTarget | str, LoadedConfig | None]:
+    """The store from ``--store URL`` or the config (its ``store.target()``), and the config.
 
     Raises ``CommandError`` (exit 2) when there is neither a CONFIG nor ``--store``.
     """
     if getattr(args, "store", None):
         return args.store, (load_config_file(config) if config else None)
     if not config:
-        raise CommandError("give a CONFIG (its store.url is used) or --store URL", EXIT_CONFIG)
+        raise CommandError("give a CONFIG (its store block is used) or --store URL", EXIT_CONFIG)
     loaded = load_config_file(config)
-    return loaded.config.store.url, loaded
+    return loaded.config.store.target(), loaded
 
 
-def open_store(url: str, *, upgrade: bool | None = None) -> HistoryStore:
-    """The history store at ``url``; an unreachable one raises ``CommandError`` (exit 3)."""
+def plain_url(store: StoreTarget | str, command: str) -> str:
+    """The store's SQLAlchemy URL, for commands that open their own engine from a URL.
+
+    Raises ``CommandError`` (exit 2) for a Cloud SQL store or one whose
+    password lives elsewhere: such a command needs ``--store URL``.
+    """
+    from mentionwatch.store.engine import StoreTarget
+
+    target = StoreTarget.of(store)
+    if target.url is None or target.password is not None:
+        raise CommandError(
+            f"{command} opens the store by URL, and {target.display()} is not one it can open "
+            "(Cloud SQL, or a password from store.password): give --store URL, e.g. through "
+            "cloud-sql-proxy on 127.0.0.1",
+            EXIT_CONFIG,
+        )
+    return target.url
+
+
+def open_store(store: StoreTarget | str, *, upgrade: bool | None = None) -> HistoryStore:
+    """The history store ``store`` names; an unreachable one raises ``CommandError`` (exit 3)."""
     from mentionwatch.store import HistoryStore, StoreUnavailable
 
     try:
-        return HistoryStore(url, upgrade=upgrade)
+        return HistoryStore(store, upgrade=upgrade)
     except StoreUnavailable as exc:
         raise CommandError(str(exc)) from None
 
 
-def open_existing_store(url: str) -> HistoryStore:
+def open_existing_store(store: StoreTarget | str) -> HistoryStore:
     """Opens a store a read-only command reads: never creates or migrates one.
 
     A SQLite file that does not exist, a database without mentionwatch's
@@ -71,10 +93,11 @@ def open_existing_store(url: str) -> HistoryStore:
 
     import sqlalchemy as sa
 
-    from mentionwatch.store.engine import StoreSchemaError
+    from mentionwatch.store.engine import StoreSchemaError, StoreTarget
 
-    parsed = sa.engine.make_url(url)
-    sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    target = StoreTarget.of(store)
+    parsed = sa.engine.make_url(target.url) if target.url is not None else None
+    sqlite_file = parsed.database if parsed and parsed.get_backend_name() == "sqlite" else None
     if sqlite_file not in (None, "", ":memory:") and not pathlib.Path(sqlite_file).is_file():
         raise CommandError(
             f"no history store at {parsed.database} (the config's store.url, resolved "
@@ -83,7 +106,7 @@ def open_existing_store(url: str) -> HistoryStore:
             EXIT_FAILED,
         )
     try:
-        return open_store(url, upgrade=False)
+        return open_store(target, upgrade=False)
     except StoreSchemaError as exc:
         raise CommandError(
             f"{exc} (read-only commands never change a store)", EXIT_FAILED

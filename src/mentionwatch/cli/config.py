@@ -23,7 +23,7 @@ def cmd_validate(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     subjects = f"{len(cfg.subjects)} subject{'s' if len(cfg.subjects) != 1 else ''}"
     print(
         f"{args.config}: ok ({subjects}, {sources}, "
-        f"pubsub {'on' if cfg.pubsub else 'off'}, store {cfg.store.url.split(':', 1)[0]})"
+        f"pubsub {'on' if cfg.pubsub else 'off'}, store {cfg.store.scheme})"
     )
     return EXIT_OK
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from mentionwatch.cli.common import (
     open_existing_store,
     parse_time_option,
+    plain_url,
     split_values,
     store_url,
 )
@@ -117,7 +118,7 @@ def _history_sql(args: argparse.Namespace, words: list[str]) -> int:
     else:
         if len(words) != 2:
             raise CommandError('usage: mentionwatch history sql CONFIG "SELECT ..."', EXIT_CONFIG)
-        url, query = store_url(args, words[0])[0], words[1]
+        url, query = plain_url(store_url(args, words[0])[0], "history sql"), words[1]
     if args.format == "parquet" and not args.out:
         raise CommandError("--format parquet needs --out FILE.parquet", EXIT_CONFIG)
     # It exists and its schema is current (or the error says what to run).

@@ -90,7 +90,7 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
 
     loaded = load_config_file(args.config)
     settings = require_pubsub(loaded)
-    store = HistoryStore(loaded.config.store.url)
+    store = HistoryStore(loaded.config.store.target())
     pending = store.pending_alerts()
     # Pending for less than the grace period: a live monitor may be sending them.
     recent = len(store.pending_alerts(pending_grace_s=0)) - len(pending)

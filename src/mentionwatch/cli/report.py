@@ -15,7 +15,7 @@ def cmd_report(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     from mentionwatch.report import PileOnSettings, build_report, write_report
 
     loaded = load_config_file(args.config)
-    url = args.store or loaded.config.store.url
+    url = args.store or loaded.config.store.target()
     now = dt.datetime.now(dt.UTC)
     until = parse_time_option(args.until, "until", now) or now
     since = parse_time_option(args.since, "since", until)

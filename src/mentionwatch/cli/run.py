@@ -27,7 +27,7 @@ from mentionwatch.config import LoadedConfig
 
 def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     """Runs one batch scan and prints its summary; raises when the job cannot start."""
-    from mentionwatch.jobs.preflight import PreflightError, preflight
+    from mentionwatch.jobs.preflight import PreflightError, preflight, runner_from_args
     from mentionwatch.jobs.scan import run_scan
 
     loaded = load_config_file(args.config)
@@ -35,7 +35,7 @@ def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
         raise CommandError(f"--input {args.input}: file not found", EXIT_CONFIG)
     host = pubsub_host(loaded)
     try:
-        preflight(loaded, host)
+        preflight(loaded, host, runner=runner_from_args(beam_args))
     except PreflightError as exc:
         raise CommandError(str(exc)) from None
     summary = run_scan(
@@ -55,12 +55,21 @@ def cmd_scan(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
 
 def cmd_ingest(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     """Polls every source once onto the items topic; raises when Pub/Sub is unreachable."""
+    from mentionwatch.jobs.launch import is_remote, launch_command
+
+    if is_remote(beam_args):  # Dataflow: build, submit, exit (jobs.launch)
+        return launch_command(args.config, "ingest", beam_args)
     from mentionwatch.jobs.ingest import run_ingest
+    from mentionwatch.jobs.preflight import PreflightError, check_store_for_runner, runner_from_args
     from mentionwatch.pubsub.admin import PubSubUnavailable, check_reachable
 
     loaded = load_config_file(args.config)
     settings = require_pubsub(loaded)
     host = pubsub_host(loaded)
+    try:
+        check_store_for_runner(loaded, runner_from_args(beam_args))
+    except PreflightError as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from None
     try:
         check_reachable(settings, host)
     except PubSubUnavailable as exc:
@@ -77,20 +86,24 @@ def cmd_ingest(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
 
 def cmd_monitor(args: argparse.Namespace, beam_args: Sequence[str]) -> int:
     """Runs the streaming monitor until Ctrl-C (exit 0) or until it breaks (exit 1)."""
+    from mentionwatch.jobs.launch import is_remote, launch_command
+
+    if is_remote(beam_args):  # Dataflow: build, submit, exit (jobs.launch)
+        return launch_command(args.config, "monitor", beam_args)
     from mentionwatch.jobs.monitor import run_monitor
-    from mentionwatch.jobs.preflight import PreflightError, preflight
+    from mentionwatch.jobs.preflight import PreflightError, preflight, runner_from_args
 
     loaded = load_config_file(args.config)
     require_pubsub(loaded)
     host = pubsub_host(loaded)
     try:
-        preflight(loaded, host)
+        preflight(loaded, host, runner=runner_from_args(beam_args))
     except PreflightError as exc:
         raise CommandError(str(exc)) from None
     from mentionwatch.jobs.watch import republish_pending
     from mentionwatch.store import HistoryStore
 
-    store = HistoryStore(loaded.config.store.url)
+    store = HistoryStore(loaded.config.store.target())
     sent, waiting = republish_pending(loaded, host, store)  # what a previous run left pending
     store.close()
     if sent or waiting:

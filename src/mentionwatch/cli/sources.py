@@ -25,7 +25,7 @@ def cmd_sources_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     specs = source_specs(loaded)
     now = dt.datetime.now(dt.UTC)
     try:
-        store = HistoryStore(loaded.config.store.url)
+        store = HistoryStore(loaded.config.store.target())
         try:
             rows = status_rows(
                 specs,

@@ -12,17 +12,20 @@ from mentionwatch.command import EXIT_FAILED, EXIT_OK, CommandError, load_config
 def cmd_store_upgrade(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     """Upgrades the store's schema (Alembic); an unreachable store raises (exit 3)."""
     from mentionwatch.store import StoreUnavailable
-    from mentionwatch.store.engine import make_engine
+    from mentionwatch.store.engine import dispose_engine, make_engine
     from mentionwatch.store.migrate import upgrade
 
     url, _ = store_url(args, args.config)
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)  # Cloud SQL: through the connector, logged in with IAM
+    except StoreUnavailable as exc:
+        raise CommandError(str(exc)) from None
     try:
         before, after = upgrade(engine, args.revision)
     except StoreUnavailable as exc:
         raise CommandError(str(exc)) from None
     finally:
-        engine.dispose()
+        dispose_engine(engine)
     if before == after:
         print(f"history store already at revision {after}")
     else:
@@ -35,7 +38,7 @@ def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     import sqlalchemy as sa
 
     from mentionwatch.store import schema
-    from mentionwatch.store.engine import make_engine
+    from mentionwatch.store.engine import StoreTarget, dispose_engine, make_engine
     from mentionwatch.store.migrate import current_revision, differences, head_revision
 
     url, _ = store_url(args, args.config)
@@ -55,8 +58,8 @@ def cmd_store_status(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     except sa.exc.OperationalError as exc:
         raise CommandError(f"cannot open the history store: {exc.orig}") from None
     finally:
-        engine.dispose()
-    print(f"store     {sa.engine.make_url(url).render_as_string(hide_password=True)}")
+        dispose_engine(engine)
+    print(f"store     {StoreTarget.of(url).display()}")
     print(f"revision  {revision or 'none (empty)'}; this mentionwatch needs {head_revision()}")
     if revision != head_revision():
         print(f"          run: mentionwatch store upgrade {args.config or '--store URL'}")
@@ -74,7 +77,7 @@ def cmd_store_retention(args: argparse.Namespace, _extra: Sequence[str]) -> int:
 
     loaded = load_config_file(args.config)
     policy = RetentionPolicy.from_config(loaded.config)
-    store = open_store(args.store or loaded.config.store.url)
+    store = open_store(args.store or loaded.config.store.target())
     try:
         counts = apply_retention(store, policy, dry_run=args.dry_run)
     except StoreUnavailable as exc:

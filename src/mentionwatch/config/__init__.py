@@ -22,7 +22,13 @@ Every public name is re-exported here, so ``from mentionwatch.config import
 Config, load_config`` is the way to import them.
 """
 
-from mentionwatch.config.alerts import AlertPolicy, MinScores, PileOn, Severity, SubjectAlertPolicy
+from mentionwatch.config.alerts import (
+    AlertsSettings,
+    MinScores,
+    PileOn,
+    Severity,
+    SubjectAlertPolicy,
+)
 from mentionwatch.config.base import Block
 from mentionwatch.config.ingest import FetchSettings, IngestSettings
 from mentionwatch.config.loader import (
@@ -65,7 +71,7 @@ from mentionwatch.config.subjects import KnownContent, Subject
 
 __all__ = [
     "MAX_EXPANDED_VALUES",
-    "AlertPolicy",
+    "AlertsSettings",
     "Block",
     "BlueskySettings",
     "ChannelSettings",

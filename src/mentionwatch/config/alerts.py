@@ -41,7 +41,7 @@ class PileOn(Block):
     cooldown_s: int = Field(default=6 * 3600, ge=0)
 
 
-class AlertPolicy(Block):
+class AlertsSettings(Block):
     """Which classified mentions become alerts, and how bursts are grouped.
 
     Attributes:

@@ -16,6 +16,10 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from mentionwatch.secretref import EXAMPLE as REFERENCE_EXAMPLE
+from mentionwatch.secretref import is_reference
+from mentionwatch.secretref import parse as parse_reference
+
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -27,17 +31,36 @@ class Block(BaseModel):
 
 
 def env_var(value: str | None, holds: str, example: str) -> str | None:
-    """``value`` unchanged if it is an environment variable's name.
+    """``value`` unchanged if it is an environment variable's name or a secret reference.
+
+    A secret reference (``secret://projects/P/secrets/S/versions/V``, see
+    ``mentionwatch.secretref``) is read from Secret Manager where the value is
+    used (on the worker), never here; only its shape is checked.
 
     Raises:
-      ValueError: it is not a name; the message never repeats the value (it
-        may be the secret itself).
+      ValueError: it is neither a name nor a well-formed reference; the
+        message never repeats a value that could be the secret itself.
     """
-    if value is not None and not _ENV_NAME.fullmatch(value):
+    if value is None:
+        return None
+    if is_reference(value):
+        try:
+            parse_reference(value)
+        except ValueError:
+            # Not repeated either: a malformed reference may be a secret pasted after secret://.
+            raise ValueError(
+                f"malformed secret reference for the {holds}: expected "
+                "secret://projects/PROJECT/secrets/NAME/versions/VERSION (PROJECT a project id "
+                "or number, NAME of letters, digits, '-' and '_', VERSION a number or 'latest'), "
+                f"e.g. {REFERENCE_EXAMPLE}"
+            ) from None
+        return value
+    if not _ENV_NAME.fullmatch(value):
         raise ValueError(
             "this is not an environment variable name (the value is not shown, in case it is "
             f"the {holds}); give the NAME of the variable that holds the {holds} (e.g. "
-            f"{example}), never the {holds} itself"
+            f"{example}) or a Secret Manager reference ({REFERENCE_EXAMPLE}), never the "
+            f"{holds} itself"
         )
     return value
 
@@ -48,7 +71,7 @@ def credential_env(value: str | None) -> str | None:
 
 
 def secret_env(value: str | None) -> str | None:
-    """``env_var`` for a notification secret (an SMTP login, a webhook key or URL)."""
+    """``env_var`` for a notification or store secret (a login, a webhook key or URL)."""
     return env_var(value, "secret", "MENTIONWATCH_SMTP_PASSWORD")
 
 

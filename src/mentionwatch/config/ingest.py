@@ -50,6 +50,10 @@ class IngestSettings(Block):
       seen_retention_days: ids of items already seen are kept this long.
       redeliver_after_s: an item the monitor has not confirmed within this
         time is published again (the monitor ignores items it already did).
+        The default, 900 s, is longer than a Dataflow monitor's ordinary lag
+        (worker start-up, autoscaling, a model batch waiting to fill), so a
+        monitor that is only busy is not sent copies; a local ``watch`` can
+        use less (its monitor confirms within seconds).
       max_attempts: after this many deliveries an item is dead-lettered.
       items_per_message: items batched into one Pub/Sub message.
     """
@@ -58,6 +62,6 @@ class IngestSettings(Block):
     host_min_interval_s: float = Field(default=1.0, ge=0)
     host_concurrency: int = Field(default=1, ge=1, le=16)
     seen_retention_days: int = Field(default=30, ge=1)
-    redeliver_after_s: float = Field(default=120.0, gt=0)
+    redeliver_after_s: float = Field(default=900.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     items_per_message: int = Field(default=100, ge=1, le=1000)

@@ -66,7 +66,7 @@ def resolve_paths(config: Config, base_dir: pathlib.Path) -> Config:
     the same file whatever the working directory (``history CONFIG`` run
     from elsewhere reads the same store).
     """
-    match = _RELATIVE_SQLITE.match(config.store.url)
+    match = _RELATIVE_SQLITE.match(config.store.url or "")  # cloud_sql: no url
     if not match:
         return config
     scheme, relative, query = match.groups()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from mentionwatch.config.alerts import AlertPolicy
+from mentionwatch.config.alerts import AlertsSettings
 from mentionwatch.config.base import Block, field_errors
 from mentionwatch.config.ingest import FetchSettings, IngestSettings
 from mentionwatch.config.model import ModelSettings
@@ -30,7 +30,7 @@ class Config(Block):
     pubsub: PubSubSettings | None = None
     store: StoreSettings = StoreSettings()
     model: ModelSettings = ModelSettings()
-    alerts: AlertPolicy = AlertPolicy()
+    alerts: AlertsSettings = AlertsSettings()
     ingest: IngestSettings = IngestSettings()
     notify: NotifySettings | None = None
 

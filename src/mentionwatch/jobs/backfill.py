@@ -158,7 +158,7 @@ def build_pipeline(
     ``model_handler`` and ``items`` replace the configured model and the store
     reader (tests inject a fake model and ``beam.Create``).
     """
-    store = loaded.config.store.url
+    store = loaded.config.store.target()
     source = p | "ReadStoredItems" >> (items or ReadStoredItems(store, since=since, until=until))
     classified = source | "MatchAndClassify" >> MatchAndClassify.from_config(
         loaded, model_handler=model_handler
@@ -227,7 +227,7 @@ def run_backfill(
 
     chosen = with_model(loaded, model)
     manifest = Manifest.read(resolve_model_dir(chosen.config.model.name))
-    HistoryStore(chosen.config.store.url).close()  # schema current before workers start
+    HistoryStore(chosen.config.store.target()).close()  # schema current before workers start
     p = beam.Pipeline(options=PipelineOptions(list(beam_args)))
     build_pipeline(p, chosen, since=since, until=until)
     result = p.run()

@@ -34,9 +34,12 @@ Cloud Scheduler on Dataflow). What makes it safe to run again and again:
   ``item_outbox``) before it is published; items already there are dropped
   (so an overlap between pages or between two searches publishes nothing
   twice). The monitor confirms each item once every mention in it is
-  decided; items not confirmed within ``redeliver_after_s`` are published
-  again (the monitor skips what it already did), up to ``max_attempts``,
-  then dead-lettered.
+  decided; items not confirmed within ``redeliver_after_s`` (default 900 s:
+  longer than a Dataflow monitor's ordinary lag, so a busy monitor is not
+  fed copies) are published again, in their first message's grouping and
+  under its ``item_id`` (Dataflow's ``id_label`` drops a copy it already
+  has; the monitor's ``SkipProcessed`` skips what it already did), up to
+  ``max_attempts``, then dead-lettered with the reason.
 * **Source health**: every poll updates the source's last success,
   consecutive failures, last error and items per day; failures are dead
   letters too, and a source that keeps failing or goes silent is reported
@@ -58,7 +61,7 @@ import apache_beam as beam
 
 from mentionwatch.config import LoadedConfig
 from mentionwatch.deadletter import ToDeadLetters
-from mentionwatch.jobs.outbox import PublishItems, ReadOutbox
+from mentionwatch.jobs.outbox import PublishItems, ReadOutbox, as_new
 from mentionwatch.runs import Totals
 from mentionwatch.sources import entries
 from mentionwatch.sources.http import FetchPolicy
@@ -93,7 +96,7 @@ def build_pipeline(
     cfg = loaded.config
     if cfg.pubsub is None:
         raise ValueError("ingest publishes to Pub/Sub: the config needs a 'pubsub' block")
-    store, ingest = cfg.store.url, cfg.ingest
+    store, ingest = cfg.store.target(), cfg.ingest
     notices_topic = cfg.pubsub.topic_path(cfg.pubsub.topics.dead_letters)
     specs = p | "SourceSpecs" >> beam.Create(source_specs(loaded))
     # A batch job: its step labels are free to follow the class names. The
@@ -124,7 +127,7 @@ def build_pipeline(
         emulator_host=emulator_host,
     )
     published = (
-        (committed.new_items, outbox.due)
+        (committed.new_items | "NewMessages" >> beam.Map(as_new), outbox.due)
         | "ToPublish" >> beam.Flatten()
         | "PublishItems"
         >> PublishItems(

@@ -14,8 +14,10 @@ mention once it is stored and records each decision in the store before it
 acts on it.
 
 Delivery: any producer can publish items to the topic (docs/event-driven.md).
-On Dataflow, ``ReadFromPubSub`` deduplicates on the ``item_id`` attribute and
-acknowledges after its checkpoint. The Python DirectRunner acknowledges on
+On Dataflow, ``ReadFromPubSub`` deduplicates on the ``item_id`` attribute
+(ingest re-sends a message under its first ``item_id``, ``jobs.outbox``),
+takes each element's event time from the producer's ``published_at``
+attribute, and acknowledges after its checkpoint. The Python DirectRunner acknowledges on
 pull and ignores ``id_label``, so the embedded mode adds its own guarantee:
 ingest keeps every item in the store's outbox until the monitor confirms it
 (``RecordExpected`` + ``DecideAlerts`` mark each item once all its mentions
@@ -37,11 +39,12 @@ from collections.abc import Sequence
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.timestamp import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 from mentionwatch.config import LoadedConfig
 from mentionwatch.deadletter import ToDeadLetters
 from mentionwatch.jobs.stages import DecideAndPublish, MatchAndClassify
-from mentionwatch.messages import decode_items
+from mentionwatch.messages import ID_ATTRIBUTE, TIMESTAMP_ATTRIBUTE, decode_items
 from mentionwatch.records import Item
 from mentionwatch.store import HistoryStore
 from mentionwatch.store.transform import WriteDeadLetters
@@ -69,17 +72,25 @@ class MonitorOutputs(typing.NamedTuple):
     dead_letters: beam.PCollection
 
 
-def _decode(message) -> list[Item]:
-    """Items of one Pub/Sub message, stamped with when the monitor read them.
+def _decode(message, timestamp=beam.DoFn.TimestampParam) -> list[Item]:
+    """Items of one Pub/Sub message, stamped with the alert policy's clock.
 
-    ``fetched_at`` defaults to the publish time for producers that do not set
-    it; ``observed_at`` (now) is the alert policy's clock.
+    ``observed_at`` is the policy's clock: the producer's ``published_at``
+    attribute when the message has one (``ReadFromPubSub`` made it the
+    element's event time), so a replay or a redelivery is decided on the
+    same clock and the clock follows the watermark; otherwise when the
+    monitor read it (now). ``fetched_at`` defaults to the publish time for
+    producers that do not set it.
     """
     data = getattr(message, "data", message)
     items = decode_items(data)
     publish_time = getattr(message, "publish_time", None)
     published = iso_z(publish_time)
-    observed = utc_now_iso("microseconds")
+    attributes = getattr(message, "attributes", None) or {}
+    if TIMESTAMP_ATTRIBUTE in attributes and MIN_TIMESTAMP < timestamp < MAX_TIMESTAMP:
+        observed = iso_z(timestamp.to_utc_datetime(has_tz=True), "microseconds")
+    else:
+        observed = utc_now_iso("microseconds")
     return [
         dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed)
         for i in items
@@ -123,16 +134,24 @@ class _RecordExpectedFn(_BundleStoreFn):
 class MonitorItems(beam.PTransform):
     """The monitor's graph after the source, so tests can feed it any messages."""
 
-    def __init__(self, loaded: LoadedConfig, *, emulator_host: str | None, model_handler=None):
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        emulator_host: str | None,
+        model_handler=None,
+        batch_across_bundles: bool = False,
+    ):
         super().__init__()
         self._loaded = loaded
         self._emulator_host = emulator_host
         self._handler = model_handler
+        self._across_bundles = batch_across_bundles
 
     def expand(self, messages):
         """Wires the monitor's graph from the messages on; returns its named outputs."""
         # Labels are step names: Dataflow's --update matches them (module docstring).
-        store = self._loaded.config.store.url
+        store = self._loaded.config.store.target()
         decoded, undecodable = (
             messages | "DecodeItems" >> beam.FlatMap(_decode).with_exception_handling()
         )
@@ -142,7 +161,7 @@ class MonitorItems(beam.PTransform):
             | "SkipProcessed" >> beam.ParDo(_SkipProcessedFn(store))
         )
         classified = fresh | "MatchAndClassify" >> MatchAndClassify.from_config(
-            self._loaded, model_handler=self._handler
+            self._loaded, model_handler=self._handler, batch_across_bundles=self._across_bundles
         )
         (
             classified.counts
@@ -174,8 +193,15 @@ def build_pipeline(
       p: the pipeline (streaming).
       loaded: the validated config; it must have a ``pubsub`` block.
       emulator_host: the Pub/Sub emulator's ``HOST:PORT`` when using it.
-      dedupe_attribute: pass ``id_label="item_id"`` to ``ReadFromPubSub``
-        (supported by Dataflow; the Python DirectRunner rejects it).
+      dedupe_attribute: the runner is remote (Dataflow): pass
+        ``id_label="item_id"`` to ``ReadFromPubSub`` (the Python DirectRunner
+        rejects it) and batch the model's input across bundles (the
+        DirectRunner's timers would hold a lone mention back).
+
+    Messages are read with ``timestamp_attribute="published_at"``: each
+    element's event time is when the producer published it (Pub/Sub's
+    publish time for messages without the attribute), and on Dataflow the
+    watermark follows it.
 
     Raises:
       ValueError: the config has no ``pubsub`` block.
@@ -186,9 +212,12 @@ def build_pipeline(
     messages = p | "ReadItems" >> beam.io.ReadFromPubSub(
         subscription=settings.subscription_path(settings.subscriptions.items),
         with_attributes=True,
-        id_label="item_id" if dedupe_attribute else None,
+        id_label=ID_ATTRIBUTE if dedupe_attribute else None,
+        timestamp_attribute=TIMESTAMP_ATTRIBUTE,
     )
-    return messages | "Monitor" >> MonitorItems(loaded, emulator_host=emulator_host)
+    return messages | "Monitor" >> MonitorItems(
+        loaded, emulator_host=emulator_host, batch_across_bundles=dedupe_attribute
+    )
 
 
 def run_monitor(loaded: LoadedConfig, *, emulator_host: str | None, beam_args: Sequence[str] = ()):

@@ -3,10 +3,20 @@
 A new item is recorded in the store's outbox before it is published, and
 stays there until the monitor confirms it. ``ReadOutbox`` finds the items
 that still need (re)delivery, giving up on those not confirmed after
-``max_attempts`` (dead letters, and a notice to the operator);
-``PublishItems`` publishes items in messages of ``items_per_message``
-(``mentionwatch.messages``) and marks each published once Pub/Sub accepts
-it. A refused publish leaves the items in the outbox for the next run.
+``max_attempts`` (dead letters with the reason, and a notice to the
+operator); ``PublishItems`` publishes items in messages of
+``items_per_message`` (``mentionwatch.messages``) and marks each published,
+with its message's key, once Pub/Sub accepts it. A refused publish leaves
+the items in the outbox for the next run.
+
+Both stages pass **messages** (``Outgoing``: a key, or None for a new
+message, and its items), not loose items: a redelivery re-sends the items of
+one earlier message together, under that message's ``item_id``, so the
+monitor's ``ReadFromPubSub(id_label="item_id")`` on Dataflow recognises a
+copy of a message it already has. (Splitting one key's items over two
+messages would make Dataflow drop the second as a copy of the first.) Items
+of one message the monitor confirmed in part are re-sent without the
+confirmed ones, still under the first key.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from collections.abc import Sequence
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from mentionwatch.messages import encode_items
+from mentionwatch.messages import encode_items, message_key
 from mentionwatch.records import DeadLetter, Item
 from mentionwatch.store import HistoryStore
 
@@ -29,10 +39,38 @@ _log = logging.getLogger(__name__)
 ERRORS = "errors"
 
 
+class Outgoing(typing.NamedTuple):
+    """One message to publish: its ``item_id`` key (None: a new message) and its items."""
+
+    key: str | None
+    items: tuple[Item, ...]
+
+
+def as_new(item: Item) -> Outgoing:
+    """A newly found item, to be published in a new message (any key)."""
+    return Outgoing(None, (item,))
+
+
+def regroup(due: Sequence[Item], keys: dict[str, str]) -> list[Outgoing]:
+    """Due items as messages: those published before grouped under their first key.
+
+    Items never published (or from before keys were stored) are new messages.
+    """
+    by_key: dict[str, list[Item]] = {}
+    fresh = []
+    for item in due:
+        key = keys.get(item.id)
+        if key is None:
+            fresh.append(as_new(item))
+        else:
+            by_key.setdefault(key, []).append(item)
+    return [Outgoing(k, tuple(v)) for k, v in by_key.items()] + fresh
+
+
 class OutboxResult(typing.NamedTuple):
     """What ``ReadOutbox`` produces."""
 
-    due: beam.PCollection  # Item to publish again
+    due: beam.PCollection  # Outgoing: items to publish again, grouped as first sent
     errors: beam.PCollection  # DeadLetter for each item given up
 
 
@@ -46,8 +84,10 @@ class PublishItemsResult(typing.NamedTuple):
 class _ReadOutboxFn(beam.DoFn):
     """Items recorded before this run that still need (re)delivery.
 
-    Exhausted ones are dead-lettered, and the operator is told on the
-    dead-letters topic (``kind=items_given_up``).
+    Due ones come out as ``Outgoing`` messages grouped by the key of their
+    first send (``regroup``). Exhausted ones are never dropped silently: each
+    is a dead letter with the reason and its payload, and the operator is
+    told on the dead-letters topic (``kind=items_given_up``).
     """
 
     def __init__(
@@ -81,12 +121,13 @@ class _ReadOutboxFn(beam.DoFn):
             )
             if exhausted:
                 store.give_up_items([i.id for i in exhausted])
+            keys = store.message_keys([i.id for i in due])
         finally:
             store.close()
         self._redelivered.inc(len(due))
         if exhausted:
             self._tell_operator(exhausted)
-        yield from due
+        yield from regroup(due, keys)
         for item in exhausted:
             yield beam.pvalue.TaggedOutput(
                 ERRORS,
@@ -94,7 +135,9 @@ class _ReadOutboxFn(beam.DoFn):
                     stage="PublishItems",
                     ref=item.id,
                     payload=json.dumps(item.to_json(), ensure_ascii=False),
-                    error=f"not confirmed by the monitor after {self._max_attempts} deliveries",
+                    error=f"not confirmed by the monitor after {self._max_attempts} deliveries "
+                    f"(redelivered after {self._redeliver_after_s:g} s each); redelivery "
+                    "stopped: a monitor that is only slow still confirms it",
                 ),
             )
 
@@ -154,18 +197,17 @@ class _PublishItemsFn(beam.DoFn):
         self._client.stop()
         self._store.close()
 
-    def process(self, batch: Sequence[Item]):
+    def process(self, batch: Sequence[Outgoing]):
         from google.api_core import retry as retries
 
         retry = retries.Retry(initial=0.25, maximum=5.0, multiplier=2.0, deadline=30.0)
-        chunks = [batch[i : i + self._per_message] for i in range(0, len(batch), self._per_message)]
         futures = []
-        for chunk in chunks:
-            data, attributes = encode_items(chunk)
+        for key, chunk in self._messages(batch):
+            data, attributes = encode_items(chunk, key=key)
             futures.append(
-                (chunk, self._client.publish(self._topic, data, retry=retry, **attributes))
+                (key, chunk, self._client.publish(self._topic, data, retry=retry, **attributes))
             )
-        for chunk, future in futures:
+        for key, chunk, future in futures:
             try:
                 future.result(timeout=60)
             except Exception as exc:  # noqa: BLE001 - any failure: the items stay in the outbox
@@ -180,13 +222,22 @@ class _PublishItemsFn(beam.DoFn):
                     ),
                 )
                 continue
-            self._store.mark_items_published([i.id for i in chunk])
+            self._store.mark_items_published([i.id for i in chunk], message_key=key)
             self._published.inc(len(chunk))
             yield from chunk
 
+    def _messages(self, batch: Sequence[Outgoing]) -> list[tuple[str, tuple[Item, ...]]]:
+        """Keyed messages as they are; new items in messages of ``items_per_message``."""
+        out = [(m.key, m.items) for m in batch if m.key is not None]
+        loose = [i for m in batch if m.key is None for i in m.items]
+        for n in range(0, len(loose), self._per_message):
+            chunk = tuple(loose[n : n + self._per_message])
+            out.append((message_key(chunk), chunk))
+        return out
+
 
 class ReadOutbox(beam.PTransform):
-    """PBegin → the outbox's items due for (re)delivery; the ones given up to ``errors``.
+    """PBegin → messages due for (re)delivery (``Outgoing``); the items given up to ``errors``.
 
     Args:
       store_url: the history store holding the outbox.
@@ -231,7 +282,10 @@ class ReadOutbox(beam.PTransform):
 
 
 class PublishItems(beam.PTransform):
-    """Item → items messages on ``topic``, each item marked published; refusals to ``errors``.
+    """Outgoing → items messages on ``topic``, each item marked published; refusals to ``errors``.
+
+    A keyed ``Outgoing`` (a redelivery) is one message under its key; new
+    items are batched into messages of ``items_per_message``.
 
     Args:
       topic: the items topic path.

@@ -91,7 +91,7 @@ def _read_items(p, loaded: LoadedConfig, input_path: str | None, items) -> tuple
         else ReadFeeds(
             source_specs(loaded),  # every source's newest page (see sources.transform)
             policy=FetchPolicy.from_settings(cfg.fetch),
-            evidence_store=cfg.store.url,  # raw bodies kept as evidence (docs/history.md)
+            evidence_store=cfg.store.target(),  # raw bodies kept as evidence (docs/history.md)
         )
     )
     result = p | "ReadItems" >> read
@@ -146,7 +146,7 @@ def build_pipeline(
         classified.errors,
         decided.errors,
     ) | "AllErrors" >> beam.Flatten()
-    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(loaded.config.store.url)
+    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(loaded.config.store.target())
 
     results = _result_lines(source, classified.classified, decided.alerts)
     if output_path:
@@ -239,7 +239,7 @@ def run_scan(
     started = utc_now()
     result = p.run()
     result.wait_until_finish()
-    return ScanSummary.from_result(result, _letters_since(loaded.config.store.url, started))
+    return ScanSummary.from_result(result, _letters_since(loaded.config.store.target(), started))
 
 
 def _letters_since(store_url: str, since: str) -> list[tuple[str, str, str]]:

@@ -92,10 +92,14 @@ class MatchAndClassify(beam.PTransform):
         *,
         model_handler: ModelHandler | None = None,
         reshuffle: bool = False,
+        batch_across_bundles: bool = False,
     ) -> MatchAndClassify:
         """The stage for a config: its subjects, its model and the resolved thresholds.
 
         ``model_handler`` replaces the configured model (tests inject a fake).
+        ``batch_across_bundles`` (the monitor on a remote runner) batches the
+        model's input across bundles, for at most ``model.max_batch_duration_s``
+        (``MentionModelHandler.from_settings``).
 
         Raises:
           ModelLoadError: the configured model's manifest cannot be read.
@@ -105,7 +109,8 @@ class MatchAndClassify(beam.PTransform):
         cfg = loaded.config
         return cls(
             from_config(cfg.subjects, cfg.sources),
-            model_handler or MentionModelHandler.from_settings(cfg.model),
+            model_handler
+            or MentionModelHandler.from_settings(cfg.model, across_bundles=batch_across_bundles),
             resolve_thresholds(loaded),
             reshuffle=reshuffle,
         )
@@ -180,7 +185,7 @@ class DecideAndPublish(beam.PTransform):
             policy = params_from_config(cfg.alerts, cfg.subjects)
             topic = cfg.pubsub.topic_path(cfg.pubsub.topics.alerts) if cfg.pubsub else None
         return cls(
-            cfg.store.url,
+            cfg.store.target(),
             policy,
             topic=topic,
             emulator_host=emulator_host,

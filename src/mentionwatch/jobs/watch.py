@@ -286,7 +286,7 @@ def run_watch(
     else:
         host = emulator_host(cfg.pubsub)
     where = f"the emulator at {host}" if host else f"Google Cloud (project {cfg.pubsub.project})"
-    store = HistoryStore(cfg.store.url)
+    store = HistoryStore(cfg.store.target())
     log_dir = os.environ.get("MENTIONWATCH_LOG_DIR")
     monitor = MonitorProcess(
         str(loaded.path), host, beam_args, os.path.join(log_dir, "monitor.log") if log_dir else None

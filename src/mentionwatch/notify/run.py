@@ -106,7 +106,7 @@ def run_notify(
     _check_blocks(loaded)
     config = loaded.config
     stop = stop or threading.Event()
-    store = NotifyStore(config.store.url)
+    store = NotifyStore(config.store.target())
     try:
         notifier = Notifier.from_settings(
             config.notify,

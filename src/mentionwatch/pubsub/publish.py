@@ -14,12 +14,26 @@ with the error recorded, a dead letter says so, and
 ``mentionwatch pubsub republish CONFIG`` sends what is pending later with the
 same alert ids, so subscribers deduplicate. Without a ``pubsub`` block the
 alert is recorded with status ``local``.
+
+**Retries (Dataflow retries a failed bundle; a worker can die).** Step 1
+reads each alert's state, so a retried bundle skips every alert a previous
+attempt marked published; step 3 is retried in place a few times
+(``MARK_ATTEMPTS``) rather than failing the bundle, because a failed bundle
+publishes again everything it had published; and the store keeps the first
+mark of an alert (``mark_published`` never overwrites a published row). What
+no publisher can close is a crash between Pub/Sub's acknowledgement and
+step 3: that alert is published again. Every copy carries the same
+``alert_id`` (attribute and body), and subscribers deduplicate on it:
+``mentionwatch notify`` records each alert it takes in (``notify_received``)
+and each delivery, so a second copy is acknowledged without a second
+notification (docs/alerts.md).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import typing
 from collections.abc import Sequence
 
@@ -28,11 +42,13 @@ from apache_beam.metrics import Metrics
 
 from mentionwatch.pubsub.clients import publisher_client
 from mentionwatch.records import Alert, DeadLetter
-from mentionwatch.store import HistoryStore
+from mentionwatch.store import HistoryStore, StoreUnavailable
 
 _log = logging.getLogger(__name__)
 
 ERRORS = "errors"
+# Attempts at marking a batch published before the bundle is failed (and retried).
+MARK_ATTEMPTS = 4
 
 
 class PublishResult(typing.NamedTuple):
@@ -126,7 +142,7 @@ class _PublishBatchFn(beam.DoFn):
         self._recorded.inc(len(by_id))
         self._already.inc(len(by_id) - len(to_send))  # a re-run: published before, not again
         sent, failed = self._publisher.publish([by_id[i] for i in to_send])
-        self._store.mark_published(sent)
+        self._mark_published(sent)
         if failed:
             self._store.mark_failed(failed)
         self._published.inc(len(sent))
@@ -143,6 +159,18 @@ class _PublishBatchFn(beam.DoFn):
                     error=f"kept pending for republish: {error}",
                 ),
             )
+
+    def _mark_published(self, sent: dict[str, str]) -> None:
+        """Marks what Pub/Sub accepted, retrying here: failing the bundle would publish again."""
+        for attempt in range(1, MARK_ATTEMPTS + 1):
+            try:
+                self._store.mark_published(sent)
+                return
+            except StoreUnavailable as exc:
+                if attempt == MARK_ATTEMPTS:
+                    raise  # the runner retries the bundle; subscribers fold the copies
+                _log.warning("marking %d alert(s) published failed, retrying: %s", len(sent), exc)
+                time.sleep(0.5 * 2**attempt)
 
     def teardown(self):
         if getattr(self, "_publisher", None) is not None:

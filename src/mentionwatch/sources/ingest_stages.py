@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 import time
 import typing
@@ -47,6 +46,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from mentionwatch.records import DeadLetter, Item
+from mentionwatch.secretref import worker_environ
 from mentionwatch.sources import health
 from mentionwatch.sources.base import Session, SourceSpec
 from mentionwatch.sources.http import FetchPolicy, fetch
@@ -122,7 +122,8 @@ class _PollHostFn(beam.DoFn):
 
         self._store = HistoryStore(self._store_url)
         # Tokens (Reddit OAuth) live as long as this worker, never anywhere else.
-        self._session = Session(self._fetch, os.environ, time.monotonic)
+        # secret:// credentials read on this worker, never stored on the DoFn (secretref).
+        self._session = Session(self._fetch, worker_environ(), time.monotonic)
 
     def teardown(self):
         self._store.close()
@@ -295,8 +296,8 @@ class CommitSources(beam.PTransform):
                 | "KeyOutcomes" >> beam.Map(lambda o: (o.spec.url, o.without_entries())),
                 "items": keyed_items,
             }
-            | "GroupByFeed" >> beam.CoGroupByKey()
-            | "CommitFeeds"
+            | "GroupBySource" >> beam.CoGroupByKey()
+            | "CommitSource"
             >> beam.ParDo(_CommitSourceFn(self._store_url)).with_outputs(HEALTH, main="new")
         )
         return CommitResult(out.new, out[HEALTH])
@@ -379,4 +380,4 @@ class CheckSourceHealth(beam.PTransform):
 
     def expand(self, specs):
         """Checks each committed source's health and tells the operator."""
-        return specs | "CheckHealth" >> beam.ParDo(self._fn)
+        return specs | "CheckSource" >> beam.ParDo(self._fn)

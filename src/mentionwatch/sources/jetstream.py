@@ -374,7 +374,7 @@ def run_jetstream(
     block = cfg.sources.jetstream
     topic = cfg.pubsub.topic_path(cfg.pubsub.topics.items)
     client = publisher_client(emulator_host)
-    store = HistoryStore(cfg.store.url)
+    store = HistoryStore(cfg.store.target())
     per_message = cfg.ingest.items_per_message
 
     def publish(items: list[Item]) -> None:

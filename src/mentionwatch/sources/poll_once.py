@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mentionwatch.secretref import SecretUnavailable
 from mentionwatch.sources.base import (
     Page,
     PageError,
@@ -196,11 +197,19 @@ class _Pages:
 
 
 def _credentials(source: Source, spec: SourceSpec, ctx: PollContext) -> dict | PollOutcome:
-    """The secret request headers (none without credentials), or the failed outcome."""
-    if not source.has_credentials(spec, ctx.session.environ):
-        return {}
+    """The secret request headers (none without credentials), or the failed outcome.
+
+    A credential option may hold a ``secret://`` reference: the session's
+    environment (``secretref.SecretEnviron``) reads it from Secret Manager on
+    first use in this process. A secret that cannot be read fails this poll
+    (a dead letter naming the reference, never a value); the worker goes on.
+    """
     try:
+        if not source.has_credentials(spec, ctx.session.environ):
+            return {}
         return source.credentials(spec, ctx.session)
+    except SecretUnavailable as exc:
+        return PollOutcome(spec, FAILED, error=f"SecretUnavailable: credentials: {exc}")
     except FetchError as exc:
         return PollOutcome(
             spec,

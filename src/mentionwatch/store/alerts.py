@@ -133,16 +133,21 @@ class AlertStore(StoreBase):
             )
 
     def mark_published(self, message_ids: Mapping[str, str]) -> None:
-        """Marks alerts published, with the Pub/Sub message id of each."""
+        """Marks alerts published, with the Pub/Sub message id of each.
+
+        An alert already published keeps its first mark (message id, time,
+        attempts): a second publication of the same alert (a retried bundle,
+        two workers) is a copy subscribers fold by ``alert_id``, not a new one.
+        """
         if not message_ids:
             return
         now = timeutil.now()
         table = schema.alerts
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:  # unreachable: StoreUnavailable (callers retry)
             for alert_id, message_id in message_ids.items():
                 connection.execute(
                     table.update()
-                    .where(table.c.alert_id == alert_id)
+                    .where(table.c.alert_id == alert_id, table.c.status != "published")
                     .values(
                         status="published",
                         message_id=message_id,

@@ -1,10 +1,14 @@
 """What every part of the history store shares: opening it, transactions and upserts.
 
-``StoreBase(url)`` opens SQLite or PostgreSQL (``engine.make_engine``) and
-brings the schema to the code's revision (``migrate.ensure_current``). The
-per-concern parts (``mentions``, ``alerts``, ``outbox``, ``source_state``,
-``dead_letters``) extend it with the SQL of their tables, and
-``db.HistoryStore`` joins them into the one store the rest of the code uses.
+``StoreBase(target)`` opens SQLite, PostgreSQL or Cloud SQL on this process's
+shared engine (``engine.shared_engine``: one pool per process, however many
+stores and DoFns open it) and checks the schema against the code's revision
+(``migrate.ensure_current``: upgraded only where the target allows it; a
+Cloud SQL store is upgraded by ``mentionwatch store upgrade`` and only
+checked here). The per-concern parts (``mentions``, ``alerts``, ``outbox``,
+``source_state``, ``dead_letters``) extend it with the SQL of their tables,
+and ``db.HistoryStore`` joins them into the one store the rest of the code
+uses.
 """
 
 from __future__ import annotations
@@ -17,40 +21,67 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mentionwatch.store import schema
-from mentionwatch.store.engine import StoreUnavailable, make_engine
+from mentionwatch.store.engine import (
+    StoreTarget,
+    StoreUnavailable,
+    release_engine,
+    shared_engine,
+)
 from mentionwatch.store.migrate import ensure_current
 
 
 class StoreBase:
     """The engine of one history store, with the statements every part builds on."""
 
-    def __init__(self, url: str, *, create: bool = True, upgrade: bool | None = None):
-        """Opens the store at ``url``.
+    def __init__(
+        self, store: StoreTarget | str, *, create: bool = True, upgrade: bool | None = None
+    ):
+        """Opens the store ``store`` names.
 
         Args:
-          url: an SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
+          store: a ``StoreTarget`` (what jobs pass, from ``config.store.target()``)
+            or an SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
           create: bring the schema to the code's revision on open (see
             ``mentionwatch.store.migrate``); False skips the check entirely.
           upgrade: whether an empty or older store may be upgraded on open;
-            None follows ``MENTIONWATCH_STORE_AUTO_UPGRADE`` (default yes).
-            When it may not, opening raises ``StoreSchemaError`` naming the
-            command to run.
+            None follows the target's ``auto_upgrade`` (for a URL:
+            ``MENTIONWATCH_STORE_AUTO_UPGRADE``, default yes). When it may
+            not, opening raises ``StoreSchemaError`` naming the command to run.
         """
-        self.url = url
-        self.engine = make_engine(url)
+        self.target = StoreTarget.of(store)
+        self.url = self.target.url  # None for Cloud SQL; display() names it in messages
+        self.engine = shared_engine(self.target)
+        self._open = True
         if create:
-            self.create_schema(upgrade=upgrade)
+            try:
+                self.create_schema(upgrade=upgrade)
+            except BaseException:
+                self.close()
+                raise
 
     def create_schema(self, *, upgrade: bool | None = None) -> None:
         """Brings the store to the head schema revision (a no-op when it is there)."""
-        ensure_current(self.engine, upgrade_allowed=upgrade)
+        allowed = self.target.auto_upgrade if upgrade is None else upgrade
+        ensure_current(self.engine, upgrade_allowed=allowed, name=self.target.display())
 
     def _safe_url(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        return self.target.display()
 
     def close(self) -> None:
-        """Releases the engine's pooled connections."""
-        self.engine.dispose()
+        """Gives this store's share of the process's engine back (the last one disposes it).
+
+        Closing twice is harmless; other stores on the same engine keep working.
+        """
+        if getattr(self, "_open", False):
+            self._open = False
+            release_engine(self.target)
+
+    def __reduce__(self):
+        """Pickles as its target only: a store reopens where it is unpickled, without a check.
+
+        Nothing of the engine (a password, a login) is ever in the bytes.
+        """
+        return (_reopen, (type(self), self.target))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
@@ -99,3 +130,7 @@ class StoreBase:
             statement = statement.where(t.c[column] == value)
         with self.engine.connect() as connection:
             return int(connection.execute(statement).scalar_one())
+
+
+def _reopen(cls: type, target: StoreTarget):
+    return cls(target, create=False)

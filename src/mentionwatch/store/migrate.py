@@ -1,7 +1,8 @@
 """Schema migrations: bring a history store to the code's schema, or say how.
 
 The schema is versioned with Alembic (revisions in ``store/migrations``).
-``HistoryStore`` calls ``ensure_current`` when it opens a store:
+``HistoryStore`` calls ``ensure_current`` when it opens a store (one query when
+the store is current, on the process's shared engine):
 
 * at the head revision: nothing to do (one query);
 * empty, older, or created before migrations existed: upgraded to head, under a
@@ -10,9 +11,10 @@ The schema is versioned with Alembic (revisions in ``store/migrations``).
   lock; both run the whole upgrade in one transaction, so a failed upgrade
   leaves the store as it was);
 * with automatic upgrades turned off (``MENTIONWATCH_STORE_AUTO_UPGRADE=0``,
-  for production databases whose schema changes are deployed deliberately):
-  ``StoreSchemaError`` naming the command to run, ``mentionwatch store upgrade
-  CONFIG``;
+  ``store.auto_upgrade: false``, or a ``store.cloud_sql`` store, whose schema
+  changes are deployed deliberately: the deploy step runs the upgrade once and
+  Dataflow workers only check): ``StoreSchemaError`` naming the command to run,
+  ``mentionwatch store upgrade CONFIG``;
 * at a revision this code does not know (written by a newer mentionwatch):
   ``StoreSchemaError``; nothing is touched.
 
@@ -83,7 +85,7 @@ def _in_memory(engine: sa.Engine) -> bool:
 
 
 def migration_engine(url: str) -> sa.Engine:
-    """An engine whose transactions lock the store for a migration.
+    """An engine whose transactions lock an SQLite store for a migration.
 
     For SQLite, pysqlite's implicit transaction handling is turned off so the
     DDL runs inside our own ``BEGIN IMMEDIATE`` (which takes the write lock
@@ -141,10 +143,12 @@ def downgrade(engine: sa.Engine, revision: str) -> tuple[str | None, str | None]
 
 
 def _migrate(engine: sa.Engine, action, revision: str) -> tuple[str | None, str | None]:
+    # SQLite needs its own engine for BEGIN IMMEDIATE; PostgreSQL's advisory lock works on any
+    # connection (and a Cloud SQL engine's URL cannot be reopened: it connects through a creator).
     own = (
-        None
-        if _in_memory(engine)
-        else migration_engine(engine.url.render_as_string(hide_password=False))
+        migration_engine(engine.url.render_as_string(hide_password=False))
+        if engine.dialect.name == "sqlite" and not _in_memory(engine)
+        else None
     )
     try:
         with _locked(own or engine) as connection:
@@ -162,24 +166,29 @@ def _migrate(engine: sa.Engine, action, revision: str) -> tuple[str | None, str 
     return before, after
 
 
-def ensure_current(engine: sa.Engine, *, upgrade_allowed: bool | None = None) -> None:
-    """Makes sure the store is at the head revision (see the module docstring)."""
+def ensure_current(
+    engine: sa.Engine, *, upgrade_allowed: bool | None = None, name: str | None = None
+) -> None:
+    """Makes sure the store is at the head revision (see the module docstring).
+
+    ``name`` is how messages name the store (default: the engine's URL without
+    its password; a Cloud SQL engine's URL does not say which instance).
+    """
+    where = name or _safe(engine)
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)
     except sa.exc.OperationalError as exc:
-        raise StoreUnavailable(
-            f"cannot open the history store {_safe(engine)}: {exc.orig}"
-        ) from None
+        raise StoreUnavailable(f"cannot open the history store {where}: {exc.orig}") from None
     head = head_revision()
     if revision == head:
         return
-    _check_known(revision, _safe(engine))
+    _check_known(revision, where)
     allowed = auto_upgrade_enabled() if upgrade_allowed is None else upgrade_allowed
     if not allowed:
         state = "has no schema yet" if revision is None else f"is at schema revision {revision!r}"
         raise StoreSchemaError(
-            f"the history store {_safe(engine)} {state}; this mentionwatch needs {head!r}. "
+            f"the history store {where} {state}; this mentionwatch needs {head!r}. "
             f"Run: {UPGRADE_COMMAND}"
         )
     upgrade(engine)

@@ -58,17 +58,35 @@ class OutboxStore(StoreBase):
         self.upsert(table, rows, ["item_id"])
         return fresh
 
-    def mark_items_published(self, item_ids: Sequence[str]) -> None:
-        """Notes a publication of each item (its time, one more attempt)."""
+    def mark_items_published(self, item_ids: Sequence[str], message_key: str | None = None) -> None:
+        """Notes a publication of each item (its time, one more attempt).
+
+        ``message_key`` is the message's ``item_id`` attribute; the first one
+        an item was published under is kept (a redelivery re-sends under it).
+        """
         if not item_ids:
             return
         table = schema.item_outbox
+        values = {"published_at": timeutil.now(), "attempts": table.c.attempts + 1}
+        if message_key is not None:
+            values["message_key"] = sa.func.coalesce(table.c.message_key, message_key)
         with self.engine.begin() as connection:
             connection.execute(
-                table.update()
-                .where(table.c.item_id.in_(list(item_ids)))
-                .values(published_at=timeutil.now(), attempts=table.c.attempts + 1)
+                table.update().where(table.c.item_id.in_(list(item_ids))).values(**values)
             )
+
+    def message_keys(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """The ``item_id`` attribute each item was first published under (when it has one)."""
+        if not item_ids:
+            return {}
+        table = schema.item_outbox
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(table.c.item_id, table.c.message_key).where(
+                    table.c.item_id.in_(list(item_ids)), table.c.message_key.is_not(None)
+                )
+            ).all()
+        return {r.item_id: r.message_key for r in rows}
 
     def items_to_deliver(
         self,

@@ -257,6 +257,9 @@ item_outbox = sa.Table(
     # Redelivery stopped after the last attempt (a dead letter and an operator notice said so);
     # the monitor may still confirm it, so this is not "processed".
     sa.Column("given_up_at", Timestamp),
+    # The ``item_id`` attribute of the message that first carried the item: a redelivery
+    # re-sends it under the same key, so Dataflow's id_label dedupe recognises the copy.
+    sa.Column("message_key", sa.String(64)),
 )
 sa.Index("ix_item_outbox_unprocessed", item_outbox.c.processed_at, item_outbox.c.published_at)
 sa.Index("ix_item_outbox_seen", item_outbox.c.first_seen_at)

@@ -1,9 +1,12 @@
 """Beam sinks into the history store.
 
 Rows are batched (``BatchElements``) and upserted, so a retried bundle writes
-nothing twice. An unreachable store raises (the runner retries the bundle);
-a batch the database rejects for its content is split and retried row by row
-so one bad row becomes one dead letter.
+nothing twice. The DoFns carry a ``StoreTarget`` (no secret in it) and open the
+store in ``setup()`` on the process's shared engine (``store.engine``), so a
+worker process holds one connection pool however many sinks it runs. An
+unreachable store raises (the runner retries the bundle); a batch the database
+rejects for its content is split and retried row by row so one bad row becomes
+one dead letter.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from apache_beam.metrics import Metrics
 
 from mentionwatch.deadletter import from_exception
 from mentionwatch.store.db import HistoryStore
+from mentionwatch.store.engine import StoreTarget
 
 ERRORS = "errors"
 
@@ -28,12 +32,12 @@ class WriteResult(typing.NamedTuple):
 
 
 class _WriteMentionsFn(beam.DoFn):
-    def __init__(self, store_url: str):
-        self._store_url = store_url
+    def __init__(self, store: StoreTarget | str):
+        self._target = store
         self._written = Metrics.counter("mentionwatch.store", "mentions_written")
 
     def setup(self):
-        self._store = HistoryStore(self._store_url)
+        self._store = HistoryStore(self._target)
 
     def process(self, batch):
         try:
@@ -63,9 +67,9 @@ class _WriteMentionsFn(beam.DoFn):
 class WriteMentionHistory(beam.PTransform):
     """Stores every classified mention (with its item); passes them on once written."""
 
-    def __init__(self, store_url: str, max_batch: int = 500):
+    def __init__(self, store: StoreTarget | str, max_batch: int = 500):
         super().__init__()
-        self._store_url = store_url
+        self._target = store
         self._max_batch = max_batch
 
     def expand(self, classified):
@@ -73,19 +77,19 @@ class WriteMentionHistory(beam.PTransform):
         batches = classified | "Batch" >> beam.BatchElements(
             min_batch_size=1, max_batch_size=self._max_batch
         )
-        out = batches | "Write" >> beam.ParDo(_WriteMentionsFn(self._store_url)).with_outputs(
+        out = batches | "Write" >> beam.ParDo(_WriteMentionsFn(self._target)).with_outputs(
             ERRORS, main="written"
         )
         return WriteResult(out.written, out[ERRORS])
 
 
 class _WriteDeadLettersFn(beam.DoFn):
-    def __init__(self, store_url: str):
-        self._store_url = store_url
+    def __init__(self, store: StoreTarget | str):
+        self._target = store
         self._written = Metrics.counter("mentionwatch.store", "dead_letters_written")
 
     def setup(self):
-        self._store = HistoryStore(self._store_url)
+        self._store = HistoryStore(self._target)
 
     def process(self, batch):
         self._store.write_dead_letters(batch)
@@ -100,9 +104,9 @@ class _WriteDeadLettersFn(beam.DoFn):
 class WriteDeadLetters(beam.PTransform):
     """The one dead-letter sink: every stage's errors end up in ``dead_letters``."""
 
-    def __init__(self, store_url: str, max_batch: int = 500):
+    def __init__(self, store: StoreTarget | str, max_batch: int = 500):
         super().__init__()
-        self._store_url = store_url
+        self._target = store
         self._max_batch = max_batch
 
     def expand(self, letters):
@@ -110,4 +114,4 @@ class WriteDeadLetters(beam.PTransform):
         batches = letters | "Batch" >> beam.BatchElements(
             min_batch_size=1, max_batch_size=self._max_batch
         )
-        return batches | "Write" >> beam.ParDo(_WriteDeadLettersFn(self._store_url))
+        return batches | "Write" >> beam.ParDo(_WriteDeadLettersFn(self._target))

@@ -19,6 +19,7 @@ from mentionwatch.notify.channels.base import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from mentionwatch.secretref import SecretUnavailable, is_reference, resolver
 
 __all__ = [
     "Channel",
@@ -32,6 +33,14 @@ __all__ = [
 
 
 def _secret(env: Mapping[str, str], name: str, what: str, where: str) -> str:
+    if is_reference(name):  # secret://…: read from Secret Manager now, never logged
+        try:
+            value = resolver().resolve(name)
+        except (SecretUnavailable, ValueError) as exc:
+            raise ChannelSetupError(f"{where}: {what}: {exc}") from None
+        if not value:
+            raise ChannelSetupError(f"{where}: the secret {name} ({what}) is empty")
+        return value
     value = env.get(name)
     if not value:
         raise ChannelSetupError(f"{where}: the environment variable {name} ({what}) is not set")
