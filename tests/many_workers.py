@@ -100,6 +100,33 @@ def run_ingest(config: str, host: str, folder: pathlib.Path, pids: list[int]) ->
     return output
 
 
+def run_republish(
+    config: str, host: str, folder: pathlib.Path, pids: list[int], grace_s: float
+) -> str:
+    """One ``mentionwatch pubsub republish CONFIG --grace S``: the deployment's scheduled job.
+
+    A monitor killed between recording an alert (``pending``) and publishing it
+    has already confirmed its item, so no redelivery brings the alert back;
+    the scheduled republish job sends what such a monitor left behind. Its
+    process id is appended to ``pids``, so the census can tell its connections.
+    """
+    env = dict(os.environ, PUBSUB_EMULATOR_HOST=host, PGAPPNAME="mw-republish")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mentionwatch.cli", "pubsub", "republish", config]
+        + ["--grace", str(grace_s)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    pids.append(process.pid)
+    output, _ = process.communicate(timeout=120)
+    with open(folder / "republish.out", "a") as log:
+        log.write(output)
+    assert process.returncode == 0, f"republish failed ({process.returncode}):\n{output[-3000:]}"
+    return output
+
+
 def owner(application_name: str, names_by_pid: dict[int, str]) -> str | None:
     """Which of our processes a connection's ``application_name`` belongs to, if any.
 

@@ -185,6 +185,12 @@ class Alert:
     mentions grouped into one alert; ``related_urls`` lists the others) or
     ``pile_on`` (harassment of the subject spiking above its baseline;
     ``count`` mentions in the window).
+
+    ``known_content`` is the title of the subject's ``known_content`` entry a
+    re-promotion names (``alerts.selection.known_work``), so a notification
+    can say which of her works is pushed and a takedown can cite it; empty
+    when none is named, for other labels, and in bodies written before the
+    field existed.
     """
 
     alert_id: str
@@ -208,6 +214,7 @@ class Alert:
     content_warning: bool = True
     kind: str = "mention"
     related_urls: tuple[str, ...] = ()
+    known_content: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The alert as its message body: JSON with ``schema_version``, scores rounded."""

@@ -94,3 +94,59 @@ def test_the_cli_says_failed_with_reasons_and_no_traceback(tmp_path):
         and "FAILED" in done.stdout
         and "Traceback" not in done.stderr + done.stdout
     )
+
+
+SUMMARY_LAYOUT = "mentionwatch-summary/1"
+
+
+@pytest.mark.parametrize(
+    "summary, extra",
+    [
+        ("everything", {}),
+        ({"layout": "mentionwatch-summary/99"}, {}),
+        ({"layout": SUMMARY_LAYOUT}, {"classifications": ["not an object"]}),
+        ({"layout": SUMMARY_LAYOUT}, {"alert": {"subject": {"a": 1}}, "items": [{"x": []}]}),
+        (
+            {"layout": SUMMARY_LAYOUT},
+            {"classifications": [{"thresholds": {"harassment": "high"}, "scores": [1]}]},
+        ),
+    ],
+)
+def test_a_summary_entry_of_the_wrong_shape_is_a_problem_not_a_traceback(tmp_path, summary, extra):
+    pack = tmp_path / "summary.zip"
+    manifest = {"format": "mentionwatch-evidence/1", "files": [], "summary": summary, **extra}
+    write_zip(
+        pack,
+        {
+            "manifest.json": json.dumps(manifest).encode(),
+            "SHA256SUMS": b"",
+            "summary.pdf": b"%PDF-1.3 not really",
+            "summary.html": b"<p>hello</p>",
+        },
+    )
+    report = verify_pack(str(pack))
+    assert not report.ok and any(
+        "manifest.json" in p or p.startswith("summary.") for p in report.problems
+    ), report.problems
+
+
+def test_a_summary_pdf_that_is_not_ours_is_reported_and_bounded(tmp_path):
+    pack = tmp_path / "pdf.zip"
+    with zipfile.ZipFile(pack, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "manifest.json",
+            json.dumps(
+                {
+                    "format": "mentionwatch-evidence/1",
+                    "files": [],
+                    "summary": {"layout": SUMMARY_LAYOUT, "text_shown": False},
+                }
+            ),
+        )
+        with archive.open("summary.pdf", "w", force_zip64=True) as member:
+            for _ in range(64):  # 64 MB of "(x) Tj": over the summary limit, never parsed
+                member.write(b"(x) Tj " * (MB // 7))
+    started = time.monotonic()
+    report = verify_pack(str(pack))
+    assert not report.ok and time.monotonic() - started < 20
+    assert any(p.startswith("summary.pdf: larger than") for p in report.problems), report.problems

@@ -10,7 +10,9 @@ are recorded in the outbox and published to the items topic as ingest does
 Once the monitors have confirmed a fifth of the items, one is SIGKILLed and
 a new one started in its place; ``mentionwatch ingest`` then runs every few
 seconds, as ``watch`` runs it, redelivering what the outbox says the killed
-process took and never finished.
+process took and never finished, and once every item is confirmed
+``mentionwatch pubsub republish`` runs as the deployment's scheduled job does,
+sending any alert the killed process recorded but did not publish.
 
 The expectation is independent of the run: the same items go through the
 batch ``mentionwatch scan`` with the same subjects, model and alert policy
@@ -44,7 +46,15 @@ import time
 import pytest
 import sqlalchemy as sa
 from corpus_items import SUBJECT_YAML, realistic_items
-from many_workers import OBSERVER, AlertsTap, ConnectionCensus, Monitor, owner, run_ingest
+from many_workers import (
+    OBSERVER,
+    AlertsTap,
+    ConnectionCensus,
+    Monitor,
+    owner,
+    run_ingest,
+    run_republish,
+)
 
 from mentionwatch.config import load_config
 from mentionwatch.config.store import StoreSettings
@@ -214,6 +224,7 @@ def test_two_monitors_one_killed_publish_each_expected_alert_once(tmp_path, post
         census = ConnectionCensus(postgres_url).start()
         monitors = [Monitor(n, config, host, tmp_path) for n in ("mw-monitor-a", "mw-monitor-b")]
         ingest_pids: list[int] = []
+        republish_pids: list[int] = []
         store = HistoryStore(postgres_url)
         try:
             for monitor in monitors:
@@ -233,10 +244,15 @@ def test_two_monitors_one_killed_publish_each_expected_alert_once(tmp_path, post
                 between=lambda: run_ingest(config, host, tmp_path, ingest_pids),
             )
             elapsed = time.monotonic() - started
+            # Every item is confirmed and both monitors are idle: what is still pending
+            # was left by the killed monitor, which the scheduled republish job sends
+            # (docs/deploy.md); 10 s of grace stands in for its two minutes.
             wait_for(
                 lambda: "pending" not in store_rows(postgres_url)[1].values(),
                 60,
                 "no pending alert",
+                every=5,
+                between=lambda: run_republish(config, host, tmp_path, republish_pids, grace_s=10),
             )
             tap.drain()
         finally:
@@ -263,6 +279,7 @@ def test_two_monitors_one_killed_publish_each_expected_alert_once(tmp_path, post
     assert census.samples > 10 and not census.errors, census.errors
     names_by_pid = {m.process.pid: m.name for m in monitors}
     names_by_pid.update({pid: "mw-ingest" for pid in ingest_pids})
+    names_by_pid.update({pid: "mw-republish" for pid in republish_pids})
     names_by_pid[os.getpid()] = "this test"  # its outbox writes and progress queries
     peaks: collections.Counter = collections.Counter()
     unknown = {}

@@ -342,9 +342,12 @@ notify:
     assert plain.startswith(
         "A threat on forum.example, 13:02, against Dana Reyes."
     )  # 19:02 UTC in Chicago
-    assert (
-        "https://forum.example/t/al_threat" in plain and "hidden (content warning: threat" in plain
-    )
+    assert "forum.example/\u2026" in plain and "hidden (content warning: threat" in plain
+    assert "/t/al_threat" not in plain and "/t/al_threat" not in page  # masked: the site only
+    steps = " ".join(plain.split("What you can do", 1)[1].split())
+    assert "call your local emergency number now." in steps  # no safety block in this config
+    assert "Your helper has also been told." in steps and "sam" not in plain
+    assert f"mentionwatch evidence export {loaded.path} al_threat" in steps
     assert (
         "I will hurt you" not in plain and "I will hurt you" not in page
     )  # the subject did not opt in
@@ -395,7 +398,8 @@ notify:
     assert "Re-promotion of old content (30)" in plain
     assert all(f"tube{k}.example: 10 posts" in plain for k in range(3))
     assert plain.count("10 \u00d7 title 1 (hidden)") == 3 and "Hotel Room Tape" not in plain
-    assert all(f"https://tube{i % 3}.example/v/{i}" in plain for i in range(30))
+    assert all(f"al_promo{i:02d}  tube{i % 3}.example/\u2026" in plain for i in range(30))
+    assert "/v/" not in plain  # a link's path can spell the hidden title
 
     assert (
         main(["notify", config, "--once", "--flush-digests", "--wait", "0.5", "--idle", "0.5"]) == 0

@@ -1,6 +1,7 @@
 """Evidence is captured at fetch time by the scan (real HTTP on 127.0.0.1) and exports a pack
 that verifies."""
 
+import io
 import json
 import textwrap
 import zipfile
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from demo_store import ROOT
+from pypdf import PdfReader
 
 from mentionwatch.cli import main
 from mentionwatch.config import LoadedConfig, parse_config
@@ -76,7 +78,17 @@ def test_scan_keeps_each_fetched_body_and_an_alert_exports_verifiable_evidence(
     assert fetch["sha256"] == raw_ref and manifest["items"][0]["raw_sha256"] == raw_ref
     assert manifest["classifications"][0]["model"] == {"id": "fake-model", "version": "1"}
 
+    summary = PdfReader(io.BytesIO(zipfile.ZipFile(out).read("summary.pdf")))
+    (page,) = summary.pages
+    text = " ".join(page.extract_text().split())
+    assert "Subject Dana Reyes" in text and "Finding harassment (doxxing)" in text
+    assert f"Final address {feed_server.url('/demo/corner-forum.atom')}" in text
+    assert f"Page as fetched {raw_ref}" in text and "Model fake-model, version 1" in text
+    assert "Hidden behind a content warning" in text
+
+    capsys.readouterr()
     assert main(["evidence", "verify", str(out)]) == 0
+    assert "the summary (PDF and HTML) agrees with the pack's records" in capsys.readouterr().out
     assert main(["evidence", "verify", str(out), "--manifest-sha256", "0" * 64]) == 1
     with zipfile.ZipFile(out) as archive:
         entries = [(i, archive.read(i.filename)) for i in archive.infolist()]

@@ -9,56 +9,14 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
+from evidence_data import BODY, HEADERS, alerted_mention, fetched, flip_one_byte, rewrite
 from history_data import ALERTED, load
 
-from mentionwatch.alerts.selection import make_alert
-from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
 from mentionwatch.sources.http import FetchResult, fetch
 from mentionwatch.store import schema
 from mentionwatch.store.evidence import EvidenceError, capture_fetch, read_body, record_fetch
 from mentionwatch.store.evidence_pack import export_alert
 from mentionwatch.store.evidence_verify import verify_pack
-
-BODY = (
-    b'<?xml version="1.0" encoding="utf-8"?>\n'
-    b"<rss><channel><item><guid>p-1</guid><title>Dana Reyes</title>"
-    b"<description>Dana Reyes I know where you live \xe2\x80\x94 12 Elm Street</description>"
-    b"</item></channel></rss>\n" * 3
-)
-HEADERS = {"content-type": "application/rss+xml; charset=utf-8", "etag": '"abc"', "server": "test"}
-
-
-def fetched(body=BODY, url="https://forum.example/feed.xml", at="2026-11-22T08:00:03Z"):
-    return FetchResult(url, 200, HEADERS, body, at)
-
-
-def alerted_mention(store, raw_ref, item_id="it_ev", url="https://forum.example/t/1"):
-    item = Item(
-        item_id,
-        "Forum",
-        url,
-        "",
-        "Dana Reyes I know where you live",
-        published_at="2026-11-22T07:59:00Z",
-        fetched_at="2026-11-22T08:00:03Z",
-        raw_ref=raw_ref,
-    )
-    result = Classification(
-        "harassment",
-        "doxxing",
-        {"harassment": 0.97, "re_promotion": 0.01, "benign": 0.02, "type:doxxing": 0.9},
-        "mentionwatch-minilm",
-        "2026.11.1",
-        {"harassment": 0.55, "re_promotion": 0.6},
-        ("pii:address",),
-    )
-    classified = ClassifiedMention(
-        Mention(item, "Dana Reyes", (Span("text", 0, 10, "Dana Reyes", "dana reyes"),)), result
-    )
-    store.write_mentions([classified])
-    alert = make_alert(classified)
-    store.record_alerts([alert], status="local")
-    return alert
 
 
 def test_a_body_is_stored_once_per_hash_and_each_url_is_a_fetch_record(store):
@@ -132,7 +90,14 @@ def test_the_pack_holds_the_raw_bytes_manifest_and_hashes(store, tmp_path):
     with zipfile.ZipFile(out) as archive:
         names = set(archive.namelist())
         raw_name = f"raw/{sha}.xml"
-        assert names == {"manifest.json", "SHA256SUMS", "README.txt", raw_name}
+        assert names == {
+            "manifest.json",
+            "SHA256SUMS",
+            "README.txt",
+            raw_name,
+            "summary.html",
+            "summary.pdf",
+        }
         assert archive.read(raw_name) == BODY
         manifest = json.loads(archive.read("manifest.json"))
         sums = archive.read("SHA256SUMS").decode()
@@ -168,27 +133,16 @@ def test_the_pack_holds_the_raw_bytes_manifest_and_hashes(store, tmp_path):
     assert report.ok and set(report.checked) >= {raw_name, "README.txt", "SHA256SUMS"}
 
 
-def _rewrite(path, name, change):
-    with zipfile.ZipFile(path) as archive:
-        entries = [(info, archive.read(info.filename)) for info in archive.infolist()]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for info, data in entries:
-            archive.writestr(info, change(data) if info.filename == name else data)
-
-
-def flip_one_byte(data: bytes) -> bytes:
-    middle = len(data) // 2
-    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
-
-
-@pytest.mark.parametrize("target", ["raw", "manifest.json", "README.txt", "SHA256SUMS"])
+@pytest.mark.parametrize(
+    "target", ["raw", "manifest.json", "README.txt", "SHA256SUMS", "summary.pdf", "summary.html"]
+)
 def test_one_changed_byte_anywhere_fails_verification(store, tmp_path, target):
     sha = record_fetch(store, fetched(), "Forum")
     alert = alerted_mention(store, sha)
     out = tmp_path / "pack.zip"
     export_alert(store, alert.alert_id, str(out))
     name = f"raw/{sha}.xml" if target == "raw" else target
-    _rewrite(out, name, flip_one_byte)
+    rewrite(out, name, flip_one_byte)
     report = verify_pack(str(out))
     assert not report.ok
     assert any(name in problem or "manifest" in problem for problem in report.problems), (
@@ -207,8 +161,8 @@ def test_a_raw_file_swapped_for_another_with_a_matching_manifest_entry_still_fai
     for entry in manifest["files"]:
         if entry["path"].startswith("raw/"):
             entry.update(sha256=hashlib.sha256(forged).hexdigest(), size=len(forged))
-    _rewrite(out, f"raw/{sha}.xml", lambda _: forged)
-    _rewrite(out, "manifest.json", lambda _: json.dumps(manifest).encode())
+    rewrite(out, f"raw/{sha}.xml", lambda _: forged)
+    rewrite(out, "manifest.json", lambda _: json.dumps(manifest).encode())
     report = verify_pack(str(out))
     assert not report.ok  # the fetch record's hash and SHA256SUMS still name the original bytes
 

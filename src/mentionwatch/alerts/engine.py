@@ -127,10 +127,6 @@ class PolicyEngine:
 
     def __init__(self, params: PolicyParams):
         self.params = params
-        self._titles = {
-            subject: tuple((" ".join(_NON_WORD.sub(" ", fold(t)).split()), t) for t in titles)
-            for subject, titles in params.known_titles.items()
-        }
 
     # ---------------------------------------------------------------- selection
 
@@ -140,7 +136,7 @@ class PolicyEngine:
         params = self.params
         if result.label not in params.labels:
             return None
-        alert = make_alert(classified)
+        alert = make_alert(classified, params.known_titles.get(classified.mention.subject, ()))
         minimum, min_scores = params.per_subject.get(alert.subject, (None, {}))
         if alert.severity == "none" or not severity_at_least(
             alert.severity, minimum or params.min_severity
@@ -153,11 +149,9 @@ class PolicyEngine:
     def group_key(self, alert: Alert, classified: ClassifiedMention) -> str:
         """Alerts with the same key inside one window become one alert."""
         if alert.label == "re_promotion":
+            if alert.known_content:  # the known work it names (selection.known_work)
+                return f"re_promotion|{alert.known_content}"
             item = classified.mention.item
-            text = " ".join(_NON_WORD.sub(" ", fold(f"{item.title} {item.text}")).split())
-            for folded, title in self._titles.get(alert.subject, ()):
-                if folded and folded in text:
-                    return f"re_promotion|{title}"
             title_words = " ".join(_NON_WORD.sub(" ", fold(item.title)).split()[:8])
             return f"re_promotion|{title_words or alert.source}"
         return f"{alert.label}|{alert.harassment_type}"

@@ -21,18 +21,25 @@ are never lowered: a missed threat costs more than a false one.
 
 An alert is made when the label is one of the policy's ``labels`` and the
 severity is at least ``min_severity``.
+
+A re-promotion names the known work it pushes (``known_work``): the first of
+the subject's known titles found in the item, whole or by a distinctive part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 from mentionwatch.ids import alert_id
-from mentionwatch.records import SEVERITIES, Alert, ClassifiedMention, utc_now
+from mentionwatch.matching.normalize import fold
+from mentionwatch.records import SEVERITIES, Alert, ClassifiedMention, Item, utc_now
 from mentionwatch.textutil import excerpt
 
 BORDERLINE = 0.15
 EXCERPT_CHARS = 280
+_NON_WORD = re.compile(r"[^\w]+|\d+")
+_TITLE_PARTS = re.compile(r"\s[-\u2013\u2014|]\s|:\s|[()\[\]]")
 
 _BASE = {
     "threat": "critical",
@@ -59,8 +66,39 @@ def severity_at_least(value: str, minimum: str) -> bool:
     return SEVERITIES.index(value) >= SEVERITIES.index(minimum)
 
 
-def make_alert(classified: ClassifiedMention) -> Alert:
-    """The alert for a classified mention (whether or not the policy sends it)."""
+def _words(text: str) -> str:
+    """``text`` folded to lowercase words without digits or punctuation, one space apart."""
+    return " ".join(_NON_WORD.sub(" ", fold(text)).split())
+
+
+def known_work(item: Item, subject: str, titles: Sequence[str]) -> str:
+    """The first of ``titles`` (her known works) that ``item`` names, or ``""``.
+
+    A title counts when the item's title, text or link holds it whole
+    ("Dana Reyes - Summer Shoot"), or holds one part of it cut at `` - ``,
+    ``:``, ``|`` or brackets that has at least two words and eight letters
+    and is not her name ("summer shoot", also in a link's ``summer-shoot``).
+    Case, accents, look-alike letters, digits and punctuation are ignored.
+    """
+    haystack = f" {_words(f'{item.title} {item.text} {item.url}')} "
+    name = _words(subject)
+    for title in titles:
+        whole = _words(title)
+        for part in {whole, *(_words(p) for p in _TITLE_PARTS.split(title))}:
+            distinctive = part == whole or (
+                len(part.split()) >= 2 and len(part.replace(" ", "")) >= 8
+            )
+            if part and part != name and distinctive and f" {part} " in haystack:
+                return title
+    return ""
+
+
+def make_alert(classified: ClassifiedMention, known_titles: Sequence[str] = ()) -> Alert:
+    """The alert for a classified mention (whether or not the policy sends it).
+
+    ``known_titles`` are the subject's known works; a re-promotion's alert
+    names the one the item names (``known_work``).
+    """
     mention, result = classified.mention, classified.classification
     item = mention.item
     score = float(result.scores.get(result.label, 0.0))
@@ -87,6 +125,9 @@ def make_alert(classified: ClassifiedMention) -> Alert:
         evidence_ref=item.raw_ref,
         # Re-promotion text markets her old content; it is hidden by default too.
         content_warning=result.label != "benign",
+        known_content=known_work(item, mention.subject, known_titles)
+        if result.label == "re_promotion"
+        else "",
     )
 
 

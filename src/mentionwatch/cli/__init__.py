@@ -31,6 +31,7 @@ from mentionwatch.cli import (
     sources,
     store,
     subjects,
+    takedown,
     train,
 )
 from mentionwatch.command import CommandError
@@ -46,6 +47,7 @@ COMMAND_GROUPS = (
     subjects,
     history,
     evidence,
+    takedown,
     report,
     alerts,
     backfill,

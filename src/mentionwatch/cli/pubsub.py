@@ -90,12 +90,15 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
 
     loaded = load_config_file(args.config)
     settings = require_pubsub(loaded)
+    from mentionwatch.store.alerts import PENDING_GRACE_S
+
+    grace = PENDING_GRACE_S if args.grace is None else args.grace
     store = HistoryStore(loaded.config.store.target())
-    pending = store.pending_alerts()
+    pending = store.pending_alerts(pending_grace_s=grace)
     # Pending for less than the grace period: a live monitor may be sending them.
     recent = len(store.pending_alerts(pending_grace_s=0)) - len(pending)
     later = (
-        f"; {recent} pending for less than 2 minutes left to the monitor sending them "
+        f"; {recent} pending for less than {grace:g} s left to the monitor sending them "
         "(run again later)"
         if recent
         else ""
@@ -154,4 +157,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_pubsub_pull)
     p = actions.add_parser("republish", help="publish alerts still pending in the store (same ids)")
     p.add_argument("config")
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long an alert must have been pending before it counts as left behind by a "
+        "monitor that died (default 120, store.alerts.PENDING_GRACE_S; a running monitor may "
+        "still be sending a younger one, and subscribers fold a copy by alert_id)",
+    )
     p.set_defaults(func=cmd_pubsub_republish)

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from pydantic import Field, field_validator, model_validator
 
 from mentionwatch.config.base import Block, field_errors, secret_env, time_of_day, time_zone
+from mentionwatch.config.subjects import Language
 
 _SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
@@ -267,6 +268,8 @@ class Recipient(Block):
       full_text: show the abusive text itself instead of a content warning.
       timezone: IANA zone for times in messages, digests and quiet hours;
         defaults to ``notify.timezone``.
+      language: the language of the next steps in their messages; defaults
+        to the subject's ``safety.language``.
     """
 
     name: str
@@ -276,6 +279,7 @@ class Recipient(Block):
     channels: tuple[ChannelSettings, ...] = Field(min_length=1)
     full_text: bool = False
     timezone: str | None = None
+    language: Language | None = None
     immediate: ImmediatePolicy = ImmediatePolicy()
     digest: DigestSchedule = DigestSchedule()
     quiet_hours: QuietHours | None = None

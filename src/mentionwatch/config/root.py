@@ -2,7 +2,7 @@
 
 Each top-level key has its block in a module of its own (``subjects``,
 ``sources``, ``ingest`` for ``fetch`` and ``ingest``, ``pubsub``, ``store``,
-``model``, ``alerts``, ``notify``); the checks here need two blocks at once
+``model``, ``alerts``, ``notify``, ``takedown``); the checks here need two blocks at once
 (a recipient or a source naming a subject that the file does not have).
 """
 
@@ -19,6 +19,7 @@ from mentionwatch.config.pubsub import PubSubSettings
 from mentionwatch.config.sources import SourcesSettings
 from mentionwatch.config.store import StoreSettings
 from mentionwatch.config.subjects import Subject
+from mentionwatch.config.takedown import TakedownSettings
 
 
 class Config(Block):
@@ -33,6 +34,7 @@ class Config(Block):
     alerts: AlertsSettings = AlertsSettings()
     ingest: IngestSettings = IngestSettings()
     notify: NotifySettings | None = None
+    takedown: TakedownSettings = TakedownSettings()
 
     @model_validator(mode="after")
     def _notify_names_known_subjects(self) -> Config:
@@ -48,6 +50,23 @@ class Config(Block):
             for i, recipient in enumerate(self.notify.recipients)
             for j, name in enumerate(recipient.subjects)
             if name not in known
+        ]
+        if problems:
+            raise field_errors("Config", problems)
+        return self
+
+    @model_validator(mode="after")
+    def _takedown_senders_name_known_subjects(self) -> Config:
+        known = [s.name for s in self.subjects]
+        problems = [
+            (
+                ("takedown", "senders", i, "subject"),
+                f"{sender.subject!r} is not a subject in this file; expected one of: "
+                + ", ".join(known),
+                sender.subject,
+            )
+            for i, sender in enumerate(self.takedown.senders)
+            if sender.subject not in known
         ]
         if problems:
             raise field_errors("Config", problems)

@@ -1,13 +1,24 @@
-"""The ``subjects:`` list: the people mentionwatch protects (docs/matching.md)."""
+"""The ``subjects:`` list: the people mentionwatch protects (docs/matching.md).
+
+A subject's ``safety`` block holds what her notifications offer as next steps
+(docs/alerts.md, "What to do next"): her local emergency number and a contact
+such as a lawyer or a support line.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from mentionwatch.config.base import Block
+
+# The languages notifications can be written in. A new one is added here and
+# given every phrase in ``notify.render.phrases`` (a test checks that it has them all).
+Language = Literal["en"]
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{0,30}$")
 
 
 class KnownContent(Block):
@@ -16,6 +27,54 @@ class KnownContent(Block):
     title: str = Field(min_length=1)
     released: dt.date
     url: str | None = None
+
+
+class SafetyContact(Block):
+    """Someone she can turn to, named in notifications about threats and doxxing.
+
+    Attributes:
+      label: who it is, as she would say it ("My lawyer, Ana Ortiz",
+        "HateAid counselling").
+      details: how to reach them: a phone number, an address, opening hours.
+    """
+
+    label: str = Field(min_length=1, max_length=80)
+    details: str = Field(min_length=1, max_length=200)
+
+    @field_validator("label", "details")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or "\n" in value or "\r" in value:
+            raise ValueError("must be one line of text that is not blank")
+        return value.strip()
+
+
+class Safety(Block):
+    """What a subject's notifications offer as next steps.
+
+    Attributes:
+      emergency_number: her local emergency number ("911", "112", "999"),
+        named in every notification about a threat or doxxing. Without it
+        they say "your local emergency number".
+      contact: someone she can turn to (a lawyer, a support line), named
+        beside it; optional.
+      language: the language of the next steps in notifications about her
+        (a recipient's own ``language`` comes first). Only ``en`` today.
+    """
+
+    emergency_number: str | None = None
+    contact: SafetyContact | None = None
+    language: Language = "en"
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _dialable(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.fullmatch(value.strip()):
+            raise ValueError(
+                f"emergency_number {value!r} must be a number to dial, such as '911', '112' or "
+                "'+44 20 7946 0000' (digits, spaces, '+', '-', '(', ')')"
+            )
+        return value.strip() if value is not None else None
 
 
 class Subject(Block):
@@ -28,6 +87,7 @@ class Subject(Block):
     context: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     known_content: tuple[KnownContent, ...] = ()
+    safety: Safety = Safety()
 
     @field_validator("handles")
     @classmethod

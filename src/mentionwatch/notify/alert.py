@@ -58,6 +58,7 @@ class IncomingAlert:
     content_warning: bool = True
     evidence_ref: str = ""
     related_urls: tuple[str, ...] = ()
+    known_content: str = ""  # the title of her known work a re-promotion names
     body: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -123,6 +124,7 @@ def from_mapping(data: Mapping[str, Any]) -> IncomingAlert:
         related_urls=tuple(u for u in (safe_url(str(u)) for u in related if u) if u)
         if isinstance(related, (list, tuple))
         else (),
+        known_content=str(data.get("known_content") or ""),
         body=dict(data),
     )
 

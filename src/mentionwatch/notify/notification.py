@@ -11,6 +11,8 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
+from mentionwatch.config import Recipient, Subject
+
 
 @dataclasses.dataclass(frozen=True)
 class Notification:
@@ -41,15 +43,52 @@ class Notification:
 
 
 @dataclasses.dataclass(frozen=True)
+class Guidance:
+    """What next steps need from the config, beyond the reader: the same for every reader.
+
+    Attributes:
+      subjects: subject name → its config block (``safety``: her emergency
+        number, contact and language; ``known_content``: her works, with the
+        year each was released). A subject missing here gets the defaults
+        ("your local emergency number", no contact, English).
+      config_path: the config file as the commands in messages name it
+        (``mentionwatch evidence export CONFIG ALERT_ID``); ``CONFIG`` when
+        unknown.
+    """
+
+    subjects: Mapping[str, Subject] = dataclasses.field(default_factory=dict)
+    config_path: str = "CONFIG"
+
+
+@dataclasses.dataclass(frozen=True)
+class Helper:
+    """A helper recipient, as a subject's message needs it: whether, and when, they are told.
+
+    Attributes:
+      settings: the helper's recipient block (subjects, labels, schedule).
+      zone: the helper's time zone (their quiet hours are in it).
+    """
+
+    settings: Recipient
+    zone: zoneinfo.ZoneInfo
+
+
+@dataclasses.dataclass(frozen=True)
 class Reader:
     """Who reads a notification, as rendering needs it.
 
     Attributes:
       name: the recipient's name in ``notify.recipients``.
       role: ``subject`` or ``helper`` (a helper's footer says whom they help).
-      full_text: True when the reader opted in to see abusive text unmasked.
+      full_text: True when the reader opted in to see abusive text (and full
+        links) unmasked.
       zone: the time zone every time in the message is shown in.
       subjects: the subjects the reader receives alerts about.
+      language: the reader's language for next steps; None to use the
+        subject's ``safety.language``.
+      helpers: every helper in the config; a subject's message says "your
+        helper has also been told" when one of them receives the alert.
+      guidance: the subjects' safety settings and the config's path.
     """
 
     name: str
@@ -57,3 +96,6 @@ class Reader:
     full_text: bool
     zone: zoneinfo.ZoneInfo
     subjects: tuple[str, ...] = ()
+    language: str | None = None
+    helpers: tuple[Helper, ...] = dataclasses.field(default=(), compare=False)
+    guidance: Guidance = dataclasses.field(default_factory=Guidance, compare=False)

@@ -12,10 +12,10 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from mentionwatch.config import ChannelSettings, NotifySettings, Recipient
+from mentionwatch.config import ChannelSettings, Config, NotifySettings, Recipient
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.notify.channels import Channel, build_channel
-from mentionwatch.notify.notification import Reader
+from mentionwatch.notify.notification import Guidance, Helper, Reader
 from mentionwatch.notify.routing import receives
 
 
@@ -27,6 +27,8 @@ class Recipients:
       subjects: every subject name in the config (for "every subject" recipients).
       channels: recipient name → that recipient's channels.
       operator: channels that receive dead-letter notices.
+      guidance: the subjects' safety settings and the config's path, for
+        the next steps in every message (defaults: none configured).
     """
 
     def __init__(
@@ -35,10 +37,16 @@ class Recipients:
         subjects: Sequence[str],
         channels: Mapping[str, Sequence[Channel]],
         operator: Sequence[Channel] = (),
+        guidance: Guidance | None = None,
     ):
         self.by_name: dict[str, Recipient] = {r.name: r for r in settings.recipients}
         self.channels = {name: tuple(channels.get(name, ())) for name in self.by_name}
         self.operator = tuple(operator)
+        helpers = tuple(
+            Helper(r, zoneinfo.ZoneInfo(settings.timezone_of(r)))
+            for r in settings.recipients
+            if r.role == "helper"
+        )
         self.readers = {
             r.name: Reader(
                 r.name,
@@ -46,6 +54,9 @@ class Recipients:
                 r.full_text,
                 zoneinfo.ZoneInfo(settings.timezone_of(r)),
                 tuple(r.subjects or subjects),
+                language=r.language,
+                helpers=helpers,
+                guidance=guidance or Guidance(),
             )
             for r in settings.recipients
         }
@@ -88,6 +99,14 @@ def build_channels(
         build(c, f"notify.operator.channels[{j}]") for j, c in enumerate(settings.operator.channels)
     ]
     return channels, operator
+
+
+def guidance_of(config: Config, path: str | pathlib.Path | None = None) -> Guidance:
+    """The next steps' settings from a whole config: every subject's block, and its path."""
+    return Guidance(
+        subjects={s.name: s for s in config.subjects},
+        config_path=str(path) if path is not None else "CONFIG",
+    )
 
 
 def recipients_summary(settings: NotifySettings) -> list[str]:

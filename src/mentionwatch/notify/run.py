@@ -16,6 +16,7 @@ from typing import TextIO
 
 from mentionwatch.config import LoadedConfig
 from mentionwatch.notify.clock import Clock
+from mentionwatch.notify.recipients import guidance_of
 from mentionwatch.notify.report import NotifyReport
 from mentionwatch.notify.sending import Interrupted
 from mentionwatch.notify.service import Notifier
@@ -119,6 +120,7 @@ def run_notify(
             stop=stop,
             keep_received=keep_received,
             on_delivered=on_delivered,
+            guidance=guidance_of(config, loaded.path),
         )
         try:
             if retry_dead_letters:

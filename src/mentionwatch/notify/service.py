@@ -51,6 +51,7 @@ from mentionwatch.notify.channels import Channel
 from mentionwatch.notify.clock import Clock, SystemClock
 from mentionwatch.notify.courier import Courier
 from mentionwatch.notify.digests import DigestSender
+from mentionwatch.notify.notification import Guidance
 from mentionwatch.notify.recipients import Recipients, build_channels
 from mentionwatch.notify.reconcile import Reconciler
 from mentionwatch.notify.redelivery import retry_dead_letters
@@ -103,6 +104,8 @@ class Notifier:
       keep_received: keep every received alert body in the report (demo, tests).
       on_delivered: called with one line per settled delivery (what, to whom,
         how; never any alert text): the notify service prints it.
+      guidance: the subjects' safety settings and the config's path, for the
+        next steps in messages (``recipients.guidance_of``).
     """
 
     def __init__(
@@ -117,13 +120,14 @@ class Notifier:
         stop: threading.Event | None = None,
         keep_received: bool = False,
         on_delivered: Callable[[str], None] | None = None,
+        guidance: Guidance | None = None,
     ):
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
         self.stop = stop or threading.Event()
         self.report = NotifyReport()
-        self.recipients = Recipients(settings, subjects, channels, operator)
+        self.recipients = Recipients(settings, subjects, channels, operator, guidance)
         self.courier = Courier(
             store,
             settings.delivery,

@@ -18,6 +18,7 @@ The SQL lives in one module per concern, each a part of the store:
 ``outbox``               ingest's item outbox, until the monitor confirms an item
 ``source_state``         per-source validators, cursors and health
 ``dead_letters``         the one dead-letter table
+``takedowns``            takedown requests, their status clocks and URL re-checks
 =======================  ==========================================================
 """
 
@@ -28,7 +29,10 @@ from mentionwatch.store.dead_letters import DeadLetterStore
 from mentionwatch.store.mentions import MentionStore
 from mentionwatch.store.outbox import OutboxStore
 from mentionwatch.store.source_state import SourceStateStore
+from mentionwatch.store.takedowns import TakedownStore
 
 
-class HistoryStore(MentionStore, AlertStore, OutboxStore, SourceStateStore, DeadLetterStore):
+class HistoryStore(
+    MentionStore, AlertStore, OutboxStore, SourceStateStore, DeadLetterStore, TakedownStore
+):
     """Reads and writes the mention history: every part of the store on one engine."""

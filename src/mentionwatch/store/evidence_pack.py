@@ -9,7 +9,10 @@
   times, status, headers) and the SHA-256 and size of every file;
 * ``SHA256SUMS``: the hash of every file, manifest included, in the format
   ``sha256sum -c`` reads, so the pack can be checked without mentionwatch;
-* ``README.txt``: what the pack is and how to check it.
+* ``README.txt``: what the pack is and how to check it;
+* ``summary.html`` and ``summary.pdf``: the same one-page summary a lawyer or a
+  platform can read (``store.evidence_summary``), rebuilt from the manifest's
+  records alone, its excerpt hidden unless exported with ``show_text``.
 
 Hashes are recomputed from the stored bytes while exporting: a body whose
 bytes no longer match its hash is refused (``EvidenceError``), never
@@ -34,19 +37,32 @@ from mentionwatch.records import utc_now
 from mentionwatch.store import schema
 from mentionwatch.store.db import HistoryStore
 from mentionwatch.store.evidence import EvidenceError, read_body
+from mentionwatch.store.evidence_pdf import render_pdf
+from mentionwatch.store.evidence_summary import (
+    SUMMARY_FILES,
+    SUMMARY_HTML,
+    SUMMARY_PDF,
+    build_summary,
+    render_html,
+    summary_block,
+)
 from mentionwatch.store.evidence_verify import FORMAT, MANIFEST, README, SUMS, verify_pack
 from mentionwatch.timeutil import iso_z
 
 
 @dataclasses.dataclass(frozen=True)
 class ExportResult:
-    """A written pack: where, its members, and the hashes to keep apart from it."""
+    """A written pack: where, its members, and the hashes to keep apart from it.
+
+    ``summaries`` holds (file, SHA-256) for ``summary.html`` and ``summary.pdf``.
+    """
 
     path: str
     alert_id: str
     files: tuple[str, ...]
     manifest_sha256: str
     zip_sha256: str
+    summaries: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,12 +102,15 @@ def _readme(alert_id: str) -> bytes:
 CONTENT WARNING: the files under raw/ are the pages and feeds exactly as
 the server sent them; they contain the abusive or re-promoting content.
 
+summary.pdf     one page to read first: who, what, where, when, the model
+summary.html    that classified it, and the fingerprints; the same in both.
+                Its text excerpt is hidden unless exported with --show-text.
 manifest.json   the alert, what the classifier decided and with which model,
                 the items, when and from where each raw file was fetched
                 (status and HTTP headers), and the SHA-256 of every file.
 raw/            the raw response bodies, byte for byte as fetched. Each is
                 named by its SHA-256.
-SHA256SUMS      SHA-256 of every file, manifest included.
+SHA256SUMS      SHA-256 of every file, manifest and summary included.
 
 To check that nothing changed since the export, in the unzipped folder:
     sha256sum -c SHA256SUMS
@@ -197,6 +216,9 @@ def _alert_entry(alert: Mapping[str, Any], members: Sequence[Any]) -> dict[str, 
         "severity": alert["severity"],
         "status": alert["status"],
         "count": alert["count"],
+        "item_id": alert["item_id"],
+        "mention_id": alert["mention_id"],
+        "model": {"id": body.get("model_id"), "version": body.get("model_version")},
         "created_at": iso_z(alert["created_at"], "auto"),
         "published_at": iso_z(alert["published_at"], "auto"),
         "pubsub_message_id": alert["message_id"],
@@ -257,8 +279,13 @@ def _fetch_entry(f: Mapping[str, Any], raw_files: Mapping[str, str]) -> dict[str
     }
 
 
-def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+def build_pack(
+    store: HistoryStore, alert_id: str, *, show_text: bool = False
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The manifest and files of an alert's evidence pack (see the module docstring).
+
+    ``show_text`` puts the alert's text excerpt on the summary (and in the
+    manifest's ``summary`` entry); otherwise only its length is kept.
 
     Raises ``EvidenceError`` for an unknown alert or a stored body that fails its hash.
     """
@@ -273,12 +300,17 @@ def build_pack(store: HistoryStore, alert_id: str) -> tuple[dict[str, Any], dict
         "classifications": [_classification_entry(m) for m in rows.mentions],
         "items": [_item_entry(i, raw_files) for i in rows.items],
         "fetches": [_fetch_entry(f, raw_files) for f in rows.fetches],
-        "files": [
-            {"path": path, "sha256": sha256_hex(data), "size": len(data)}
-            for path, data in sorted(files.items())
-        ],
         "notes": notes,
+        "summary": summary_block(rows.alert["body"] or {}, show_text),
     }
+    # The summary is rebuilt from the records above alone, so verify can check it says the same.
+    summary = build_summary(manifest)
+    files[SUMMARY_HTML] = render_html(summary)
+    files[SUMMARY_PDF] = render_pdf(summary)
+    manifest["files"] = [
+        {"path": path, "sha256": sha256_hex(data), "size": len(data)}
+        for path, data in sorted(files.items())
+    ]
     return manifest, files
 
 
@@ -291,12 +323,16 @@ def _write_zip(path: str, entries: Sequence[tuple[str, bytes]]) -> None:
             archive.writestr(info, data)
 
 
-def export_alert(store: HistoryStore, alert_id: str, path: str) -> ExportResult:
+def export_alert(
+    store: HistoryStore, alert_id: str, path: str, *, show_text: bool = False
+) -> ExportResult:
     """Writes the alert's evidence pack to ``path`` (a zip); hashes recomputed on the way.
+
+    ``show_text`` puts the text excerpt on the summary instead of a content warning.
 
     Raises ``EvidenceError`` when the pack cannot be built or does not verify once written.
     """
-    manifest, files = build_pack(store, alert_id)
+    manifest, files = build_pack(store, alert_id, show_text=show_text)
     manifest_bytes = _json_bytes(manifest)
     everything = {**files, MANIFEST: manifest_bytes}
     sums = "".join(
@@ -313,5 +349,10 @@ def export_alert(store: HistoryStore, alert_id: str, path: str) -> ExportResult:
     with open(path, "rb") as handle:
         zip_sha = hashlib.sha256(handle.read()).hexdigest()
     return ExportResult(
-        path, alert_id, tuple(name for name, _ in entries), sha256_hex(manifest_bytes), zip_sha
+        path,
+        alert_id,
+        tuple(name for name, _ in entries),
+        sha256_hex(manifest_bytes),
+        zip_sha,
+        tuple((name, sha256_hex(files[name])) for name in SUMMARY_FILES),
     )

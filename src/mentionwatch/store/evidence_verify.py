@@ -1,9 +1,12 @@
 """What an evidence pack holds, and ``verify_pack``, which checks one read as untrusted.
 
 A pack (written by ``store.evidence_pack``) is a zip of ``manifest.json``,
-``SHA256SUMS``, ``README.txt`` and ``raw/<sha256>.<ext>``. ``verify_pack``
-recomputes every hash in it and reports each mismatch; one changed byte
-anywhere fails it.
+``SHA256SUMS``, ``README.txt``, ``raw/<sha256>.<ext>`` and the one-page
+summary (``summary.html``, ``summary.pdf``). ``verify_pack`` recomputes every
+hash in it and reports each mismatch; one changed byte anywhere fails it. The
+summary is also rebuilt from the manifest's records and compared with what
+its two files say, so a summary edited along with its hashes fails too.
+Packs exported before summaries existed have none, and verify as before.
 """
 
 from __future__ import annotations
@@ -17,6 +20,16 @@ import zlib
 from typing import Any
 
 from mentionwatch.ids import sha256_hex
+from mentionwatch.store.evidence_pdf import has_pictures, layout, page_count, shown_strings
+from mentionwatch.store.evidence_summary import (
+    LAYOUT,
+    SUMMARY_FILES,
+    SUMMARY_HTML,
+    SUMMARY_PDF,
+    build_summary,
+    first_difference,
+    render_html,
+)
 
 FORMAT = "mentionwatch-evidence/1"
 MANIFEST = "manifest.json"
@@ -25,18 +38,27 @@ README = "README.txt"
 # One member of a pack (raw bodies are at most fetch.max_bytes).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-_LAYOUT = re.compile(r"(manifest\.json|SHA256SUMS|README\.txt|raw/[0-9a-f]{64}\.[a-z0-9]{1,8})")
+MAX_SUMMARY_BYTES = 4 * 1024 * 1024
+_LAYOUT = re.compile(
+    r"(manifest\.json|SHA256SUMS|README\.txt|summary\.html|summary\.pdf"
+    r"|raw/[0-9a-f]{64}\.[a-z0-9]{1,8})"
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class VerifyReport:
-    """A pack's check: ``ok`` when ``problems`` is empty; the members whose hash was checked."""
+    """A pack's check: ``ok`` when ``problems`` is empty; the members whose hash was checked.
+
+    ``summary_checked`` is True when the pack has a summary and it was compared
+    with the manifest's records (False for packs made before summaries existed).
+    """
 
     ok: bool
     checked: tuple[str, ...]
     problems: tuple[str, ...]
     manifest_sha256: str = ""
     alert_id: str = ""
+    summary_checked: bool = False
 
 
 def _member_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, int]:
@@ -63,7 +85,7 @@ def _hash_members(
         if not _LAYOUT.fullmatch(name):
             problems.append(
                 f"{name!r}: not a file an evidence pack holds (expected raw/<sha256>.<ext> or "
-                f"{MANIFEST}, {SUMS}, {README})"
+                f"{MANIFEST}, {SUMS}, {README}, {SUMMARY_HTML}, {SUMMARY_PDF})"
             )
             continue
         if info.file_size > MAX_MEMBER_BYTES:
@@ -163,6 +185,83 @@ def _check_sums(sums_text: str, digests: dict[str, tuple[str, int]], problems: l
             problems.append(f"{name}: SHA-256 is {digests[name][0]}, {SUMS} says {digest}")
 
 
+def _read_summaries(
+    archive: zipfile.ZipFile,
+    infos: dict[str, zipfile.ZipInfo],
+    digests: dict[str, tuple[str, int]],
+) -> dict[str, bytes | None]:
+    """The summary files that could be hashed; None for one too large to compare."""
+    return {
+        name: archive.read(name) if infos[name].file_size <= MAX_SUMMARY_BYTES else None
+        for name in SUMMARY_FILES
+        if name in digests
+    }
+
+
+def _check_summary(
+    manifest: dict[str, Any],
+    files: dict[str, bytes | None],
+    listed: dict[str, str],
+    problems: list[str],
+) -> bool:
+    """Checks the summary against the records; False when the pack has no summary.
+
+    Each summary file must be listed with its hash, and say what a summary
+    rebuilt from the manifest says: the HTML byte for byte, the PDF the same
+    lines of text on one page.
+    """
+    block = manifest.get("summary")
+    if block is None:
+        return False
+    if not isinstance(block, dict):
+        problems.append(f"{MANIFEST}: its 'summary' entry is not an object")
+        return False
+    if block.get("layout") != LAYOUT:
+        layout_name = block.get("layout")
+        problems.append(
+            f"{MANIFEST}: its summary entry has layout {layout_name!r}; this mentionwatch "
+            f"checks {LAYOUT!r} (a newer mentionwatch may check it)"
+        )
+        return False
+    for name in SUMMARY_FILES:
+        if name not in listed:
+            problems.append(f"{name}: not listed with its SHA-256 in {MANIFEST}")
+        if name in files and files[name] is None:
+            problems.append(
+                f"{name}: larger than {MAX_SUMMARY_BYTES} bytes (a summary is a few kilobytes); "
+                "not compared with the records"
+            )
+        elif name not in files and name in listed:
+            problems.append(f"{name}: missing or unreadable, so not compared with the records")
+    try:
+        summary = build_summary(manifest)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        problems.append(f"{MANIFEST}: the summary cannot be rebuilt from its records ({exc})")
+        return False
+    html, pdf = files.get(SUMMARY_HTML), files.get(SUMMARY_PDF)
+    if html is not None:
+        got = html.decode("utf-8", "replace").splitlines()
+        want = render_html(summary).decode("utf-8").splitlines()
+        if got != want:
+            problems.append(
+                f"{SUMMARY_HTML}: does not agree with the pack's records "
+                f"({first_difference(got, want)})"
+            )
+    if pdf is not None:
+        got = shown_strings(pdf)
+        want = [draw.text for draw in layout(summary)]
+        if got != want:
+            problems.append(
+                f"{SUMMARY_PDF}: its text does not agree with the pack's records "
+                f"({first_difference(got, want)})"
+            )
+        if has_pictures(pdf):
+            problems.append(f"{SUMMARY_PDF}: holds an image or a form; the summary is text only")
+        if (pages := page_count(pdf)) != 1:
+            problems.append(f"{SUMMARY_PDF}: has {pages} pages; the summary is one page")
+    return True
+
+
 def verify_pack(path: str) -> VerifyReport:
     """Recomputes every hash in an evidence pack; any mismatch is a problem.
 
@@ -189,6 +288,7 @@ def verify_pack(path: str) -> VerifyReport:
             )
         manifest_bytes = archive.read(MANIFEST)
         sums_text = archive.read(SUMS).decode("utf-8", "replace") if SUMS in digests else None
+        summaries = _read_summaries(archive, infos, digests)
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -210,7 +310,13 @@ def verify_pack(path: str) -> VerifyReport:
     for name in infos:
         if name not in listed and name not in (MANIFEST, SUMS) and _LAYOUT.fullmatch(name):
             problems.append(f"{name}: in the zip but not in the manifest")
+    summary_checked = _check_summary(manifest, summaries, listed, problems)
     alert_id = str((manifest.get("alert") or {}).get("alert_id", ""))
     return VerifyReport(
-        not problems, tuple(checked), tuple(problems), sha256_hex(manifest_bytes), alert_id
+        not problems,
+        tuple(checked),
+        tuple(problems),
+        sha256_hex(manifest_bytes),
+        alert_id,
+        summary_checked,
     )

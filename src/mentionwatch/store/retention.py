@@ -3,7 +3,8 @@
 ==========================  ==============================  =====================================
 data                        kept                            setting
 ==========================  ==============================  =====================================
-raw bodies + fetch records  while a stored item refers      ``store.retention.raw_days`` (7)
+raw bodies + fetch records  while a stored item (or a       ``store.retention.raw_days`` (7)
+                            takedown re-check) refers
                             to them; otherwise
                             ``raw_days`` after the last
                             fetch
@@ -99,7 +100,11 @@ def _statements(
                 ),
             ),
         ]
-    referenced_fetch = sa.exists().where(items.c.raw_ref == fetches.c.sha256)
+    # A fetch is evidence while an item came from its body or a takedown re-check recorded it.
+    referenced_fetch = sa.or_(
+        sa.exists().where(items.c.raw_ref == fetches.c.sha256),
+        sa.exists().where(schema.takedown_events.c.fetch_id == fetches.c.fetch_id),
+    )
     steps += [
         ("fetches", fetches, sa.and_(fetches.c.last_fetched_at < raw_cutoff, ~referenced_fetch)),
         (

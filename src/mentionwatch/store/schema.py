@@ -15,6 +15,8 @@ re-run of the same input leaves the tables as they were.
 * ``fetches`` and ``evidence_blobs``: every successful fetch (URL, time,
   status, headers) and the raw response bodies it returned, stored once per
   SHA-256 (``items.raw_ref`` points here). Evidence packs are built from them.
+* ``takedown_requests`` and ``takedown_events``: takedown and report requests,
+  their status, clocks and URL re-checks (``mentionwatch takedown``).
 
 The schema is versioned: every change here comes with an Alembic revision in
 ``store/migrations/versions`` (a test fails when they drift apart).
@@ -335,3 +337,54 @@ notify_received = sa.Table(
     sa.Column("received_at", Timestamp, nullable=False),
     sa.Column("noticed_at", Timestamp),  # when the operator was told it was not delivered in time
 )
+
+# ---------------------------------------------------------------- takedown
+#
+# ``mentionwatch takedown`` (store/takedowns.py): each request the subject or
+# her helper drafted, its status and the time of each transition (the clock
+# runs from ``sent_at``), and its events: every status change and every
+# re-check of its URLs (the fetch itself is kept in ``fetches`` as evidence).
+
+takedown_requests = sa.Table(
+    "takedown_requests",
+    metadata,
+    sa.Column("request_id", sa.String(64), primary_key=True),  # from kind and alert ids
+    sa.Column("kind", sa.String(16), nullable=False),  # dmca | ncii | dsa | platform
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("alert_ids", sa.JSON, nullable=False),
+    sa.Column("urls", sa.JSON, nullable=False),
+    sa.Column("work", sa.Text),  # the known_content title it is about, when one matched
+    # drafted | sent | acknowledged | removed | refused
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("deadline_hours", sa.Float, nullable=False),  # counted from sent_at
+    sa.Column("deadline_rule", sa.Text, nullable=False),  # the rule, in words
+    sa.Column("document", sa.Text, nullable=False),  # the request as drafted
+    sa.Column("drafted_at", Timestamp, nullable=False),
+    sa.Column("sent_at", Timestamp),
+    sa.Column("acknowledged_at", Timestamp),
+    sa.Column("removed_at", Timestamp),
+    sa.Column("refused_at", Timestamp),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("last_checked_at", Timestamp),
+    sa.Column("overdue_noticed_at", Timestamp),  # when the helper was told it is overdue
+)
+sa.Index("ix_takedown_requests_status", takedown_requests.c.status)
+
+takedown_events = sa.Table(
+    "takedown_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("time", Timestamp, nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),  # status | check | notice
+    sa.Column("status", sa.String(16)),  # the new status (status events), or none
+    sa.Column("url", sa.Text),  # the URL re-checked (check events)
+    # check: serving | removed | gone | unknown
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("fetch_id", sa.String(64)),  # the fetches row holding the re-check's evidence
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+)
+sa.Index("ix_takedown_events_request", takedown_events.c.request_id, takedown_events.c.time)

@@ -2,7 +2,11 @@
 
 Harassment is listed, most severe first; re-promotions are grouped by site,
 then by title, and counted, with hidden titles numbered so the reader sees the
-pattern without reading the words.
+pattern without reading the words, and each group names the known work it
+pushes ("your 2019 “Summer Shoot”"). Every entry carries its date
+and time and its alert id (the commands at the end take it); links show only
+the site unless the reader sees full text. "What you can do" closes it
+(``next_steps.digest_steps``).
 """
 
 from __future__ import annotations
@@ -16,14 +20,22 @@ from string import Template
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.notify.notification import Notification, Reader
 from mentionwatch.notify.render.masking import facts, masked, shows_text
+from mentionwatch.notify.render.next_steps import (
+    digest_steps,
+    known_work,
+    steps_html,
+    steps_text,
+    words_for,
+)
 from mentionwatch.notify.render.wording import (
+    date_time,
     escape,
     footer,
     highest_severity,
     indent,
     link_html,
     local_time,
-    short_time,
+    shown_link,
     what,
 )
 from mentionwatch.records import SEVERITIES
@@ -33,6 +45,9 @@ DIGEST_TEXT = Template(
     """$summary
 
 $sections
+$heading
+$steps
+
 $footer
 """
 )
@@ -42,6 +57,8 @@ DIGEST_HTML = Template(
 <html><body style="font-family: sans-serif; line-height: 1.4">
 <p><strong>$summary</strong></p>
 $sections
+<p><strong>$heading</strong></p>
+<ul>$steps</ul>
 <p style="color: #555">$footer</p>
 </body></html>
 """
@@ -77,32 +94,38 @@ def _sort_key(entry: Queued) -> tuple:
     return (-rank, when, alert.alert_id)
 
 
-def _harassment_lines(
-    entries: Sequence[Queued], reader: Reader, now: dt.datetime
-) -> tuple[list[str], list[str]]:
+def _harassment_lines(entries: Sequence[Queued], reader: Reader) -> tuple[list[str], list[str]]:
+    """Harassment, most severe first: what, where, date and time, the text or its warning, id."""
     text, page = [], []
     for entry in sorted(entries, key=_sort_key):
         alert = entry.alert
+        show = shows_text(alert, reader)
         held = " (held during quiet hours)" if entry.reason == "quiet_hours" else ""
-        line = f"{what(alert)} on {alert.where}, {short_time(alert.when, reader.zone, now)}{held}"
-        shown = (
-            f"\u201c{alert.excerpt}\u201d" if shows_text(alert, reader) else "text " + masked(alert)
-        )
+        line = f"{what(alert)} on {alert.where}, {date_time(alert.when, reader.zone)}{held}"
+        shown = f"\u201c{alert.excerpt}\u201d" if show else "text " + masked(alert)
         links = [alert.url] + [u for u in alert.related_urls if u != alert.url]
         text.append(f"  - {alert.severity:<9} {line}")
         text.append("              " + indent(shown, " " * 14))
-        text.extend(f"              {u}" for u in links if u)
+        text.extend(f"              {shown_link(u, show)}" for u in links if u)
+        text.append(f"              alert {alert.alert_id}")
         page.append(
             f"<li><strong>{escape(alert.severity)}</strong> {escape(line)}<br>"
-            + (
-                f"<blockquote>{escape(shown)}</blockquote>"
-                if shows_text(alert, reader)
-                else f"<em>{escape(shown)}</em>"
-            )
-            + "".join(f"<br>{link_html(u)}" for u in links if u)
-            + "</li>"
+            + (f"<blockquote>{escape(shown)}</blockquote>" if show else f"<em>{escape(shown)}</em>")
+            + "".join(f"<br>{link_html(u, show)}" for u in links if u)
+            + f"<br>alert {escape(alert.alert_id)}</li>"
         )
     return text, page
+
+
+def _posts(group: Sequence[IncomingAlert], reader: Reader, show: bool) -> list[tuple[str, str]]:
+    """One (date and alert id, link) pair per post of a title group, oldest first."""
+    out = []
+    when = dt.datetime.min.replace(tzinfo=dt.UTC)
+    for alert in sorted(group, key=lambda a: (a.when or when, a.alert_id)):
+        stamp = f"{date_time(alert.when, reader.zone)}  {alert.alert_id}"
+        urls = list(dict.fromkeys(u for u in (alert.url, *alert.related_urls) if u)) or [""]
+        out.extend((stamp, shown_link(u, show)) for u in urls)
+    return out
 
 
 def _promotion_lines(entries: Sequence[Queued], reader: Reader) -> tuple[list[str], list[str]]:
@@ -142,12 +165,14 @@ def _promotion_lines(entries: Sequence[Queued], reader: Reader) -> tuple[list[st
                 if title
                 else "untitled"
             )
-            links = list(dict.fromkeys(u for a in group for u in (a.url, *a.related_urls) if u))
+            works = list(dict.fromkeys(w for w in (known_work(a, reader) for a in group) if w))
+            name += "".join(f", {w}" for w in works)
+            posts = _posts(group, reader, show)
             text.append(f"    {count} \u00d7 {name}")
-            text.extend(f"        {u}" for u in links)
+            text.extend(f"        {stamp}  {link}" for stamp, link in posts)
             page.append(
                 f"<li>{count} &times; {escape(name)}"
-                + "".join(f"<br>{link_html(u)}" for u in links)
+                + "".join(f"<br>{escape(stamp)} {escape(link)}" for stamp, link in posts)
                 + "</li>"
             )
         page.append("</ul></li>")
@@ -155,7 +180,7 @@ def _promotion_lines(entries: Sequence[Queued], reader: Reader) -> tuple[list[st
 
 
 def _sections(
-    entries: Sequence[Queued], subjects: Sequence[str], reader: Reader, now: dt.datetime
+    entries: Sequence[Queued], subjects: Sequence[str], reader: Reader
 ) -> tuple[list[str], list[str]]:
     """The digest's body, text and HTML: per subject, harassment then re-promotions."""
     text_sections, html_sections = [], []
@@ -167,7 +192,7 @@ def _sections(
         harassment = [e for e in mine if e.alert.label != "re_promotion"]
         promos = [e for e in mine if e.alert.label == "re_promotion"]
         if harassment:
-            lines, items = _harassment_lines(harassment, reader, now)
+            lines, items = _harassment_lines(harassment, reader)
             count = sum(e.alert.count for e in harassment)
             text_sections += [f"Harassment ({count})", *lines, ""]
             html_sections.append(f"<h3>Harassment ({count})</h3><ul>{''.join(items)}</ul>")
@@ -200,8 +225,10 @@ def render_digest(
         f"Digest for {', '.join(subjects)}: {_counts(alerts)} {window}".rstrip()
         + f" (times in {zone_name})."
     )
-    text_sections, html_sections = _sections(entries, subjects, reader, now)
+    text_sections, html_sections = _sections(entries, subjects, reader)
     closing = footer(reader)
+    steps = digest_steps(alerts, reader)
+    heading = words_for(reader, subjects[0])["heading"] if subjects else ""
     return Notification(
         id=digest_id,
         kind="digest",
@@ -209,11 +236,17 @@ def render_digest(
         severity=highest_severity(alerts),
         title=f"[mentionwatch] digest for {', '.join(subjects)}: {_counts(alerts)}",
         text=DIGEST_TEXT.substitute(
-            summary=summary, sections="\n".join(text_sections), footer=closing
+            summary=summary,
+            sections="\n".join(text_sections),
+            heading=heading,
+            steps=steps_text(steps),
+            footer=closing,
         ),
         html=DIGEST_HTML.substitute(
             summary=escape(summary),
             sections="\n".join(html_sections),
+            heading=escape(heading),
+            steps=steps_html(steps),
             footer=escape(closing).replace("\n", "<br>"),
         ),
         items=tuple(facts(a, reader) for a in alerts),

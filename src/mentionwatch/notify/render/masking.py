@@ -1,8 +1,10 @@
 """What of an alert's text a reader sees: the content warning, and the structured form.
 
-An alert's title and excerpt are shown only to a reader who opted in with
-``full_text: true``, or when the alert carries no content warning; everyone
-else reads the warning that stands in for them.
+An alert's title, excerpt and full links are shown only to a reader who
+opted in with ``full_text: true``, or when the alert carries no content
+warning; everyone else reads the warning that stands in for them, and links
+by their site only (``clipvault.example/…``), because a link's path can spell
+out the hidden title.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.notify.notification import Reader
-from mentionwatch.notify.render.wording import local_time, what
+from mentionwatch.notify.render.wording import local_time, shown_link, what
 
 
 def shows_text(alert: IncomingAlert, reader: Reader) -> bool:
@@ -26,7 +28,11 @@ def masked(alert: IncomingAlert) -> str:
 
 
 def facts(alert: IncomingAlert, reader: Reader) -> dict[str, Any]:
-    """The structured form of one alert for webhooks: masked unless the reader sees full text."""
+    """The structured form of one alert for webhooks: masked unless the reader sees full text.
+
+    Masked: ``title``, ``excerpt`` and ``url`` are None, ``related_urls``
+    empty; ``links`` always holds the links as the reader may see them.
+    """
     show = shows_text(alert, reader)
     return {
         "alert_id": alert.alert_id,
@@ -39,8 +45,10 @@ def facts(alert: IncomingAlert, reader: Reader) -> dict[str, Any]:
         "what": what(alert),
         "where": alert.where,
         "source": alert.source,
-        "url": alert.url,
-        "related_urls": list(alert.related_urls),
+        "url": alert.url if show else None,
+        "related_urls": list(alert.related_urls) if show else [],
+        "links": [shown_link(u, show) for u in (alert.url, *alert.related_urls) if u],
+        "known_content": alert.known_content or None,
         "published_at": alert.published_at,
         "local_time": local_time(alert.when, reader.zone),
         "text_hidden": not show,

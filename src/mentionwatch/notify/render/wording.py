@@ -16,6 +16,7 @@ from typing import Any
 from mentionwatch.notify.alert import IncomingAlert
 from mentionwatch.notify.notification import Reader
 from mentionwatch.records import SEVERITIES
+from mentionwatch.store.derive import domain_of
 
 _ONE = {
     "threat": "a threat",
@@ -83,6 +84,14 @@ def short_time(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo, now: dt.date
     return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
 
 
+def date_time(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str:
+    """``Mon 2 Mar 2026 14:02``, always with the date (digests span days); ``time unknown``."""
+    if moment is None:
+        return "time unknown"
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y} {local:%H:%M}"
+
+
 def headline(alert: IncomingAlert, reader: Reader, now: dt.datetime) -> str:
     """``A threat on forum.example, 14:02, against Dana Reyes``."""
     noun = what(alert)
@@ -99,7 +108,10 @@ def footer(reader: Reader) -> str:
     else:
         lines = []
     if not reader.full_text:
-        lines.append("Abusive text is hidden; the link shows the original when you choose to look.")
+        lines += [
+            "Abusive text is hidden, and links show only the site, because an address",
+            "can spell out what is hidden. The evidence export has the full address.",
+        ]
     lines.append("Sent by mentionwatch.")
     return "\n".join(lines)
 
@@ -115,9 +127,28 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def link_html(url: str) -> str:
-    """An escaped HTML link showing its own address; ``(no link)`` without one."""
-    return f'<a href="{escape(url)}">{escape(url)}</a>' if url else "(no link)"
+def shown_link(url: str, full: bool) -> str:
+    """``url`` itself when ``full``, else only its site: ``clipvault.example/…``.
+
+    A link's path can spell out a hidden title ("/dana-reyes-hotel-room-tape"),
+    so a reader who sees the text masked sees the site only.
+    """
+    if not url:
+        return "(no link)"
+    if full:
+        return url
+    site = domain_of(url)
+    return f"{site}/\u2026" if site else "(link hidden)"
+
+
+def link_html(url: str, full: bool = True) -> str:
+    """An escaped HTML link showing its own address; only the site, as text, unless ``full``.
+
+    A masked link is not a link at all: its address would show on hover.
+    """
+    if not url or not full:
+        return escape(shown_link(url, full))
+    return f'<a href="{escape(url)}">{escape(url)}</a>'
 
 
 def highest_severity(alerts: Sequence[Any], default: str = "none") -> str:
