@@ -9,7 +9,9 @@ Each cycle (every ``ingest.poll_interval_s`` seconds):
 3. publish alerts still pending or held past their window (same ids);
 4. run the ingest job (poll, keep what is new, publish to the items topic);
 5. once a day (from the first cycle), apply the store's retention policy
-   (``store.retention``; the same as ``mentionwatch store retention``);
+   (``store.retention``; the same as ``mentionwatch store retention``), and
+   once an hour review the open takedown requests (``mentionwatch takedown
+   status``: re-check their URLs, and tell the helper of an overdue one);
 6. print one status line: items seen, mentions, alerts and how many reached
    a person, dead letters, and per-source health.
 
@@ -40,6 +42,7 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
+from mentionwatch import timeutil
 from mentionwatch.config import LoadedConfig
 from mentionwatch.jobs.ingest import run_ingest
 from mentionwatch.jobs.supervise import DeliveryThread, MonitorProcess
@@ -53,6 +56,7 @@ from mentionwatch.store.retention import RetentionPolicy, apply_retention
 _log = logging.getLogger(__name__)
 
 RETENTION_EVERY_S = 24 * 3600  # how often watch applies the retention policy
+TAKEDOWNS_EVERY_S = 3600  # how often watch reviews open takedown requests (48 h clocks)
 # Each Pub/Sub admin call per cycle, retries included: an outage shows at once,
 # and Ctrl-C is never kept waiting behind it.
 PUBSUB_DEADLINE_S = 1.5
@@ -148,6 +152,26 @@ def apply_retention_quietly(store: HistoryStore, cfg) -> str:
     if deleted:
         _log.info("retention deleted %s", {k: v for k, v in counts.items() if v})
     return f"retention: {deleted} row(s) deleted" if deleted else ""
+
+
+def review_takedowns_quietly(store: HistoryStore, loaded: LoadedConfig, **options) -> str:
+    """Reviews open takedown requests as ``takedown status`` does; a status note, never raises.
+
+    ``options`` go to ``takedown.status.review`` (tests pass a ``fetcher``).
+    """
+    from mentionwatch.takedown.status import review
+
+    try:
+        statuses = review(
+            store, loaded.config, now=timeutil.now(), base_dir=loaded.base_dir, **options
+        )
+    except Exception as exc:  # noqa: BLE001 - a failed review must not stop watch; next hour retries
+        _log.warning("takedown review skipped: %s", _store_error(exc))
+        return "takedown review skipped"
+    if not statuses:
+        return ""
+    overdue = sum(1 for status in statuses if status.clock.overdue)
+    return f"takedown requests: {len(statuses)} open" + (f", {overdue} overdue" if overdue else "")
 
 
 def pending_summary(store: HistoryStore) -> str:
@@ -294,7 +318,7 @@ def run_watch(
     notifier = DeliveryThread(loaded, host) if deliver and cfg.notify is not None else None
     watch = _Watch(loaded, host, store, monitor, notifier, out)
     handlers = _stop_on_signals(stop)
-    retention_due = time.monotonic()
+    retention_due = takedowns_due = time.monotonic()
     try:
         while not stop.is_set():
             started = time.monotonic()
@@ -304,6 +328,9 @@ def run_watch(
             if time.monotonic() >= retention_due:
                 retention_due = time.monotonic() + RETENTION_EVERY_S
                 note = "; ".join(filter(None, (note, apply_retention_quietly(store, cfg))))
+            if time.monotonic() >= takedowns_due:
+                takedowns_due = time.monotonic() + TAKEDOWNS_EVERY_S
+                note = "; ".join(filter(None, (note, review_takedowns_quietly(store, loaded))))
             watch.show(state, note)
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
     finally:
