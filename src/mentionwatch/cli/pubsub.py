@@ -83,6 +83,14 @@ def cmd_pubsub_pull(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _span(seconds: float) -> str:
+    """``120`` → ``2 minutes``, ``60`` → ``1 minute``, ``10`` → ``10 s``."""
+    minutes, rest = divmod(seconds, 60)
+    if rest or not minutes:
+        return f"{seconds:g} s"
+    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+
+
 def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int:
     """Publishes the alerts still pending in the store; exit 1 when some could not be sent."""
     from mentionwatch.pubsub.publish import AlertPublisher
@@ -98,7 +106,7 @@ def cmd_pubsub_republish(args: argparse.Namespace, _extra: Sequence[str]) -> int
     # Pending for less than the grace period: a live monitor may be sending them.
     recent = len(store.pending_alerts(pending_grace_s=0)) - len(pending)
     later = (
-        f"; {recent} pending for less than {grace:g} s left to the monitor sending them "
+        f"; {recent} pending for less than {_span(grace)} left to the monitor sending them "
         "(run again later)"
         if recent
         else ""
