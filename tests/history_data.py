@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mentionwatch.alerts.selection import make_alert
-from mentionwatch.records import Classification, ClassifiedMention, Item, Mention, Span
+from mentionwatch.records import Alert, Classification, ClassifiedMention, Item, Mention, Span
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -94,6 +94,28 @@ ROWS = {
     ),
 }
 ALERTED = ("a", "c", "e")
+
+
+def threat_alert(alert_id: str = "al_1") -> Alert:
+    """A critical threat alert for Dana Reyes (text included), for store and publish tests."""
+    return Alert(
+        alert_id,
+        "Dana Reyes",
+        "harassment",
+        "threat",
+        "critical",
+        "it_1",
+        "mn_1",
+        "https://f.example/1",
+        "forum",
+        "t",
+        "text",
+        None,
+        "2026-11-22T10:00:00Z",
+        {"harassment": 0.9},
+        "m",
+        "1",
+    )
 
 
 def classified(

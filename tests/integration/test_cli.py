@@ -152,7 +152,8 @@ def test_demo_prints_alerts_received_from_the_emulator(tmp_path):
 
 
 def test_republish_leaves_an_alert_a_live_monitor_is_sending_and_says_so(tmp_path, capsys):
-    from mentionwatch.records import Alert
+    from history_data import threat_alert
+
     from mentionwatch.store import HistoryStore
 
     config = no_pubsub_config(tmp_path)
@@ -161,24 +162,7 @@ def test_republish_leaves_an_alert_a_live_monitor_is_sending_and_says_so(tmp_pat
         + "pubsub:\n  project: mentionwatch-demo\n  emulator: true\n  emulator_host: 127.0.0.1:1\n"
     )
     store = HistoryStore(f"sqlite:///{tmp_path}/h.db")
-    just_recorded = Alert(
-        "al_1",
-        "Dana Reyes",
-        "harassment",
-        "threat",
-        "critical",
-        "it_1",
-        "mn_1",
-        "https://f.example/1",
-        "forum",
-        "t",
-        "text",
-        None,
-        "2026-11-22T10:00:00Z",
-        {"harassment": 0.9},
-        "m",
-        "1",
-    )
+    just_recorded = threat_alert("al_1")
     assert store.record_alerts([just_recorded]) == ["al_1"]
     store.close()
     assert (

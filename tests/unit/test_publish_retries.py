@@ -10,33 +10,13 @@ items of one message together under the ``item_id`` of the first send.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from history_data import threat_alert
 
 from mentionwatch.jobs.outbox import Outgoing, _PublishItemsFn, regroup
 from mentionwatch.messages import ID_ATTRIBUTE, TIMESTAMP_ATTRIBUTE, decode_items, encode_items
 from mentionwatch.pubsub import publish
-from mentionwatch.records import Alert, Item
+from mentionwatch.records import Item
 from mentionwatch.store import HistoryStore, StoreUnavailable, schema
-
-
-def alert(alert_id):
-    return Alert(
-        alert_id,
-        "Dana Reyes",
-        "harassment",
-        "threat",
-        "critical",
-        "it_1",
-        "mn_1",
-        "https://f.example/1",
-        "forum",
-        "t",
-        "text",
-        None,
-        "2026-11-22T10:00:00Z",
-        {"harassment": 0.9},
-        "m",
-        "1",
-    )
 
 
 class FakePublisher:
@@ -66,7 +46,11 @@ def statuses(store):
 
 def test_a_retried_bundle_publishes_each_alert_once(tmp_path):
     fn = publish_fn(tmp_path)
-    batch = [alert("al_1"), alert("al_2"), alert("al_1")]  # a copy inside the batch too
+    batch = [
+        threat_alert("al_1"),
+        threat_alert("al_2"),
+        threat_alert("al_1"),
+    ]  # a copy inside the batch too
     first = list(fn.process(batch))
     again = list(fn.process(batch))  # the runner retries the bundle
     assert [a.alert_id for a in first] == ["al_1", "al_2"] and again == []
@@ -86,14 +70,14 @@ def test_a_store_failure_while_marking_is_retried_not_republished(tmp_path, monk
 
     monkeypatch.setattr(fn._store, "mark_published", flaky)
     monkeypatch.setattr(publish.time, "sleep", lambda _s: None)
-    assert [a.alert_id for a in fn.process([alert("al_1")])] == ["al_1"]
+    assert [a.alert_id for a in fn.process([threat_alert("al_1")])] == ["al_1"]
     assert len(calls) == 2 and fn._publisher.sent == ["al_1"]
-    assert list(fn.process([alert("al_1")])) == []  # marked: a later retry skips it
+    assert list(fn.process([threat_alert("al_1")])) == []  # marked: a later retry skips it
 
 
 def test_the_first_mark_of_an_alert_stands(tmp_path):
     store = HistoryStore(f"sqlite:///{tmp_path}/h.db")
-    store.record_alerts([alert("al_1")])
+    store.record_alerts([threat_alert("al_1")])
     store.mark_published({"al_1": "first"})
     store.mark_published({"al_1": "copy"})  # a second publication of the same alert
     assert statuses(store) == {"al_1": "first"}

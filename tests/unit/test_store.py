@@ -4,9 +4,9 @@ tests/store_fixtures.py)."""
 import datetime as dt
 
 import sqlalchemy as sa
+from history_data import threat_alert
 
 from mentionwatch.records import (
-    Alert,
     Classification,
     ClassifiedMention,
     DeadLetter,
@@ -46,27 +46,6 @@ def make(
         {"harassment": 0.5},
     )
     return ClassifiedMention(mention, result)
-
-
-def alert(alert_id="al_1"):
-    return Alert(
-        alert_id,
-        "Dana Reyes",
-        "harassment",
-        "threat",
-        "critical",
-        "it_1",
-        "mn_1",
-        "https://f.example/1",
-        "forum",
-        "t",
-        "text",
-        None,
-        "2026-11-22T10:00:00Z",
-        {"harassment": 0.9},
-        "m",
-        "1",
-    )
 
 
 def rows(store):
@@ -129,7 +108,7 @@ def test_occurred_at_falls_back_to_the_fetch_when_published_is_missing_or_later(
 
 
 def test_alerts_are_recorded_pending_then_published_once(store):
-    assert store.record_alerts([alert()]) == ["al_1"]
+    assert store.record_alerts([threat_alert()]) == ["al_1"]
     # The monitor that recorded it is sending it: a republish beside it leaves it alone ...
     assert store.pending_alerts() == []
     # ... until that attempt fails, or the monitor has been gone for the grace period.
@@ -138,13 +117,13 @@ def test_alerts_are_recorded_pending_then_published_once(store):
     store.mark_failed({"al_1": "unavailable"})
     assert [a.alert_id for a in store.pending_alerts()] == ["al_1"]
     # A monitor that records it again (a redelivered item) is sending it again: left to it.
-    assert store.record_alerts([alert()]) == ["al_1"] and store.pending_alerts() == []
+    assert store.record_alerts([threat_alert()]) == ["al_1"] and store.pending_alerts() == []
     store.mark_failed({"al_1": "unavailable"})
     assert store.count("alerts", status="pending") == 1
     store.mark_published({"al_1": "msg-9"})
     assert store.pending_alerts() == []
     # Recording the same alert again (a re-run) does not make it sendable again.
-    assert store.record_alerts([alert()]) == []
+    assert store.record_alerts([threat_alert()]) == []
     assert store.count("alerts") == 1
 
 
@@ -193,11 +172,12 @@ def test_a_held_burst_orphaned_by_its_monitor_is_republished_whole(store):
     import dataclasses
     import datetime as dt
 
-    leader = alert("al_lead")
+    leader = threat_alert("al_lead")
     released_at = dt.datetime(2026, 11, 22, 10, 10, tzinfo=dt.UTC)
     store.record_held(leader, "re_promotion|title", released_at)
     store.record_grouped(
-        alert("al_2"), dataclasses.replace(leader, kind="burst", count=2, related_urls=("u2",))
+        threat_alert("al_2"),
+        dataclasses.replace(leader, kind="burst", count=2, related_urls=("u2",)),
     )
     # While the monitor may still release it itself, a republish leaves it alone ...
     assert store.pending_alerts(now=released_at + dt.timedelta(seconds=10)) == []
@@ -214,7 +194,7 @@ def test_a_held_burst_orphaned_by_its_monitor_is_republished_whole(store):
 def test_a_burst_the_monitor_just_released_is_left_to_it(store):
     import dataclasses
 
-    leader = alert("al_lead")
+    leader = threat_alert("al_lead")
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     store.record_held(leader, "re_promotion|title", long_ago + dt.timedelta(seconds=3))
     # The monitor's timer releases it now: it becomes pending with its final count and is being
@@ -229,7 +209,10 @@ def test_a_burst_the_monitor_just_released_is_left_to_it(store):
 
 
 def test_an_unreadable_stored_alert_does_not_hold_back_the_others(store, caplog):
-    assert store.record_alerts([alert("al_bad"), alert("al_good")]) == ["al_bad", "al_good"]
+    assert store.record_alerts([threat_alert("al_bad"), threat_alert("al_good")]) == [
+        "al_bad",
+        "al_good",
+    ]
     with store.engine.begin() as connection:
         connection.execute(
             schema.alerts.update()
