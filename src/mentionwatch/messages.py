@@ -12,9 +12,10 @@ source, a script) may publish it too. A message body is JSON: either
   same ``item_id`` (``jobs.outbox``), so Dataflow drops a copy of a message it
   already has.
 * ``published_at``: when the producer published the message, RFC 3339 UTC
-  with milliseconds (``2026-12-03T10:15:02.123Z``): the monitor's event time
-  (``ReadFromPubSub(timestamp_attribute="published_at")``) and the alert
-  policy's clock. Without it, Pub/Sub's publish time is used.
+  with milliseconds (``2026-12-03T10:15:02.123Z``; milliseconds since the
+  epoch are read too): the monitor's event time and the alert policy's
+  clock (``jobs.monitor.producer_time``). Without it, or when it cannot be
+  read, Pub/Sub's publish time is the event time and the message is not lost.
 * ``count``: how many items the body holds.
 """
 

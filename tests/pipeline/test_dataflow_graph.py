@@ -210,6 +210,7 @@ def test_every_dofn_and_the_model_handler_unpickle_in_a_fresh_process(tmp_path):
 
 def test_the_monitor_reads_with_the_dedupe_id_and_the_producers_event_time():
     from apache_beam.io.gcp.pubsub import PubsubMessage, ReadFromPubSub
+    from apache_beam.transforms.window import TimestampedValue
     from apache_beam.utils.timestamp import Timestamp
 
     from mentionwatch.jobs import monitor
@@ -224,13 +225,21 @@ def test_the_monitor_reads_with_the_dedupe_id_and_the_producers_event_time():
                 reads.append(node.transform._source)
 
     _graph("monitor").visit(Reads())
-    assert [(r.id_label, r.timestamp_attribute) for r in reads] == [("item_id", "published_at")]
+    # The reader is not given the timestamp attribute: it would fail the whole read on one
+    # malformed value; DecodeItems reads it instead.
+    assert [(r.id_label, r.timestamp_attribute) for r in reads] == [("item_id", None)]
     data, attributes = encode_items(
         [Item("it_1", "feed", "https://f.example/1", "t", "text")],
         published_at="2020-01-02T09:00:00.250Z",
     )
     stamped = Timestamp.from_rfc3339(attributes["published_at"])
-    (item,) = monitor._decode(PubsubMessage(data, attributes), stamped)
-    assert item.observed_at == "2020-01-02T09:00:00.250000Z"  # the producer's clock
-    (unstamped,) = monitor._decode(PubsubMessage(data, {"item_id": "it_1"}), stamped)
-    assert unstamped.observed_at > "2021"  # no attribute: when it was read
+    (value,) = monitor._decode(PubsubMessage(data, attributes))
+    assert isinstance(value, TimestampedValue) and value.timestamp == stamped  # event time
+    assert value.value.observed_at == "2020-01-02T09:00:00.250000Z"  # the producer's clock
+    millis = dict(attributes, published_at=str(stamped.micros // 1000))
+    (value,) = monitor._decode(PubsubMessage(data, millis))
+    assert value.timestamp == stamped
+    for other in ({"item_id": "it_1"}, dict(attributes, published_at="yesterday at noon")):
+        (unstamped,) = monitor._decode(PubsubMessage(data, other))
+        assert isinstance(unstamped, Item)  # keeps Pub/Sub's publish time as event time
+        assert unstamped.observed_at > "2021"  # no readable attribute: when it was read

@@ -34,12 +34,12 @@ monitor started before the two composites existed is updated with
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import typing
 from collections.abc import Sequence
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from apache_beam.utils.timestamp import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 from mentionwatch.config import LoadedConfig
 from mentionwatch.deadletter import ToDeadLetters
@@ -48,7 +48,7 @@ from mentionwatch.messages import ID_ATTRIBUTE, TIMESTAMP_ATTRIBUTE, decode_item
 from mentionwatch.records import Item
 from mentionwatch.store import HistoryStore
 from mentionwatch.store.transform import WriteDeadLetters
-from mentionwatch.timeutil import iso_z, utc_now_iso
+from mentionwatch.timeutil import iso_z, parse_time, utc_now_iso
 
 # The monitor's step names before ``MatchAndClassify`` and ``DecideAndPublish``
 # wrapped its middle (old prefix → new prefix), for the first ``--update``.
@@ -72,29 +72,47 @@ class MonitorOutputs(typing.NamedTuple):
     dead_letters: beam.PCollection
 
 
-def _decode(message, timestamp=beam.DoFn.TimestampParam) -> list[Item]:
+def producer_time(attributes) -> dt.datetime | None:
+    """The message's ``published_at`` attribute as an aware time; None if absent or unreadable.
+
+    RFC 3339 or milliseconds since the epoch, as Beam's ``timestamp_attribute``
+    reads it. It is read here rather than by ``ReadFromPubSub``, whose reader
+    fails the whole read (on the DirectRunner and on Dataflow) on one
+    malformed value: a message from another producer must not stop the stream.
+    """
+    value = (attributes or {}).get(TIMESTAMP_ATTRIBUTE)
+    if not value:
+        return None
+    try:
+        if value.isdigit():
+            return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
+        return parse_time(value)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _decode(message) -> list:
     """Items of one Pub/Sub message, stamped with the alert policy's clock.
 
-    ``observed_at`` is the policy's clock: the producer's ``published_at``
-    attribute when the message has one (``ReadFromPubSub`` made it the
-    element's event time), so a replay or a redelivery is decided on the
-    same clock and the clock follows the watermark; otherwise when the
-    monitor read it (now). ``fetched_at`` defaults to the publish time for
-    producers that do not set it.
+    The producer's ``published_at`` attribute, when readable, is each item's
+    event time and its ``observed_at`` (the policy's clock), so a replay or a
+    redelivery is decided on the same clock; otherwise the element keeps
+    Pub/Sub's publish time and ``observed_at`` is when the monitor read it.
+    ``fetched_at`` defaults to the publish time for producers that do not set
+    it.
     """
     data = getattr(message, "data", message)
     items = decode_items(data)
-    publish_time = getattr(message, "publish_time", None)
-    published = iso_z(publish_time)
-    attributes = getattr(message, "attributes", None) or {}
-    if TIMESTAMP_ATTRIBUTE in attributes and MIN_TIMESTAMP < timestamp < MAX_TIMESTAMP:
-        observed = iso_z(timestamp.to_utc_datetime(has_tz=True), "microseconds")
-    else:
-        observed = utc_now_iso("microseconds")
-    return [
+    published = iso_z(getattr(message, "publish_time", None))
+    produced = producer_time(getattr(message, "attributes", None))
+    observed = iso_z(produced, "microseconds") if produced else utc_now_iso("microseconds")
+    stamped = [
         dataclasses.replace(i, fetched_at=i.fetched_at or published, observed_at=observed)
         for i in items
     ]
+    if produced is None:
+        return stamped
+    return [beam.window.TimestampedValue(i, produced.timestamp()) for i in stamped]
 
 
 class _BundleStoreFn(beam.DoFn):
@@ -198,10 +216,9 @@ def build_pipeline(
         rejects it) and batch the model's input across bundles (the
         DirectRunner's timers would hold a lone mention back).
 
-    Messages are read with ``timestamp_attribute="published_at"``: each
-    element's event time is when the producer published it (Pub/Sub's
-    publish time for messages without the attribute), and on Dataflow the
-    watermark follows it.
+    Each element's event time is the producer's ``published_at`` attribute
+    when readable (set by ``DecodeItems``, see ``producer_time``), else
+    Pub/Sub's publish time, which on Dataflow the watermark follows.
 
     Raises:
       ValueError: the config has no ``pubsub`` block.
@@ -213,7 +230,6 @@ def build_pipeline(
         subscription=settings.subscription_path(settings.subscriptions.items),
         with_attributes=True,
         id_label=ID_ATTRIBUTE if dedupe_attribute else None,
-        timestamp_attribute=TIMESTAMP_ATTRIBUTE,
     )
     return messages | "Monitor" >> MonitorItems(
         loaded, emulator_host=emulator_host, batch_across_bundles=dedupe_attribute
