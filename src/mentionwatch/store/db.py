@@ -19,13 +19,17 @@ The SQL lives in one module per concern, each a part of the store:
 ``source_state``         per-source validators, cursors and health
 ``dead_letters``         the one dead-letter table
 ``takedowns``            takedown requests, their status clocks and URL re-checks
+``feedback``             marks people put on alerts (confirmed, not about me, ...)
+``accounts``             the web inbox's password hashes and audit log
 =======================  ==========================================================
 """
 
 from __future__ import annotations
 
+from mentionwatch.store.accounts import AccountStore
 from mentionwatch.store.alerts import AlertStore
 from mentionwatch.store.dead_letters import DeadLetterStore
+from mentionwatch.store.feedback import FeedbackStore
 from mentionwatch.store.mentions import MentionStore
 from mentionwatch.store.outbox import OutboxStore
 from mentionwatch.store.source_state import SourceStateStore
@@ -33,6 +37,13 @@ from mentionwatch.store.takedowns import TakedownStore
 
 
 class HistoryStore(
-    MentionStore, AlertStore, OutboxStore, SourceStateStore, DeadLetterStore, TakedownStore
+    MentionStore,
+    AlertStore,
+    OutboxStore,
+    SourceStateStore,
+    DeadLetterStore,
+    TakedownStore,
+    FeedbackStore,
+    AccountStore,
 ):
     """Reads and writes the mention history: every part of the store on one engine."""

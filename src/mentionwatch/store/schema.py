@@ -17,6 +17,11 @@ re-run of the same input leaves the tables as they were.
   SHA-256 (``items.raw_ref`` points here). Evidence packs are built from them.
 * ``takedown_requests`` and ``takedown_events``: takedown and report requests,
   their status, clocks and URL re-checks (``mentionwatch takedown``).
+* ``alert_feedback``: what the subject, her helper or an analyst said about an
+  alert (confirmed, not about me, not harassment, wrong type), by whom and when.
+* ``web_users`` and ``web_audit``: passwords of the web inbox's accounts (roles
+  and subjects come from the config) and its audit log (logins, reveals,
+  exports, downloads, marks).
 
 The schema is versioned: every change here comes with an Alembic revision in
 ``store/migrations/versions`` (a test fails when they drift apart).
@@ -388,3 +393,58 @@ takedown_events = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
 )
 sa.Index("ix_takedown_events_request", takedown_events.c.request_id, takedown_events.c.time)
+
+# ---------------------------------------------------------------- feedback
+#
+# store/feedback.py: every mark a person put on an alert. Marks are appended,
+# never overwritten: the latest mark per alert is what holds, and the history
+# of marks is itself evidence of who decided what. ``mentionwatch train
+# --with-feedback`` and the threshold calibration read them; they never leave
+# the deployment.
+
+alert_feedback = sa.Table(
+    "alert_feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    # confirmed | not_about_me | not_harassment | wrong_type
+    sa.Column("mark", sa.String(16), nullable=False),
+    sa.Column("corrected_type", sa.String(32)),  # wrong_type: the harassment type it is
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("by_user", sa.String(64), nullable=False),
+    sa.Column("at", Timestamp, nullable=False),
+)
+sa.Index("ix_alert_feedback_alert", alert_feedback.c.alert_id, alert_feedback.c.at)
+sa.Index("ix_alert_feedback_subject", alert_feedback.c.subject, alert_feedback.c.at)
+
+# ---------------------------------------------------------------- web inbox
+#
+# store/accounts.py: the web inbox's accounts. Who may sign in, with which
+# role and for which subjects, is in the config (``web.users``); the store
+# keeps only each account's argon2 password hash. ``web_audit`` is
+# append-only: every sign-in (and failed one), reveal of hidden text, export,
+# evidence download and mark.
+
+web_users = sa.Table(
+    "web_users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+web_audit = sa.Table(
+    "web_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("time", Timestamp, nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.Text, nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("remote", sa.String(64), nullable=False, server_default=""),
+)
+sa.Index("ix_web_audit_time", web_audit.c.time)
+sa.Index("ix_web_audit_user", web_audit.c.user, web_audit.c.time)
